@@ -1,0 +1,5 @@
+import sys
+
+from catcode.cli import main
+
+sys.exit(main())

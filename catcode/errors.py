@@ -1,0 +1,74 @@
+"""The one exception family of catcode.
+
+Every error caused by bad input (a parameter out of range, an unknown choice, a malformed
+layout, an unreadable file) is raised as a :class:`CatcodeError` whose message names the
+failed condition, the value received, and the valid range or choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class CatcodeError(ValueError):
+    """Bad input to catcode: the message names the valid range or choices."""
+
+
+def require_choice(name: str, value: object, choices: Iterable[object]) -> None:
+    """Raise CatcodeError unless ``value`` is one of ``choices``.
+
+    >>> require_choice("basis", "X", ("X", "Z"))
+    >>> require_choice("basis", "Y", ("X", "Z"))
+    Traceback (most recent call last):
+    ...
+    catcode.errors.CatcodeError: basis must be one of 'X', 'Z'; got 'Y'
+    """
+    choices = tuple(choices)
+    if value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise CatcodeError(f"{name} must be one of {listed}; got {value!r}")
+
+
+def require_int_at_least(name: str, value: object, minimum: int) -> int:
+    """Return ``value`` if it is an integer >= ``minimum``, else raise CatcodeError.
+
+    >>> require_int_at_least("rounds", 3, 1)
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CatcodeError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    if value < minimum:
+        raise CatcodeError(f"{name} must be an integer >= {minimum}; got {value}")
+    return value
+
+
+def require_probability(name: str, value: float, *, maximum: float = 0.5) -> float:
+    """Return ``value`` if it is a probability in [0, maximum], else raise CatcodeError.
+
+    >>> require_probability("p", 0.01)
+    0.01
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise CatcodeError(f"{name} must be a probability in [0, {maximum}]; got {value!r}") from None
+    if not (0.0 <= v <= maximum):  # also rejects NaN
+        raise CatcodeError(f"{name} must be a probability in [0, {maximum}]; got {value!r}")
+    return v
+
+
+def require_positive(name: str, value: float, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as float if it is finite and > 0 (or >= 0), else raise CatcodeError.
+
+    >>> require_positive("nbar", 2.0)
+    2.0
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = float("nan")
+    ok = (v >= 0.0 if allow_zero else v > 0.0) and v != float("inf")
+    if not ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise CatcodeError(f"{name} must be a finite number {bound}; got {value!r}")
+    return v
