@@ -1,5 +1,25 @@
-"""catcode: Stim circuits for biased-noise repetition codes of cat qubits."""
+"""catcode: Stim circuits for biased-noise repetition codes of cat qubits.
+
+>>> import catcode
+>>> circuit = catcode.memory_circuit(catcode.Layout.ocelot(), catcode.noise.biased(1e-3, eta=100), rounds=5, basis="X")
+>>> circuit.num_detectors
+24
+"""
 
 __version__ = "0.1.0"
 
+from catcode import noise
+from catcode.compiler import ideal_memory_circuit, logical_support, memory_circuit
 from catcode.errors import CatcodeError
+from catcode.layout import Layout, Stabilizer
+
+__all__ = [
+    "CatcodeError",
+    "Layout",
+    "Stabilizer",
+    "ideal_memory_circuit",
+    "logical_support",
+    "memory_circuit",
+    "noise",
+    "__version__",
+]

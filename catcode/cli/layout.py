@@ -1,0 +1,43 @@
+"""``catcode layout``: draw a device layout to PNG or SVG."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from catcode.errors import CatcodeError
+from catcode.experiment import LAYOUTS, build_layout
+from catcode.io import atomic_output, check_output_path
+
+EPILOG = """examples:
+  catcode layout --layout ocelot --out ocelot.png
+  catcode layout --layout ocelot --section 3-5 --out section.svg
+  catcode layout --layout chain --ancilla cat --d 7 --out chain7.svg
+"""
+FORMATS = (".png", ".svg")
+
+
+def main(*, command_line_args: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="catcode layout", description=__doc__, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--layout", choices=LAYOUTS, default="ocelot", help="device layout (default: ocelot)")
+    parser.add_argument("--d", type=int, help="code distance (chain, rotated_surface)")
+    parser.add_argument("--ancilla", choices=("transmon", "cat"), default="transmon")
+    parser.add_argument("--section", help="ocelot sub-chain, e.g. 1-3")
+    parser.add_argument("--out", required=True, help="output file, .png or .svg")
+    args = parser.parse_args(command_line_args)
+    out = Path(args.out)
+    if out.suffix.lower() not in FORMATS:
+        raise CatcodeError(f"--out must end in one of {', '.join(FORMATS)}; got {args.out!r}")
+    check_output_path(out)
+    layout = build_layout(args.layout, args.d, ancilla=args.ancilla, section=args.section)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = layout.draw()
+    with atomic_output(out) as tmp:
+        fig.savefig(tmp, dpi=150, format=out.suffix[1:].lower())
+    print(out, file=sys.stderr)
+    return 0

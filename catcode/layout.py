@@ -1,0 +1,425 @@
+"""The device as a networkx graph: cats, transmons and buffers, their couplings and parameters.
+
+A :class:`Layout` wraps a :class:`networkx.Graph` whose
+
+* nodes carry ``kind`` (``"cat"``, ``"transmon"`` or ``"buffer"``), ``role`` (``"data"`` or
+  ``"ancilla"``; buffers have none), planar ``coords`` ``(x, y)`` and optional per-component
+  parameter overrides under ``params`` (e.g. ``{"kappa_1_hz": 2e4}`` for one cat);
+* edges carry ``kind``: ``"cx"`` between an ancilla and a data qubit (with the integer ``layer``
+  in which that CX runs and optional ``params`` such as ``{"cx_duration_ns": 552}``), or
+  ``"stabilization"`` between a cat and its buffer.
+
+Everything the compiler needs (stabilisers, CX order, qubit indices) is read off this graph.
+
+>>> layout = Layout.chain(3)
+>>> layout.num_qubits, layout.distance
+(5, 3)
+>>> [(s.ancilla, s.data) for s in layout.stabilizers]
+[('A1', ('D1', 'D2')), ('A2', ('D2', 'D3'))]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import networkx as nx
+
+from catcode.errors import CatcodeError, require_choice, require_int_at_least
+
+NODE_KINDS = ("cat", "transmon", "buffer")
+QUBIT_KINDS = ("cat", "transmon")
+ROLES = ("data", "ancilla")
+EDGE_KINDS = ("cx", "stabilization")
+CODES = ("repetition", "rotated_surface")
+
+
+@dataclass(frozen=True)
+class Stabilizer:
+    """One check: ``ancilla`` measures the product of ``basis`` Paulis on ``data``.
+
+    ``data`` is listed in the order the ancilla's CX gates run (their ``layer``).
+    """
+
+    ancilla: str
+    basis: str
+    data: tuple[str, ...]
+    layers: tuple[int, ...]
+
+
+class Layout:
+    """A cat-qubit device: a validated networkx graph plus what the compiler reads off it.
+
+    Build one with :meth:`chain`, :meth:`ocelot` or :meth:`rotated_surface`, or pass your own
+    graph (it is validated and copied).
+
+    >>> Layout.ocelot().num_qubits
+    9
+    >>> Layout.ocelot().section(3, 5).data_qubits
+    ('D3', 'D4', 'D5')
+    """
+
+    def __init__(self, graph: nx.Graph, *, name: str = "custom", code: str = "repetition") -> None:
+        require_choice("code", code, CODES)
+        self.graph: nx.Graph = nx.freeze(graph.copy())
+        self.name = name
+        self.code = code
+        self._validate()
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def chain(cls, distance: int, ancilla: str = "transmon", *, params: Mapping[str, Any] | None = None) -> Layout:
+        """A linear repetition code: ``distance`` data cats, ``distance - 1`` ancillas, buffers.
+
+        Data cats ``D1..Dd`` sit at ``x = 0, 2, 4, ...``; ancilla ``Ai`` sits between ``Di`` and
+        ``D(i+1)`` and runs its CX with ``Di`` in layer 0 and with ``D(i+1)`` in layer 1 (the order
+        of Stim's ``repetition_code:memory``). Every cat has its buffer ``B<name>`` above it: with
+        ``ancilla="transmon"`` that is ``distance`` buffers; with ``ancilla="cat"`` (the repetition
+        cat code of Guillaud & Mirrahimi, PRX 9, 041053 (2019)) the ancilla cats are stabilised
+        too, so there are ``2 * distance - 1``.
+
+        ``params`` (optional) are overrides set on every qubit node.
+
+        >>> Layout.chain(2, ancilla="cat").graph.nodes["A1"]["kind"]
+        'cat'
+        """
+        require_int_at_least("distance", distance, 2)
+        require_choice("ancilla", ancilla, QUBIT_KINDS)
+        g = nx.Graph()
+        shared = dict(params or {})
+        for i in range(1, distance + 1):
+            _add_cat_with_buffer(g, f"D{i}", "data", (2 * (i - 1), 0), shared)
+        for i in range(1, distance):
+            name, xy = f"A{i}", (2 * i - 1, 0)
+            if ancilla == "cat":
+                _add_cat_with_buffer(g, name, "ancilla", xy, shared)
+            else:
+                g.add_node(name, kind="transmon", role="ancilla", coords=xy, params=dict(shared))
+            g.add_edge(name, f"D{i}", kind="cx", layer=0, params={})
+            g.add_edge(name, f"D{i + 1}", kind="cx", layer=1, params={})
+        return cls(g, name=f"chain_{ancilla}", code="repetition")
+
+    @classmethod
+    def ocelot(cls) -> Layout:
+        """Ocelot's device (Putterman et al., Nature 638, 927 (2025); physics.md §5).
+
+        Five cat data qubits with their five buffers and four transmon ancillas, each measuring
+        ``X_i X_(i+1)`` of its two neighbours through two CX gates. Per-component parameters are
+        not set here: the noise presets carry Ocelot's numbers, and a user may override any node.
+        """
+        chain = cls.chain(5, ancilla="transmon")
+        return cls(nx.Graph(chain.graph), name="ocelot", code="repetition")
+
+    def section(self, first: int, last: int) -> Layout:
+        """The contiguous sub-chain of data cats ``D<first>..D<last>`` (1-based, inclusive).
+
+        Keeps the ancillas between them, their buffers, coordinates and overrides. Ocelot's two
+        distance-3 sections are ``section(1, 3)`` and ``section(3, 5)``.
+        """
+        if self.code != "repetition":
+            raise CatcodeError(f"section() needs a repetition-code layout; this one is {self.code!r}")
+        d = self.distance
+        for label, v in (("first", first), ("last", last)):
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= d:
+                raise CatcodeError(f"section {label} must be an integer in [1, {d}]; got {v!r}")
+        if last - first < 1:
+            raise CatcodeError(f"a section needs at least 2 data cats: need first < last; got {first}..{last}")
+        keep_data = set(self.data_qubits[first - 1 : last])
+        keep = set(keep_data)
+        for stab in self.stabilizers:
+            if set(stab.data) <= keep_data:
+                keep.add(stab.ancilla)
+        for node in list(keep):
+            keep.update(n for n in self.graph[node] if self.graph.nodes[n]["kind"] == "buffer")
+        sub = nx.Graph(self.graph.subgraph(keep))
+        return Layout(sub, name=f"{self.name}[{first}-{last}]", code=self.code)
+
+    @classmethod
+    def rotated_surface(cls, distance: int) -> Layout:
+        """A rotated surface code of transmons: ``d*d`` data and ``d*d - 1`` measure qubits.
+
+        Data qubits sit at odd ``(x, y)`` in ``[1, 2d-1]``; measure qubits at even positions. The
+        CX order is the standard hook-safe "N/Z" order (X checks: NE, NW, SE, SW... mirrored for
+        Z checks) so that hook errors run perpendicular to the logical operator they could shorten
+        (Tomita & Svore, PRA 90, 062320 (2014)). X-type boundaries are top/bottom.
+        """
+        require_int_at_least("distance", distance, 2)
+        g = nx.Graph()
+        d = distance
+        data = {}
+        for i in range(d):
+            for j in range(d):
+                xy = (2 * j + 1, 2 * i + 1)
+                name = f"D{i * d + j + 1}"
+                data[xy] = name
+                g.add_node(name, kind="transmon", role="data", coords=xy, params={})
+        # Measure qubits at even coordinates (2a, 2b), a, b in [0, d]; keep bulk plaquettes and
+        # the weight-2 boundary ones of the right type.
+        count = 0
+        for b in range(d + 1):
+            for a in range(d + 1):
+                x, y = 2 * a, 2 * b
+                basis = "X" if (a + b) % 2 == 0 else "Z"
+                neighbours = [(x + dx, y + dy) for dx, dy in ((1, 1), (-1, 1), (1, -1), (-1, -1))]
+                present = [n for n in neighbours if n in data]
+                if len(present) == 4:
+                    pass
+                elif len(present) == 2:
+                    on_top_bottom = y in (0, 2 * d)
+                    on_left_right = x in (0, 2 * d)
+                    if not ((basis == "X" and on_top_bottom) or (basis == "Z" and on_left_right)):
+                        continue
+                else:
+                    continue
+                count += 1
+                name = f"{basis}{count}"
+                g.add_node(name, kind="transmon", role="ancilla", coords=(x, y), check=basis, params={})
+                order = _surface_cx_order(basis)
+                for layer, (dx, dy) in enumerate(order):
+                    nxy = (x + dx, y + dy)
+                    if nxy in data:
+                        g.add_edge(name, data[nxy], kind="cx", layer=layer, params={})
+        return cls(g, name="rotated_surface", code="rotated_surface")
+
+    # ------------------------------------------------------------------ derived structure
+    @cached_property
+    def data_qubits(self) -> tuple[str, ...]:
+        """Data qubit names, ordered by coordinates (x, then y)."""
+        return tuple(sorted(self._nodes_with(role="data"), key=self._sort_key))
+
+    @cached_property
+    def ancilla_qubits(self) -> tuple[str, ...]:
+        """Ancilla qubit names, ordered by coordinates (x, then y)."""
+        return tuple(sorted(self._nodes_with(role="ancilla"), key=self._sort_key))
+
+    @cached_property
+    def qubits(self) -> tuple[str, ...]:
+        """All simulated qubits (data and ancillas; buffers are not qubits), in index order."""
+        return tuple(sorted(self.data_qubits + self.ancilla_qubits, key=self._sort_key))
+
+    @cached_property
+    def qubit_index(self) -> dict[str, int]:
+        """Stim qubit index of each qubit node: its rank in (x, y) order."""
+        return {name: i for i, name in enumerate(self.qubits)}
+
+    @property
+    def num_qubits(self) -> int:
+        """Number of simulated qubits (``2d - 1`` for a repetition chain)."""
+        return len(self.qubits)
+
+    @cached_property
+    def stabilizers(self) -> tuple[Stabilizer, ...]:
+        """The checks, one per ancilla, in ancilla order, data listed in CX-layer order."""
+        out = []
+        for anc in self.ancilla_qubits:
+            edges = sorted(
+                ((self.graph.edges[anc, n]["layer"], n) for n in self.graph[anc] if self._edge_kind(anc, n) == "cx"),
+            )
+            basis = self.graph.nodes[anc].get("check", "X")
+            out.append(Stabilizer(anc, basis, tuple(n for _, n in edges), tuple(layer for layer, _ in edges)))
+        return tuple(out)
+
+    @cached_property
+    def cx_layers(self) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """CX gates grouped by layer, each as ``(ancilla, data)`` pairs sorted by ancilla index."""
+        layers: dict[int, list[tuple[str, str]]] = {}
+        for stab in self.stabilizers:
+            for layer, dq in zip(stab.layers, stab.data):
+                layers.setdefault(layer, []).append((stab.ancilla, dq))
+        return tuple(
+            tuple(sorted(layers[k], key=lambda p: self.qubit_index[p[0]])) for k in sorted(layers)
+        )
+
+    @property
+    def distance(self) -> int:
+        """Code distance against the errors the code corrects (phase flips for a cat repetition code)."""
+        if self.code == "repetition":
+            return len(self.data_qubits)
+        return math.isqrt(len(self.data_qubits))
+
+    def coords(self, node: str) -> tuple[float, float]:
+        """Planar coordinates of a node."""
+        x, y = self.graph.nodes[node]["coords"]
+        return (x, y)
+
+    def kind(self, node: str) -> str:
+        """``"cat"``, ``"transmon"`` or ``"buffer"``."""
+        return self.graph.nodes[node]["kind"]
+
+    def node_params(self, node: str) -> dict[str, Any]:
+        """Per-component parameter overrides of a node (empty if none)."""
+        return dict(self.graph.nodes[node].get("params", {}))
+
+    def edge_params(self, a: str, b: str) -> dict[str, Any]:
+        """Per-coupling parameter overrides of an edge (e.g. one CX's duration)."""
+        return dict(self.graph.edges[a, b].get("params", {}))
+
+    def with_params(self, node: str | tuple[str, str], **params: Any) -> Layout:
+        """A copy with parameter overrides set on one node or one edge ``(a, b)``.
+
+        >>> Layout.ocelot().with_params("D2", kappa_1_hz=2.0e4).node_params("D2")
+        {'kappa_1_hz': 20000.0}
+        """
+        g = nx.Graph(self.graph)
+        if isinstance(node, tuple):
+            if not g.has_edge(*node):
+                raise CatcodeError(f"no coupling {node[0]}-{node[1]} in layout {self.name!r}")
+            attrs = g.edges[node]
+        else:
+            if node not in g:
+                raise CatcodeError(f"no node {node!r} in layout {self.name!r}; nodes: {', '.join(sorted(g))}")
+            attrs = g.nodes[node]
+        attrs["params"] = {**attrs.get("params", {}), **params}
+        return Layout(g, name=self.name, code=self.code)
+
+    def draw(self, ax: Any = None, *, labels: bool = True) -> Any:
+        """Draw the layout with matplotlib; returns the Figure.
+
+        Cats are circles (data filled blue, ancilla cats orange), transmons squares (green),
+        buffers small grey diamonds; CX couplings are solid lines labelled with their layer,
+        stabilisation couplings dashed.
+        """
+        from catcode.drawing import draw_layout
+
+        return draw_layout(self, ax=ax, labels=labels)
+
+    def __repr__(self) -> str:
+        return f"Layout(name={self.name!r}, code={self.code!r}, distance={self.distance}, num_qubits={self.num_qubits})"
+
+    # ------------------------------------------------------------------ validation
+    def _validate(self) -> None:
+        g = self.graph
+        if g.number_of_nodes() == 0:
+            raise CatcodeError("layout graph is empty; build one with Layout.chain(distance) or Layout.ocelot()")
+        for node, attrs in g.nodes(data=True):
+            kind = attrs.get("kind")
+            if kind not in NODE_KINDS:
+                raise CatcodeError(f"node {node!r} has kind {kind!r}; kind must be one of {', '.join(map(repr, NODE_KINDS))}")
+            role = attrs.get("role")
+            if kind == "buffer":
+                if role is not None:
+                    raise CatcodeError(f"buffer {node!r} has role {role!r}; buffers have no role")
+            elif role not in ROLES:
+                raise CatcodeError(f"qubit {node!r} has role {role!r}; role must be one of 'data', 'ancilla'")
+            xy = attrs.get("coords")
+            if not (isinstance(xy, tuple | list) and len(xy) == 2 and all(_is_finite_number(c) for c in xy)):
+                raise CatcodeError(f"node {node!r} needs planar coords (x, y) of two finite numbers; got {xy!r}")
+            _validate_params(f"node {node!r}", attrs.get("params", {}))
+        seen: dict[tuple[float, float], str] = {}
+        for node, attrs in g.nodes(data=True):
+            if attrs["kind"] == "buffer":
+                continue
+            xy = tuple(attrs["coords"])
+            if xy in seen:
+                raise CatcodeError(f"qubits {seen[xy]!r} and {node!r} share coords {xy}; each qubit needs its own position")
+            seen[xy] = node
+        for a, b, attrs in g.edges(data=True):
+            kind = attrs.get("kind")
+            if kind not in EDGE_KINDS:
+                raise CatcodeError(f"edge {a}-{b} has kind {kind!r}; kind must be one of 'cx', 'stabilization'")
+            ka, kb = g.nodes[a]["kind"], g.nodes[b]["kind"]
+            if kind == "stabilization":
+                if sorted((ka, kb)) != ["buffer", "cat"]:
+                    raise CatcodeError(f"stabilization edge {a}-{b} must join a cat and a buffer; got {ka} and {kb}")
+            else:
+                roles = {g.nodes[a].get("role"), g.nodes[b].get("role")}
+                if roles != {"data", "ancilla"}:
+                    raise CatcodeError(f"cx edge {a}-{b} must join an ancilla and a data qubit; got roles {g.nodes[a].get('role')} and {g.nodes[b].get('role')}")
+                layer = attrs.get("layer")
+                if isinstance(layer, bool) or not isinstance(layer, int) or layer < 0:
+                    raise CatcodeError(f"cx edge {a}-{b} needs an integer layer >= 0 (its slot in the CX order); got {layer!r}")
+            _validate_params(f"edge {a}-{b}", attrs.get("params", {}))
+        for node, attrs in g.nodes(data=True):
+            if attrs["kind"] == "buffer":
+                cats = [n for n in g[node] if g.edges[node, n]["kind"] == "stabilization"]
+                if len(cats) != 1 or len(g[node]) != 1:
+                    raise CatcodeError(f"buffer {node!r} must stabilise exactly one cat; it is coupled to {sorted(g[node])}")
+            elif attrs["kind"] == "cat":
+                buffers = [n for n in g[node] if g.nodes[n]["kind"] == "buffer"]
+                if len(buffers) > 1:
+                    raise CatcodeError(f"cat {node!r} has {len(buffers)} buffers {sorted(buffers)}; at most one")
+            if attrs["kind"] == "transmon" and any(g.nodes[n]["kind"] == "buffer" for n in g[node]):
+                raise CatcodeError(f"transmon {node!r} is coupled to a buffer; buffers stabilise cats only")
+        if not self._nodes_with(role="data"):
+            raise CatcodeError("layout has no data qubits")
+        for anc in self._nodes_with(role="ancilla"):
+            data = sorted(n for n in g[anc] if g.edges[anc, n]["kind"] == "cx")
+            allowed = (2,) if self.code == "repetition" else (2, 4)
+            if len(data) not in allowed:
+                need = "exactly 2" if self.code == "repetition" else "2 or 4"
+                raise CatcodeError(
+                    f"ancilla {anc!r} has cx couplings to {len(data)} data qubits ({', '.join(data)}); "
+                    f"a {self.code} check needs {need}"
+                )
+            layers = [g.edges[anc, n]["layer"] for n in data]
+            if len(set(layers)) != len(layers):
+                raise CatcodeError(f"ancilla {anc!r} runs two CX gates in the same layer {sorted(layers)}; give each a distinct layer")
+        by_layer: dict[tuple[int, str], str] = {}
+        for a, b, attrs in g.edges(data=True):
+            if attrs["kind"] != "cx":
+                continue
+            dq = a if g.nodes[a]["role"] == "data" else b
+            key = (attrs["layer"], dq)
+            if key in by_layer:
+                raise CatcodeError(
+                    f"data qubit {dq!r} has two CX gates in layer {attrs['layer']} "
+                    f"(with {by_layer[key]!r} and {a if dq == b else b!r}); a qubit can do one gate per layer"
+                )
+            by_layer[key] = a if dq == b else b
+        if self.code == "repetition":
+            self._validate_chain()
+
+    def _validate_chain(self) -> None:
+        """A repetition code's checks must link all data qubits into one path."""
+        g = self.graph
+        h = nx.Graph()
+        h.add_nodes_from(self._nodes_with(role="data"))
+        for anc in self._nodes_with(role="ancilla"):
+            a, b = [n for n in g[anc] if g.edges[anc, n]["kind"] == "cx"]
+            if h.has_edge(a, b):
+                raise CatcodeError(f"two ancillas both check {a}-{b}; each neighbouring pair has one check")
+            h.add_edge(a, b)
+        if not nx.is_connected(h) or any(deg > 2 for _, deg in h.degree()) or h.number_of_edges() != h.number_of_nodes() - 1:
+            raise CatcodeError("the checks of a repetition-code layout must link its data qubits into one open chain")
+
+    def _nodes_with(self, **attrs: Any) -> list[str]:
+        return [n for n, a in self.graph.nodes(data=True) if all(a.get(k) == v for k, v in attrs.items())]
+
+    def _sort_key(self, node: str) -> tuple[float, float, str]:
+        x, y = self.graph.nodes[node]["coords"]
+        return (x, y, node)
+
+    def _edge_kind(self, a: str, b: str) -> str:
+        return self.graph.edges[a, b]["kind"]
+
+
+def _add_cat_with_buffer(g: nx.Graph, name: str, role: str, xy: tuple[int, int], params: Mapping[str, Any]) -> None:
+    g.add_node(name, kind="cat", role=role, coords=xy, params=dict(params))
+    g.add_node(f"B{name}", kind="buffer", coords=(xy[0], xy[1] + 1))
+    g.add_edge(name, f"B{name}", kind="stabilization", params={})
+
+
+def _surface_cx_order(basis: str) -> tuple[tuple[int, int], ...]:
+    # Offsets (dx, dy) of the data qubits touched in layers 0..3. X checks go in "N" order and Z
+    # checks in "Z" order, so each check's last two CX form a hook along the direction in which
+    # the logical operator of the same type is not shortened.
+    if basis == "X":
+        return ((1, -1), (1, 1), (-1, -1), (-1, 1))
+    return ((1, -1), (-1, -1), (1, 1), (-1, 1))
+
+
+def _is_finite_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _validate_params(where: str, params: object) -> None:
+    if not isinstance(params, Mapping):
+        raise CatcodeError(f"{where} params must be a mapping of name -> value; got {type(params).__name__}")
+    for key, value in params.items():
+        if isinstance(value, bool) or isinstance(value, str):
+            continue
+        if not _is_finite_number(value) or value < 0:
+            raise CatcodeError(f"{where} parameter {key!r} must be a finite number >= 0; got {value!r}")

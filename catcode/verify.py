@@ -1,0 +1,86 @@
+"""Structural checks every compiled memory circuit must pass.
+
+:func:`verify_memory_circuit` checks deterministic detectors, that the error model decomposes
+into a matching graph, detector and observable counts against closed-form formulas, and the
+code distance of the compiled circuit. Failures raise :class:`CircuitCheckError` with what was
+expected and what was found.
+"""
+
+from __future__ import annotations
+
+import stim
+
+from catcode.errors import CatcodeError
+from catcode.layout import Layout
+
+
+class CircuitCheckError(CatcodeError):
+    """A compiled circuit failed a structural check."""
+
+
+def expected_detector_count(layout: Layout, *, rounds: int, basis: str) -> int:
+    """Closed-form number of syndrome detectors (heralds excluded).
+
+    Checks of the memory basis give a detector every round plus one from the final data
+    measurement; the other checks only compare consecutive rounds. For a repetition chain:
+    ``(d - 1) * (rounds + 1)`` in the X basis and ``(d - 1) * (rounds - 1)`` in the Z basis.
+
+    >>> expected_detector_count(Layout.chain(5), rounds=5, basis="X")
+    24
+    """
+    same = sum(1 for s in layout.stabilizers if s.basis == basis)
+    other = len(layout.stabilizers) - same
+    return same * (rounds + 1) + other * (rounds - 1)
+
+
+def expected_distance(layout: Layout, basis: str, *, z_only: bool) -> int:
+    """Distance the compiled circuit must show under the error class of ``z_only``.
+
+    Repetition code: ``d`` for the X memory against Z-type noise, ``1`` for the Z memory
+    against X-type noise (a single bit flip is a logical error). Surface code: ``d`` always.
+    """
+    if layout.code == "repetition" and basis == "Z":
+        return 1
+    return layout.distance
+
+
+def herald_detectors(circuit: stim.Circuit) -> list[int]:
+    """Indices of herald detectors (four coordinates, the fourth equal to 1)."""
+    coords = circuit.get_detector_coordinates()
+    return [k for k, c in coords.items() if len(c) == 4 and c[3] == 1]
+
+
+def verify_memory_circuit(
+    circuit: stim.Circuit,
+    layout: Layout,
+    *,
+    rounds: int,
+    basis: str,
+    distance: int | None = None,
+) -> None:
+    """Raise :class:`CircuitCheckError` unless ``circuit`` is a well-formed memory experiment.
+
+    ``distance`` (optional) is the expected length of the shortest graphlike logical error of
+    this circuit's own noise; pass ``None`` to skip that (slowest) check.
+
+    >>> from catcode import memory_circuit, noise
+    >>> layout = Layout.chain(3)
+    >>> c = memory_circuit(layout, noise.depolarizing(0.01), rounds=2, basis="X")
+    >>> verify_memory_circuit(c, layout, rounds=2, basis="X", distance=3)
+    """
+    try:
+        dem = circuit.detector_error_model(decompose_errors=True, approximate_disjoint_errors=True)
+    except ValueError as exc:  # non-deterministic detectors, or no graphlike decomposition
+        raise CircuitCheckError(f"circuit has no graphlike error model: {str(exc).splitlines()[0]}") from None
+    heralds = len(herald_detectors(circuit))
+    want = expected_detector_count(layout, rounds=rounds, basis=basis)
+    if circuit.num_detectors - heralds != want:
+        raise CircuitCheckError(f"expected {want} syndrome detectors, found {circuit.num_detectors - heralds} (+{heralds} heralds)")
+    if circuit.num_observables != 1:
+        raise CircuitCheckError(f"expected 1 observable, found {circuit.num_observables}")
+    if circuit.num_qubits != layout.num_qubits:
+        raise CircuitCheckError(f"expected {layout.num_qubits} qubits, found {circuit.num_qubits}")
+    if distance is not None:
+        found = len(dem.shortest_graphlike_error())
+        if found != distance:
+            raise CircuitCheckError(f"expected graphlike distance {distance}, found {found}")

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Run the whole test suite (unit tests, doctests, notebooks) from a fresh machine.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$root/scripts/setup.sh" test
+cd "$root"
+export MPLBACKEND=Agg
+.venv/bin/python -m pytest -n 2 --doctest-modules catcode tests "$@"
