@@ -190,18 +190,29 @@ class _Builder:
 
         Ancillas are measured in stabiliser order, so a check's record offset is fixed.
         """
+        via_h = [s.ancilla for s in stabs if s.basis == "X"] if self.layout.ancilla_x_basis_via_h else []
         by_basis: dict[str, list[str]] = {}
         for s in stabs:
-            by_basis.setdefault(s.basis, []).append(s.ancilla)
+            by_basis.setdefault("Z" if s.ancilla in via_h else s.basis, []).append(s.ancilla)
         for basis in sorted(by_basis):
             self.prepare(by_basis[basis], basis)
+        if via_h:
+            self.circuit.append("TICK")
+            self.hadamard(via_h)
         check_basis = {s.ancilla: s.basis for s in stabs}
         for layer in self.layout.cx_layers:
             self.circuit.append("TICK")
             # An X check's ancilla controls the CX onto the data; a Z check's data controls it.
             self.cx([(anc, dq) if check_basis[anc] == "X" else (dq, anc) for anc, dq in layer])
+        if via_h:
+            self.circuit.append("TICK")
+            self.hadamard(via_h)
         self.circuit.append("TICK")
-        self.measure_in_order([s.ancilla for s in stabs], [s.basis for s in stabs])
+        self.measure_in_order([s.ancilla for s in stabs], ["Z" if s.ancilla in via_h else s.basis for s in stabs])
+
+    def hadamard(self, qubits: Sequence[str]) -> None:
+        for kind, targets in self._grouped(qubits).items():
+            self.circuit.append("H", targets, tag=op_tag("basis_change", kind))
 
     def check_record(self, s: Stabilizer, *, rounds_back: int, after_data: bool = False) -> stim.GateTarget:
         """Record target of check ``s`` measured ``rounds_back`` rounds before the latest one."""

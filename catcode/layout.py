@@ -162,7 +162,7 @@ class Layout:
         for b in range(d + 1):
             for a in range(d + 1):
                 x, y = 2 * a, 2 * b
-                basis = "X" if (a + b) % 2 == 0 else "Z"
+                basis = "X" if (a + b) % 2 == 1 else "Z"
                 neighbours = [(x + dx, y + dy) for dx, dy in ((1, 1), (-1, 1), (1, -1), (-1, -1))]
                 present = [n for n in neighbours if n in data]
                 if len(present) == 4:
@@ -182,6 +182,7 @@ class Layout:
                     nxy = (x + dx, y + dy)
                     if nxy in data:
                         g.add_edge(name, data[nxy], kind="cx", layer=layer, params={})
+        g.graph["ancilla_x_basis_via_h"] = True
         return cls(g, name="rotated_surface", code="rotated_surface")
 
     # ------------------------------------------------------------------ derived structure
@@ -232,6 +233,16 @@ class Layout:
         return tuple(
             tuple(sorted(layers[k], key=lambda p: self.qubit_index[p[0]])) for k in sorted(layers)
         )
+
+    @property
+    def ancilla_x_basis_via_h(self) -> bool:
+        """Whether X-check ancillas change basis with Hadamard gates (``R, H, ..., H, M``).
+
+        True for the transmon surface code, as in Stim's generated surface-code circuits; false
+        for cat repetition codes, whose ancillas are prepared and read out in X directly (the
+        cost of doing so sits in the noise model's preparation and measurement rules).
+        """
+        return bool(self.graph.graph.get("ancilla_x_basis_via_h", False))
 
     @property
     def distance(self) -> int:
@@ -403,12 +414,13 @@ def _add_cat_with_buffer(g: nx.Graph, name: str, role: str, xy: tuple[int, int],
 
 
 def _surface_cx_order(basis: str) -> tuple[tuple[int, int], ...]:
-    # Offsets (dx, dy) of the data qubits touched in layers 0..3. X checks go in "N" order and Z
-    # checks in "Z" order, so each check's last two CX form a hook along the direction in which
-    # the logical operator of the same type is not shortened.
+    # Offsets (dx, dy) of the data qubits touched in layers 0..3 (the order Stim's generated
+    # rotated surface code uses). X and Z checks traverse their plaquettes in mirrored orders,
+    # so the hook error of each check's last two CX lies across, not along, the logical
+    # operator of the same type and cannot shorten it.
     if basis == "X":
-        return ((1, -1), (1, 1), (-1, -1), (-1, 1))
-    return ((1, -1), (-1, -1), (1, 1), (-1, 1))
+        return ((1, 1), (-1, 1), (1, -1), (-1, -1))
+    return ((1, 1), (1, -1), (-1, 1), (-1, -1))
 
 
 def _is_finite_number(v: object) -> bool:

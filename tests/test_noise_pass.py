@@ -21,7 +21,7 @@ class Timed(NoiseModel):
         self.idle_rate_per_ns = idle_rate_per_ns
 
     def duration_ns(self, op, ctx):
-        return {"prepare": 100.0, "cx": 300.0, "measure": 1000.0}[op.kind]
+        return {"prepare": 100.0, "cx": 300.0, "measure": 1000.0, "gate1": 20.0}[op.kind]
 
     def prepare(self, op, ctx):
         return OpNoise()
@@ -93,9 +93,13 @@ def test_heralds_become_detectors_and_lookbacks_are_reindexed():
 def test_operation_without_rule_raises():
     layout = Layout.chain(2)
     circuit = ideal_memory_circuit(layout, rounds=1, basis="X")
-    bad = stim.Circuit("H[mystery] 0\nTICK\n") + circuit
-    with pytest.raises(CatcodeError, match=r"no rule for operation H\[mystery\]"):
+    bad = stim.Circuit("CZ[mystery] 0 1\nTICK\n") + circuit
+    with pytest.raises(CatcodeError, match=r"no rule for operation CZ\[mystery\]"):
         noise.depolarizing(0.01).apply(bad, layout)
+    # A model without a single-qubit-gate rule refuses the Hadamards of a basis change.
+    with_h = stim.Circuit("H[basis_change:transmon] 1\nTICK\n") + circuit
+    with pytest.raises(CatcodeError, match=r"no rule for single-qubit gate H\[basis_change:transmon\]"):
+        Timed().apply(with_h, layout)
 
 
 def test_qubit_used_twice_in_a_layer_raises():

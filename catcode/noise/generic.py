@@ -19,11 +19,13 @@ _FLIP_FOR_BASIS = {"X": "Z_ERROR", "Z": "X_ERROR", "Y": "X_ERROR"}
 class Depolarizing(NoiseModel):
     """Uniform depolarising noise with the semantics of ``stim.Circuit.generated``'s knobs.
 
-    With one parameter ``p``: ``DEPOLARIZE2(p)`` after every CX, a flip with probability ``p``
+    With one parameter ``p``: ``DEPOLARIZE2(p)`` after every CX, ``DEPOLARIZE1(p)`` after every
+    single-qubit Clifford (the Hadamards of surface-code basis changes), a flip with probability ``p``
     after every reset and before every measurement (a flip of the prepared or measured basis),
     ``DEPOLARIZE1(p)`` on the data before each round, and no idle noise. Under this model
     catcode's X-basis repetition memory is the Hadamard conjugate of Stim's
-    ``repetition_code:memory`` generated with all four knobs equal to ``p``.
+    ``repetition_code:memory`` generated with all four knobs equal to ``p``, and its rotated
+    surface code has the error model of Stim's ``surface_code:rotated_memory_x/z``.
 
     >>> depolarizing(0.001).params
     {'p': 0.001}
@@ -47,6 +49,9 @@ class Depolarizing(NoiseModel):
     def cx(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         after = [stim.CircuitInstruction("DEPOLARIZE2", list(op.targets), [self.p])] if self.p else []
         return OpNoise(after=after)
+
+    def gate1(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        return OpNoise(after=grouped("DEPOLARIZE1", [(op.targets, (self.p,))]))
 
     def idle(self, qubits: Sequence[int], duration_ns: float, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         return []
@@ -102,6 +107,9 @@ class Biased(NoiseModel):
 
     def measure(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         return OpNoise(before=self._single(op.targets))
+
+    def gate1(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        return OpNoise(after=self._single(op.targets))
 
     def cx(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         args = self.two_qubit_probabilities()

@@ -35,13 +35,15 @@ HERALDED_GATES = frozenset({"HERALDED_ERASE", "HERALDED_PAULI_CHANNEL_1"})
 
 _RESETS = {"R": "Z", "RZ": "Z", "RX": "X", "RY": "Y"}
 _MEASUREMENTS = {"M": "Z", "MZ": "Z", "MX": "X", "MY": "Y"}
+_SINGLE_QUBIT_CLIFFORDS = frozenset({"H", "S", "S_DAG", "SQRT_X", "SQRT_X_DAG", "X", "Y", "Z"})
 
 
 @dataclass(frozen=True)
 class Operation:
     """One gate instruction of the ideal circuit, as a noise rule sees it.
 
-    ``kind`` is ``"prepare"``, ``"cx"`` or ``"measure"``; ``basis`` is the basis of a preparation
+    ``kind`` is ``"prepare"``, ``"cx"``, ``"measure"`` or ``"gate1"`` (a single-qubit Clifford such
+    as the ``H`` of a basis change); ``basis`` is the basis of a preparation
     or measurement (``None`` for CX); ``targets`` are qubit indices (control, target pairs
     flattened for CX); ``tag`` is the hardware tag the compiler put on it (``cx:transmon-cat``).
     """
@@ -130,6 +132,13 @@ class NoiseModel(ABC):
     def idle(self, qubits: Sequence[int], duration_ns: float, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         """Noise on ``qubits``, idle during a layer lasting ``duration_ns``."""
 
+    def gate1(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        """Rule for single-qubit Clifford gates (basis changes); models without one raise."""
+        raise CatcodeError(
+            f"noise model {self!r} has no rule for single-qubit gate {op.gate}[{op.tag}]; "
+            "use a model that defines gate1 (depolarizing, biased, si1000)"
+        )
+
     def duration_ns(self, op: Operation, ctx: NoiseContext) -> float:
         """How long ``op`` takes; the layer lasts as long as its longest operation."""
         return 0.0
@@ -183,9 +192,12 @@ def _operation(inst: stim.CircuitInstruction) -> Operation:
         return Operation(name, "measure", _MEASUREMENTS[name], targets, inst.tag)
     if name in ("CX", "CNOT", "ZCX"):
         return Operation(name, "cx", None, targets, inst.tag)
+    if name in _SINGLE_QUBIT_CLIFFORDS:
+        return Operation(name, "gate1", None, targets, inst.tag)
     raise CatcodeError(
         f"the noise pass has no rule for operation {name}{'[' + inst.tag + ']' if inst.tag else ''}; "
-        f"supported operations: resets {sorted(_RESETS)}, measurements {sorted(_MEASUREMENTS)}, CX"
+        f"supported operations: resets {sorted(_RESETS)}, measurements {sorted(_MEASUREMENTS)}, CX, "
+        f"single-qubit gates {sorted(_SINGLE_QUBIT_CLIFFORDS)}"
     )
 
 
@@ -276,7 +288,7 @@ class _NoisePass:
         if has_cx and not state.previous_layer_had_cx:
             self._emit(self.model.round_start(self.ctx.data_qubits, self.ctx), out, state)
         state.previous_layer_had_cx = has_cx
-        rules = {"prepare": self.model.prepare, "cx": self.model.cx, "measure": self.model.measure}
+        rules = {"prepare": self.model.prepare, "cx": self.model.cx, "measure": self.model.measure, "gate1": self.model.gate1}
         op_of = {id(inst): op for inst, op in ops}
         for inst in items:
             if _is_annotation(inst):
