@@ -1,0 +1,186 @@
+"""``catcode plot``: logical error per round from sinter stats CSVs, as a figure and a table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from catcode.errors import CatcodeError
+
+EPILOG = """\
+examples:
+  # logical error per round against n̄, one curve per distance, with likelihood bands
+  catcode plot --in stats.csv --x nbar --out nbar.png
+
+  # Ocelot-style total error per cycle (mean of X and Z memories) next to its phase and bit parts
+  catcode plot --in stats.csv --x nbar --total --out total.svg
+
+  # threshold study of the cat-cat code: X-basis memories at n̄ = 4, fit, Λ and bootstrap threshold
+  catcode plot --in sweep.csv --x k1_over_k2 --filter b=X --filter nbar=4 \\
+      --fit --suppression --bootstrap 200 --out threshold.png
+
+  # per-shot rates against distance, only print the table (no --out)
+  catcode plot --in a.csv b.csv --x d --no-per_round --filter noise=depolarizing
+
+Filters: --filter key=value keeps rows whose metadata key equals value; key=v1,v2 accepts either;
+repeat --filter to require several keys (use decoder=NAME for the decoder column).
+The fit is p_L = A (x/x_th)^(c (d+1)/2), weighted least squares on ln p_L (see catcode.analysis).
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="catcode plot",
+        description=(
+            "Plot logical error per round (converted from per-shot rates, with likelihood bands) from "
+            "sinter-format stats CSVs, and print the plotted points as a table."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--in", dest="inputs", nargs="+", required=True, metavar="CSV",
+                        help="sinter-format stats CSV file(s); rows of the same task are summed")
+    parser.add_argument("--out", default=None, metavar="FIG",
+                        help="figure to write, .png or .svg (omit to only print the table)")
+    parser.add_argument("--x", dest="x_key", default=None, metavar="KEY",
+                        help="numeric metadata key for the x axis, e.g. nbar, d, k1_over_k2, p")
+    parser.add_argument("--group", default=None, metavar="KEY",
+                        help="metadata key that colours the curves (default: d, or none when --x d); 'none' for no group")
+    parser.add_argument("--per_round", action=argparse.BooleanOptionalAction, default=True,
+                        help="convert per-shot rates to per-round rates using metadata r (default on)")
+    parser.add_argument("--total", action="store_true",
+                        help="plot the total (mean of X- and Z-basis memories) next to its phase and bit parts")
+    parser.add_argument("--fit", action="store_true",
+                        help="fit p_L = A (x/x_th)^(c (d+1)/2), overlay it, print it and its threshold crossing")
+    parser.add_argument("--suppression", action="store_true",
+                        help="print the suppression factor Λ = p_L(d)/p_L(d') between consecutive distances")
+    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                        help="with --fit: also estimate the threshold's uncertainty from N bootstrap resamples")
+    parser.add_argument("--seed", type=int, default=0, help="random seed for --bootstrap (default 0)")
+    parser.add_argument("--filter", dest="filters", action="append", default=[], metavar="KEY=VALUE",
+                        help="keep rows whose metadata KEY equals VALUE (repeatable; VALUE may be v1,v2)")
+    parser.add_argument("--max_likelihood_factor", type=float, default=1e3,
+                        help="Bayes factor of the likelihood bands (default 1000, as sinter plot)")
+    parser.add_argument("--xscale", default="auto", help="auto, linear or log (default auto)")
+    parser.add_argument("--yscale", default="auto", help="auto, linear or log (default auto)")
+    parser.add_argument("--title", default=None, help="figure title")
+    return parser
+
+
+def main(*, command_line_args: list[str] | None = None) -> int:
+    """Run ``catcode plot``; returns the exit code. Bad input raises CatcodeError."""
+    args = _parser().parse_args(command_line_args)
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+    from catcode import analysis, plotting
+    from catcode.errors import require_choice
+
+    require_choice("--xscale", args.xscale, ("auto", "linear", "log"))
+    require_choice("--yscale", args.yscale, ("auto", "linear", "log"))
+    if args.out is not None:
+        import pathlib
+
+        ext = pathlib.Path(args.out).suffix.lower()
+        require_choice("--out extension", ext or "(none)", plotting.FIGURE_FORMATS)
+    if args.bootstrap and not args.fit:
+        raise CatcodeError(f"--bootstrap {args.bootstrap} needs --fit (the threshold comes from the fit)")
+    if args.bootstrap < 0:
+        raise CatcodeError(f"--bootstrap must be an integer >= 0; got {args.bootstrap}")
+
+    stats = analysis.read_stats(*args.inputs)
+    if not stats:
+        raise CatcodeError(f"no rows in {', '.join(args.inputs)}: nothing to plot")
+    filters: dict[str, list[Any]] = {}
+    for text in args.filters:
+        key, values = analysis.parse_filter(text)
+        filters.setdefault(key, []).extend(values)
+    stats = analysis.filter_stats(stats, filters)
+
+    keys = analysis.metadata_keys(stats)
+    if args.x_key is None:
+        numeric = sorted({k for s in stats for k, v in s.json_metadata.items() if plotting._numeric(v)})
+        raise CatcodeError(f"choose the x axis with --x KEY; numeric metadata keys present: {', '.join(numeric)}")
+    x_key = analysis.METADATA_ALIASES.get(args.x_key, args.x_key)
+    if args.group is None:
+        group_key = None if x_key == "d" else "d"
+        if group_key is not None and group_key not in keys:
+            group_key = None
+    elif args.group.lower() == "none":
+        group_key = None
+    else:
+        group_key = analysis.METADATA_ALIASES.get(args.group, args.group)
+    plotting.check_keys(stats, x_key=x_key, group_key=group_key)
+    missing = [s for s in stats if x_key not in s.json_metadata]
+    if missing:
+        print(f"note: ignoring {len(missing)} task(s) without metadata {x_key!r}", file=sys.stderr)
+        stats = [s for s in stats if x_key in s.json_metadata]
+
+    rates = analysis.error_rates(stats, per_round=args.per_round, max_likelihood_factor=args.max_likelihood_factor)
+    if not rates:
+        raise CatcodeError("every selected task has zero kept shots: nothing to plot")
+    points: list[Any] = list(rates)
+    if args.total:
+        pairs, unpaired = analysis.pair_memories(rates)
+        if not pairs:
+            bases = sorted({str(r.metadata.get("b")) for r in rates})
+            raise CatcodeError(
+                f"--total needs X- and Z-basis memories (b=X, b=Z) sharing all other metadata; "
+                f"found none among bases {', '.join(bases)}"
+            )
+        if unpaired:
+            print(f"note: {len(unpaired)} task(s) have no X/Z partner and are left out of --total", file=sys.stderr)
+        points = [analysis.total_error_rate(x, z) for x, z in pairs]
+
+    fit = None
+    if args.fit:
+        if x_key == "d":
+            raise CatcodeError("--fit sweeps x across distances; choose --x other than d (e.g. p, k1_over_k2, nbar)")
+        fit = analysis.fit_scaling(points, x_key=x_key, d_key="d")
+
+    print(analysis.format_rates_table(points, x_key=x_key, group_key=group_key))
+    if fit is not None:
+        print()
+        print(analysis.format_fit(fit))
+        est = analysis.threshold_crossing(points, x_key=x_key, method="covariance")
+        print(f"threshold crossing {x_key}_th = {est.x_th:.4g}, 68% interval [{est.low:.4g}, {est.high:.4g}] (fit covariance)")
+        if args.bootstrap:
+            est = analysis.threshold_crossing(
+                points, x_key=x_key, method="bootstrap", num_resamples=args.bootstrap, seed=args.seed
+            )
+            print(
+                f"threshold crossing {x_key}_th = {est.x_th:.4g}, 68% interval [{est.low:.4g}, {est.high:.4g}] "
+                f"(bootstrap, {est.num_resamples} refits)"
+            )
+    if args.suppression:
+        sups = analysis.suppression_factors(points, d_key="d")
+        print()
+        if not sups:
+            print("suppression: no pairs of distances share all other metadata")
+        shown = [k for k in analysis.metadata_keys(sups)
+                 if k == x_key or len({analysis._freeze(s.metadata.get(k)) for s in sups}) > 1]
+        for s in sorted(sups, key=lambda s: (analysis._freeze([s.metadata.get(k) for k in shown]), s.d_small)):
+            where = ", ".join(f"{k}={s.metadata.get(k)}" for k in shown)
+            where = ", " + where if where else ""
+            line = f"Λ(d={s.d_small}→{s.d_large}{where}) = {s.value:.4g} [{s.low:.3g}, {s.high:.3g}]"
+            if fit is not None and x_key in s.metadata:
+                line += f"; fit (x_th/x)^c = {fit.suppression(float(s.metadata[x_key])):.4g}"
+            print(line)
+
+    if args.out is not None:
+        if args.total:
+            fig = plotting.plot_total_and_parts(
+                points, x_key=x_key, group_key=group_key, fit=fit, per_round=args.per_round,
+                xscale=args.xscale, yscale=args.yscale, title=args.title,
+            )
+        else:
+            fig = plotting.plot_error_rates(
+                points, x_key=x_key, group_key=group_key, fit=fit, per_round=args.per_round,
+                xscale=args.xscale, yscale=args.yscale, title=args.title,
+            )
+        out = plotting.save_figure(fig, args.out)
+        print(f"wrote {out}", file=sys.stderr)
+    return 0
