@@ -54,7 +54,7 @@ class ZOnly(NoiseModel):
     def cx(self, op, ctx):
         return OpNoise(after=self._flip(op.targets))
 
-    def idle(self, qubits, duration_ns, ctx):
+    def idle(self, qubits, layer, ctx):
         return self._flip(qubits)
 
 

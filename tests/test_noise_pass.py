@@ -33,8 +33,8 @@ class Timed(NoiseModel):
         controls = [c for c, _ in op.pairs if ctx.kind(c) == "transmon"]
         return OpNoise(after=grouped("HERALDED_ERASE", [(controls, (self.erasure,))]))
 
-    def idle(self, qubits, duration_ns, ctx):
-        return grouped("Z_ERROR", [(qubits, (self.idle_rate_per_ns * duration_ns,))])
+    def idle(self, qubits, layer, ctx):
+        return grouped("Z_ERROR", [(qubits, (self.idle_rate_per_ns * layer.duration_ns,))])
 
 
 def test_idle_noise_uses_layer_duration_and_skips_active_qubits():

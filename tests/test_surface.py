@@ -74,3 +74,24 @@ def test_logical_rate_matches_stim(d, p, basis):
 def test_hadamard_basis_changes_are_tagged_layers():
     c = memory_circuit(Layout.rotated_surface(3), None, rounds=1, basis="X")
     assert {i.tag for i in c.flattened() if i.name == "H"} == {"basis_change:transmon"}
+
+
+@pytest.mark.parametrize("d", [3, 5])
+@pytest.mark.parametrize("basis", "XZ")
+def test_si1000_surface_code_structure(d, basis):
+    layout = Layout.rotated_surface(d)
+    c = memory_circuit(layout, noise.si1000(1e-3), rounds=d, basis=basis)
+    verify_memory_circuit(c, layout, rounds=d, basis=basis, distance=d)
+    args = {i.name: set() for i in c.flattened()}
+    for i in c.flattened():
+        args[i.name].update(i.gate_args_copy())
+    # Gidney et al. (2021) SI1000: 2p reset flips, 5p measurement flips, p two-qubit depolarisation,
+    # p/10 one-qubit and gate-layer idle, 2p idle during measurement and reset layers.
+    assert args["DEPOLARIZE2"] == {1e-3}
+    assert args["DEPOLARIZE1"] == {1e-4, 2e-3}
+    assert args["X_ERROR"] | args.get("Z_ERROR", set()) == {2e-3, 5e-3}
+
+
+def test_si1000_rejects_p_that_makes_5p_invalid():
+    with pytest.raises(Exception, match=r"\[0, 0.1\]"):
+        noise.si1000(0.2)

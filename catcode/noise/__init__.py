@@ -15,12 +15,14 @@ from typing import Any
 
 from catcode.errors import CatcodeError
 from catcode.noise.generic import Biased, Depolarizing, biased, depolarizing
-from catcode.noise.model import NoiseContext, NoiseModel, Operation, OpNoise, grouped
+from catcode.noise.model import Layer, NoiseContext, NoiseModel, Operation, OpNoise, grouped
+from catcode.noise.superconducting import SI1000, si1000
 
 #: preset name -> factory taking the preset's parameters as keyword arguments
 PRESETS: dict[str, Callable[..., NoiseModel]] = {
     "depolarizing": depolarizing,
     "biased": biased,
+    "si1000": si1000,
 }
 
 
@@ -56,6 +58,9 @@ __all__ = [
     "PRESETS",
     "biased",
     "depolarizing",
+    "Layer",
+    "SI1000",
     "grouped",
+    "si1000",
     "preset",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 import stim
 
 from catcode.errors import require_positive, require_probability
-from catcode.noise.model import NoiseContext, NoiseModel, Operation, OpNoise, grouped
+from catcode.noise.model import Layer, NoiseContext, NoiseModel, Operation, OpNoise, grouped
 
 #: Stim's PAULI_CHANNEL_2 argument order: first letter acts on the first target of the pair.
 PAULI_PAIRS = tuple(a + b for a in "IXYZ" for b in "IXYZ")[1:]
@@ -53,7 +53,7 @@ class Depolarizing(NoiseModel):
     def gate1(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         return OpNoise(after=grouped("DEPOLARIZE1", [(op.targets, (self.p,))]))
 
-    def idle(self, qubits: Sequence[int], duration_ns: float, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
+    def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         return []
 
     def round_start(self, data_qubits: Sequence[int], ctx: NoiseContext) -> list[stim.CircuitInstruction]:
@@ -115,7 +115,7 @@ class Biased(NoiseModel):
         args = self.two_qubit_probabilities()
         return OpNoise(after=[stim.CircuitInstruction("PAULI_CHANNEL_2", list(op.targets), list(args))] if self.p else [])
 
-    def idle(self, qubits: Sequence[int], duration_ns: float, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
+    def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         return self._single(qubits)
 
     def round_start(self, data_qubits: Sequence[int], ctx: NoiseContext) -> list[stim.CircuitInstruction]:

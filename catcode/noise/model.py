@@ -8,8 +8,8 @@ The pass walks the ideal circuit one layer (``TICK`` to ``TICK``) at a time. For
    layer after one without CX gates) — where Stim's ``before_round_data_depolarization`` sits;
 3. wraps every operation in the model's rule for its kind (``prepare``, ``cx``, ``measure``):
    noise before it and after it. An operation with no rule raises :class:`CatcodeError`;
-4. applies the model's ``idle`` rule, with the layer's duration, to every qubit the layer does
-   not act on.
+4. applies the model's ``idle`` rule to every qubit the layer does not act on, with the
+   :class:`Layer` (its operations and duration).
 
 Models may emit heralded channels (``HERALDED_ERASE``, ``HERALDED_PAULI_CHANNEL_1``). Their herald
 bits are exposed as ``DETECTOR(x, y, 0, 1)`` (a fourth coordinate of 1 marks a herald), and every
@@ -96,6 +96,18 @@ class NoiseContext:
         return tuple(range(self.layout.num_qubits))
 
 
+@dataclass(frozen=True)
+class Layer:
+    """One layer (``TICK`` to ``TICK``) as the idle rule sees it: its operations and duration."""
+
+    operations: tuple[Operation, ...]
+    duration_ns: float
+
+    def has(self, kind: str) -> bool:
+        """Whether any operation of this kind (``prepare``, ``cx``, ``measure``, ``gate1``) runs."""
+        return any(op.kind == kind for op in self.operations)
+
+
 @dataclass
 class OpNoise:
     """Noise instructions a rule puts before and after one operation."""
@@ -129,8 +141,8 @@ class NoiseModel(ABC):
     def measure(self, op: Operation, ctx: NoiseContext) -> OpNoise: ...
 
     @abstractmethod
-    def idle(self, qubits: Sequence[int], duration_ns: float, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
-        """Noise on ``qubits``, idle during a layer lasting ``duration_ns``."""
+    def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
+        """Noise on ``qubits``, idle while ``layer`` runs (for ``layer.duration_ns``)."""
 
     def gate1(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         """Rule for single-qubit Clifford gates (basis changes); models without one raise."""
@@ -306,7 +318,8 @@ class _NoisePass:
             self._emit(noise.after, out, state)
         idle = [q for q in self.ctx.all_qubits if q not in touched]
         if idle:
-            self._emit(self.model.idle(idle, duration, self.ctx), out, state)
+            layer = Layer(tuple(op for _, op in ops), duration)
+            self._emit(self.model.idle(idle, layer, self.ctx), out, state)
 
     def _emit(self, noise: Sequence[stim.CircuitInstruction], out: stim.Circuit, state: _RecordState) -> None:
         for inst in noise:
