@@ -8,18 +8,25 @@
 
 __version__ = "0.1.0"
 
-from catcode import noise
+from catcode import noise, physics
 from catcode.compiler import ideal_memory_circuit, logical_support, memory_circuit
 from catcode.errors import CatcodeError
+from catcode.experiment import build_circuit, experiment_metadata
 from catcode.layout import Layout, Stabilizer
+from catcode.verify import CircuitCheckError, verify_memory_circuit
 
 __all__ = [
     "CatcodeError",
+    "CircuitCheckError",
     "Layout",
     "Stabilizer",
+    "build_circuit",
+    "experiment_metadata",
     "ideal_memory_circuit",
     "logical_support",
     "memory_circuit",
     "noise",
+    "physics",
+    "verify_memory_circuit",
     "__version__",
 ]
