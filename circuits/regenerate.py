@@ -23,6 +23,9 @@ def examples() -> list[dict]:
         out.append(experiment_metadata("ocelot", 5, rounds=5, basis=basis, noise="depolarizing", p=0.001))
         out.append(experiment_metadata("chain", 7, rounds=7, basis=basis, noise="biased", p=0.001, eta=1000))
         out.append(experiment_metadata("chain", 5, ancilla="cat", rounds=5, basis=basis, noise="biased", p=0.001, eta=1000))
+        # Calibrated Ocelot noise at its operating point (docs/calibration.md): d = 5 and a d = 3 section.
+        out.append(experiment_metadata("ocelot", 5, rounds=5, basis=basis, noise="ocelot", nbar=1.5))
+        out.append(experiment_metadata("ocelot", 3, section="1-3", rounds=3, basis=basis, noise="ocelot", nbar=1.5))
     return out
 
 

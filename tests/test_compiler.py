@@ -181,7 +181,7 @@ def test_bad_compiler_input(kwargs, message):
         (lambda: noise.biased(0.6, eta=10), r"\[0, 0.5\]"),
         (lambda: noise.biased(0.1, eta=0), "eta must be a finite number > 0"),
         (lambda: noise.biased(0.1, eta=float("nan")), "eta must be a finite number > 0"),
-        (lambda: noise.preset("nope"), "choices: biased, depolarizing"),
+        (lambda: noise.preset("nope"), "unknown noise preset .nope.; choices: biased, cat_cat, depolarizing"),
     ],
 )
 def test_bad_noise_parameters(factory, message):

@@ -17,12 +17,17 @@ from catcode.errors import CatcodeError
 from catcode.noise.generic import Biased, Depolarizing, biased, depolarizing
 from catcode.noise.model import Layer, NoiseContext, NoiseModel, Operation, OpNoise, grouped
 from catcode.noise.superconducting import SI1000, si1000
+from catcode.noise.cat import CatCat, Ocelot, cat_cat, ocelot
+from catcode.noise.transmon import Transmon, transmon
 
 #: preset name -> factory taking the preset's parameters as keyword arguments
 PRESETS: dict[str, Callable[..., NoiseModel]] = {
     "depolarizing": depolarizing,
     "biased": biased,
     "si1000": si1000,
+    "ocelot": ocelot,
+    "cat_cat": cat_cat,
+    "transmon": transmon,
 }
 
 
@@ -49,6 +54,12 @@ def preset(name: str, **params: Any) -> NoiseModel:
 
 
 __all__ = [
+    "CatCat",
+    "Ocelot",
+    "Transmon",
+    "cat_cat",
+    "ocelot",
+    "transmon",
     "Biased",
     "Depolarizing",
     "NoiseContext",

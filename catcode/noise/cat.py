@@ -1,0 +1,866 @@
+"""Physics-derived noise presets for cat qubits: Ocelot (transmon ancillas) and the cat-cat code.
+
+Both presets turn physical parameters (``catcode.physics``) into Pauli channels for every operation
+and every idle interval of a compiled memory circuit. Every parameter is overridable: device-wide
+through the factory's keyword arguments, and per component through the layout, where a node's or
+an edge's ``params`` take precedence over the device-wide value::
+
+    layout = Layout.ocelot().with_params("D2", kappa_1_hz=2e4).with_params(("A1", "D1"), cx_duration_ns=552)
+    circuit = memory_circuit(layout, ocelot(nbar=1.5), rounds=5, basis="X")
+
+Sources and trust tags ([P] paper, [C] authors' code, [S] summaries, [D] derived here, [U] placeholder,
+[F] fitted by ``scripts/calibrate_ocelot.py``) follow ``shared/physics.md``; the calibration is
+documented in ``docs/calibration.md``.
+
+Metadata (:attr:`NoiseModel.params`): the parameters the user set, plus ``nbar`` always, so that file
+names stay short (``noise=ocelot,nbar=1.5``) while ``preset(name, **params)`` rebuilds the same model:
+a parameter left at its default is not listed because the default is part of the preset's definition
+(and of the catcode version recorded in every file header).
+
+>>> model = ocelot(nbar=2.0, t1_us=40.0)
+>>> model.params
+{'nbar': 2.0, 't1_us': 40.0}
+>>> cat_cat(nbar=4, k1_over_k2=1e-3).params
+{'nbar': 4.0, 'k1_over_k2': 0.001}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import stim
+
+from catcode import physics
+from catcode.errors import CatcodeError, require_choice, require_probability
+from catcode.layout import Layout
+from catcode.noise.model import Layer, NoiseContext, NoiseModel, Operation, OpNoise, grouped
+from catcode.physics import CatParams, Timings, TransmonParams
+
+__all__ = [
+    "CatCat",
+    "OCELOT_DEFAULTS",
+    "Ocelot",
+    "ParamSpec",
+    "cat_cat",
+    "cycle_flip_probabilities",
+    "ocelot",
+]
+
+SCOPES = ("cat", "transmon", "edge", "device", "buffer")
+
+
+# =============================================================================== parameter specs
+@dataclasses.dataclass(frozen=True)
+class ParamSpec:
+    """One preset parameter: its default, where it may be overridden, and its provenance.
+
+    ``scope`` says which layout element may override it: ``"cat"`` / ``"transmon"`` (a node of
+    that kind), ``"edge"`` (a CX coupling), ``"buffer"`` (a buffer node; not settable
+    device-wide) or ``"device"`` (only device-wide, through the factory). ``kind`` is ``"float"``,
+    ``"float?"`` (a float or None), ``"str"`` or ``"bool"``.
+    """
+
+    name: str
+    default: Any
+    scope: str
+    kind: str
+    source: str
+
+
+def _coerce(spec: ParamSpec, value: Any, where: str) -> Any:
+    """Type-check one parameter value (ranges are checked by the physics dataclasses)."""
+    if spec.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"  # from key=value file names
+        raise CatcodeError(f"{where}{spec.name} must be True or False; got {value!r}")
+    if spec.kind == "str":
+        if not isinstance(value, str):
+            raise CatcodeError(f"{where}{spec.name} must be a string; got {value!r}")
+        return value
+    if spec.kind == "float?" and value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise CatcodeError(f"{where}{spec.name} must be a finite number; got {value!r}")
+    return float(value)
+
+
+class _SpecTable:
+    """The parameter table of one preset: defaults, scopes, name validation."""
+
+    def __init__(self, preset_name: str, specs: Sequence[ParamSpec]) -> None:
+        self.preset_name = preset_name
+        self.specs = {s.name: s for s in specs}
+
+    def names(self, *scopes: str) -> list[str]:
+        return [n for n, s in self.specs.items() if s.scope in scopes]
+
+    def device_values(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        settable = [n for n, s in self.specs.items() if s.scope != "buffer"]
+        unknown = sorted(set(given) - set(settable))
+        if unknown:
+            raise CatcodeError(
+                f"noise preset {self.preset_name!r} has no parameter {', '.join(map(repr, unknown))}; "
+                f"valid names: {', '.join(settable)}"
+            )
+        out = {n: s.default for n, s in self.specs.items() if s.scope != "buffer"}
+        for name, value in given.items():
+            out[name] = _coerce(self.specs[name], value, "")
+        return out
+
+    def check_layout(self, layout: Layout) -> None:
+        """Every override name on the layout must be a parameter of this preset for that element."""
+        g = layout.graph
+        node_names = self.names("cat", "transmon")
+        for node, attrs in g.nodes(data=True):
+            params = attrs.get("params", {}) or {}
+            if attrs["kind"] == "buffer":
+                valid = self.names("buffer")
+            else:
+                # Names of the other qubit kind are ignored (Layout.chain(params=...) sets the same
+                # overrides on every qubit node); names of no qubit at all are errors.
+                valid = node_names
+            bad = sorted(set(params) - set(valid))
+            if bad:
+                raise CatcodeError(
+                    f"layout node {node!r} ({attrs['kind']}) has override(s) {', '.join(map(repr, bad))} "
+                    f"unknown to noise preset {self.preset_name!r}; valid names for this node: "
+                    f"{', '.join(valid) or '(none)'}"
+                )
+            for name, value in params.items():
+                _coerce(self.specs[name], value, f"layout node {node!r}: ")
+        valid_edge = self.names("edge")
+        for a, b, attrs in g.edges(data=True):
+            params = attrs.get("params", {}) or {}
+            bad = sorted(set(params) - set(valid_edge))
+            if bad:
+                raise CatcodeError(
+                    f"layout coupling {a}-{b} has override(s) {', '.join(map(repr, bad))} unknown to noise "
+                    f"preset {self.preset_name!r}; valid names for a coupling: {', '.join(valid_edge) or '(none)'}"
+                )
+            for name, value in params.items():
+                _coerce(self.specs[name], value, f"layout coupling {a}-{b}: ")
+
+
+def _metadata_params(values: Mapping[str, Any], given: Mapping[str, Any], always: Sequence[str]) -> dict[str, Any]:
+    """``always`` first (in that order), then every user-set name in the preset's spec order."""
+    out = {n: values[n] for n in always}
+    for name in values:
+        if name in given and name not in out:
+            out[name] = values[name]
+    return out
+
+
+# =============================================================================== Ocelot
+#: Ocelot preset defaults. Tags: [S]/[P] from Putterman et al., Nature 638, 927 (2025) via
+#: shared/physics.md §5; [U] placeholders; [F] fitted by scripts/calibrate_ocelot.py to the published
+#: numbers (docs/calibration.md). The fitted values are recorded here, not computed at import.
+OCELOT_DEFAULTS: dict[str, Any] = {
+    # cats (data qubits)
+    "nbar": 1.5,  # operating point of the d = 5 code [S]
+    "kappa_1_hz": physics.OCELOT_KAPPA_1_HZ,  # 1/(60 us) [S x2]
+    "kappa_2_hz": 2.0e6,  # [U]: sets only the cat preparation / X-readout time 1/kappa_2
+    "kappa_phi_hz": 0.0,  # [U]
+    "n_thermal": 0.0,  # [U]
+    "bit_flip_model": "empirical",  # Ocelot is not described by the pure-kappa_1 law (physics.md §2)
+    "bit_flip_gamma": 1.54,  # [F] to the logical minima (d = 3: 1.75 %, d = 5: 1.65 %)
+    "bit_flip_time_ref_us": 1000.0,  # one cat at n = 2: "> 1 ms" [S x2]
+    "bit_flip_nbar_ref": 2.0,  # [S x2]
+    "bit_flip_time_convention": "rate",  # [U]; degenerate with cx_bit_flip_factor (calibration.md)
+    "cx_phase_flip_factor": 1.445,  # [F] to 9.6e-2 phase flips per cycle at n = 2 [S x2]
+    "cx_bit_flip_factor": 1.890,  # [F] to 3.5e-3 bit flips per cycle at n = 2 [S x2]
+    "cat_readout_error": 0.0,  # [U] data-cat readout flip (SPAM only; see calibration.md)
+    # transmons (ancillas)
+    "t1_us": 50.0,  # [U] placeholder (physics.md §4), held fixed in the fit
+    "t2_us": 50.0,  # [U] placeholder, held fixed in the fit
+    "readout_error": 0.003,  # [F] with reset_error, to the logical minima
+    "reset_error": 0.003,  # [F] tied to readout_error
+    "erasure_flagged": True,  # three-state readout flags f->e decays [S]
+    "flaggable_decay_fraction": 1.0,  # [U]
+    # timings
+    "cx_duration_ns": 400.0,  # inside 292-552 ns across the device [S x2]
+    "ancilla_prep_ns": 300.0,  # [U]
+    "cycle_ns": 2800.0,  # 2.8 us [S x2]
+}
+
+_OCELOT_SPECS = (
+    ParamSpec("nbar", None, "cat", "float", "mean photon number of each data cat; default 1.5, Ocelot's d=5 operating point [S]"),
+    ParamSpec("kappa_1_hz", None, "cat", "float", "single-photon loss 1/(60 us) [S x2]"),
+    ParamSpec("kappa_2_hz", None, "cat", "float", "two-photon dissipation [U]; sets the cat preparation and X-readout time 1/kappa_2"),
+    ParamSpec("kappa_phi_hz", None, "cat", "float", "storage pure dephasing [U]"),
+    ParamSpec("n_thermal", None, "cat", "float", "storage thermal photons [U]"),
+    ParamSpec("bit_flip_model", None, "cat", "str", "'empirical' T_X(n) law (physics.md §2) or 'two_photon'"),
+    ParamSpec("bit_flip_gamma", None, "cat", "float", "gamma of T_X(n) = T0 e^{gamma n}/n [F]"),
+    ParamSpec("bit_flip_time_ref_us", None, "cat", "float", "idle bit-flip time at bit_flip_nbar_ref: 1 ms [S x2]"),
+    ParamSpec("bit_flip_nbar_ref", None, "cat", "float", "nbar of that measurement: 2 [S x2]"),
+    ParamSpec("bit_flip_time_convention", None, "cat", "str", "'rate' (Gamma = 1/T) or 'decay' (1/(2T)) [U]"),
+    ParamSpec("cx_phase_flip_factor", None, "cat", "float", "cat phase-flip rate during a CX / idle rate, >= 1 [F]"),
+    ParamSpec("cx_bit_flip_factor", None, "cat", "float", "cat bit-flip rate during a CX / idle rate, >= 1 [F]"),
+    ParamSpec("cat_readout_error", None, "cat", "float", "final data-cat readout flip [U]"),
+    ParamSpec("t1_us", None, "transmon", "float", "transmon T1 [U/F]"),
+    ParamSpec("t2_us", None, "transmon", "float", "transmon T2 [U/F]"),
+    ParamSpec("readout_error", None, "transmon", "float", "transmon readout flip [F]"),
+    ParamSpec("reset_error", None, "transmon", "float", "transmon preparation flip [F]"),
+    ParamSpec("erasure_flagged", None, "transmon", "bool", "f->e decays heralded (erasures) [S]"),
+    ParamSpec("flaggable_decay_fraction", None, "transmon", "float", "share of decays that are f->e [U]"),
+    ParamSpec("cx_duration_ns", None, "edge", "float", "CX duration, 400 ns inside 292-552 [S x2]"),
+    ParamSpec("ancilla_prep_ns", None, "device", "float", "transmon reset + preparation [U]"),
+    ParamSpec("cycle_ns", None, "device", "float", "cycle, 2.8 us [S x2]; the ancilla measurement takes the slack"),
+    ParamSpec("g2_hz", None, "buffer", "float?", "buffer two-photon coupling (with kappa_b_hz: kappa_2 = 4 g2^2/kappa_b)"),
+    ParamSpec("kappa_b_hz", None, "buffer", "float?", "buffer decay rate"),
+)
+_OCELOT_TABLE = _SpecTable(
+    "ocelot", [dataclasses.replace(s, default=OCELOT_DEFAULTS.get(s.name)) for s in _OCELOT_SPECS]
+)
+
+_CAT_FIELDS = (
+    "nbar",
+    "kappa_1_hz",
+    "kappa_2_hz",
+    "kappa_phi_hz",
+    "n_thermal",
+    "bit_flip_model",
+    "bit_flip_gamma",
+    "bit_flip_time_ref_us",
+    "bit_flip_nbar_ref",
+    "bit_flip_time_convention",
+)
+_TRANSMON_FIELDS = ("t1_us", "t2_us", "readout_error", "reset_error", "erasure_flagged", "flaggable_decay_fraction")
+
+
+class _PresetBase(NoiseModel):
+    """Shared machinery: parameter resolution with per-node / per-edge overrides, caching."""
+
+    _table: _SpecTable
+
+    def __init__(self, values: dict[str, Any], given: Mapping[str, Any], always: Sequence[str]) -> None:
+        self._values = values
+        self._params = _metadata_params(values, given, always)
+        self._cache: dict[tuple, Any] = {}
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._params)
+
+    def value(self, name: str) -> Any:
+        """Device-wide value of a parameter (default or user-set)."""
+        return self._values[name]
+
+    #: Required qubit kind per role ("data", "ancilla"), and the hint given when a layout differs.
+    _kinds: dict[str, str] = {}
+    _layout_hint: str = ""
+
+    def apply(self, circuit: stim.Circuit, layout: Layout) -> stim.Circuit:
+        for role, kind in self._kinds.items():
+            wrong = [q for q in (layout.data_qubits if role == "data" else layout.ancilla_qubits) if layout.kind(q) != kind]
+            if wrong:
+                raise CatcodeError(
+                    f"noise preset {self.name!r} models {role} qubits that are {kind}s; in layout {layout.name!r} "
+                    f"{', '.join(wrong)} {'is a' if len(wrong) == 1 else 'are'} {layout.kind(wrong[0])}. {self._layout_hint}"
+                )
+        self._table.check_layout(layout)
+        return super().apply(circuit, layout)
+
+    # -- resolution ---------------------------------------------------------------------
+    def _node_values(self, ctx: NoiseContext, qubit: int, scope: str) -> dict[str, Any]:
+        over = {k: v for k, v in ctx.overrides(qubit).items() if k in self._table.specs and self._table.specs[k].scope == scope}
+        vals = {n: self._values[n] for n in self._table.names(scope)}
+        for k, v in over.items():
+            vals[k] = _coerce(self._table.specs[k], v, f"layout node {ctx.node(qubit)!r}: ")
+        if scope == "cat":
+            buf = _buffer_params(ctx.layout, ctx.node(qubit))
+            if buf:
+                for k, v in buf.items():
+                    _coerce(self._table.specs[k], v, "buffer: ")
+                if set(buf) != {"g2_hz", "kappa_b_hz"}:
+                    raise CatcodeError(
+                        f"the buffer of {ctx.node(qubit)!r} needs both g2_hz and kappa_b_hz "
+                        f"(kappa_2 = 4 g2^2 / kappa_b); got {sorted(buf)}"
+                    )
+                vals["kappa_2_hz"] = physics.kappa_2_from_buffer(float(buf["g2_hz"]), float(buf["kappa_b_hz"]))
+        return vals
+
+    def _cached(self, key: tuple, build: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+    def _edge_value(self, ctx: NoiseContext, a: int, b: int, name: str) -> Any:
+        over = ctx.edge_overrides(a, b)
+        if name in over:
+            return _coerce(self._table.specs[name], over[name], f"layout coupling {ctx.node(a)}-{ctx.node(b)}: ")
+        return self._values[name]
+
+
+def _buffer_params(layout: Layout, node: str) -> dict[str, Any]:
+    g = layout.graph
+    for n in g[node]:
+        if g.nodes[n]["kind"] == "buffer":
+            return dict(g.nodes[n].get("params", {}) or {})
+    return {}
+
+
+def _require_factor(name: str, value: float) -> float:
+    if not value >= 1.0:
+        raise CatcodeError(
+            f"{name} must be >= 1 (the rate during a CX in units of the idle rate; 1 adds nothing); got {value!r}"
+        )
+    return value
+
+
+class Ocelot(_PresetBase):
+    """Ocelot: cat data qubits, transmon ancillas, noise from physical parameters (see :func:`ocelot`)."""
+
+    name = "ocelot"
+    _table = _OCELOT_TABLE
+    _kinds = {"data": "cat", "ancilla": "transmon"}
+    _layout_hint = "Use Layout.ocelot() or Layout.chain(d, ancilla='transmon')."
+
+    def __init__(self, nbar: float = OCELOT_DEFAULTS["nbar"], **overrides: Any) -> None:
+        given = {"nbar": nbar, **overrides}
+        values = self._table.device_values(given)
+        super().__init__(values, given, always=("nbar",))
+        # Validate the device-wide values now, so bad parameters fail at construction.
+        self.timings()
+        cat = self._cat_params(values)
+        tr = self._transmon_params(values)
+        _require_factor("cx_phase_flip_factor", values["cx_phase_flip_factor"])
+        _require_factor("cx_bit_flip_factor", values["cx_bit_flip_factor"])
+        require_probability("cat_readout_error", values["cat_readout_error"])
+        self._cx_channel(cat, values, tr, values["cx_duration_ns"])
+        self._cat_prep(cat, "X")
+        self._cat_prep(cat, "Z")
+        self._cat_measure_flip(cat, values, "X")
+        physics.cat_idle_channel(cat, values["cycle_ns"])
+        physics.transmon_ancilla_idle_channel(tr, values["cycle_ns"])
+
+    # -- parameter objects --------------------------------------------------------------
+    @staticmethod
+    def _cat_params(vals: Mapping[str, Any]) -> CatParams:
+        return CatParams(**{k: vals[k] for k in _CAT_FIELDS})
+
+    @staticmethod
+    def _transmon_params(vals: Mapping[str, Any]) -> TransmonParams:
+        return TransmonParams(**{k: vals[k] for k in _TRANSMON_FIELDS})
+
+    def timings(self) -> Timings:
+        """The device-wide cycle :class:`~catcode.physics.Timings`; the ancilla measurement takes the slack.
+
+        ``cycle = ancilla_prep_ns + 2 * cx_duration_ns + measurement``: the measurement (with the
+        transmon reset that ends it) lasts whatever the cycle leaves after the preparation and the
+        two CX layers (default ``2800 - 300 - 2 * 400 = 1700`` ns), so ``slack_ns`` is 0.
+
+        >>> ocelot().timings().ancilla_measure_ns
+        1700.0
+        """
+        v = self._values
+        measure = self._check_layers([v["cx_duration_ns"]] * 2)
+        return Timings(
+            cx_duration_ns=v["cx_duration_ns"], ancilla_prep_ns=v["ancilla_prep_ns"],
+            ancilla_measure_ns=measure, cycle_ns=v["cycle_ns"], cx_layers=2,
+        )
+
+    def _check_layers(self, layers: Sequence[float]) -> float:
+        """The ancilla measurement time left when the CX layers last ``layers`` ns; raise if none is left."""
+        v = self._values
+        cycle, prep = v["cycle_ns"], v["ancilla_prep_ns"]
+        # Timings names the valid range of a single CX (<= cycle) and of the durations themselves.
+        Timings(cx_duration_ns=max(layers), ancilla_prep_ns=prep, ancilla_measure_ns=0.0, cycle_ns=cycle, cx_layers=1)
+        busy = prep + sum(layers)
+        if busy > cycle:
+            raise CatcodeError(
+                f"the ancilla preparation ({prep:g} ns) and the {len(layers)} CX layers "
+                f"({' + '.join(f'{t:g}' for t in layers)} ns) must fit in cycle_ns = {cycle:g} (the measurement "
+                f"takes the rest); valid cx_duration_ns: (0, {(cycle - prep) / len(layers):g}] per layer; "
+                f"got a total of {busy:g} ns"
+            )
+        return cycle - busy
+
+    def cat(self, ctx: NoiseContext, qubit: int) -> CatParams:
+        """The :class:`CatParams` of a cat qubit: device-wide values, then its node's overrides."""
+        vals = self._node_values(ctx, qubit, "cat")
+        key = ("cat", tuple(sorted(vals.items())))
+        return self._cached(key, lambda: self._validated_cat(vals))
+
+    def device_cat(self) -> CatParams:
+        """The :class:`CatParams` of a cat without per-node overrides (the device-wide values).
+
+        >>> ocelot(nbar=2.0).device_cat().nbar
+        2.0
+        """
+        return self._validated_cat(self._values)
+
+    def device_transmon(self) -> TransmonParams:
+        """The :class:`TransmonParams` of a transmon without per-node overrides."""
+        return self._transmon_params(self._values)
+
+    def _validated_cat(self, vals: Mapping[str, Any]) -> CatParams:
+        cat = self._cat_params(vals)
+        _require_factor("cx_phase_flip_factor", vals["cx_phase_flip_factor"])
+        _require_factor("cx_bit_flip_factor", vals["cx_bit_flip_factor"])
+        require_probability("cat_readout_error", vals["cat_readout_error"])
+        return cat
+
+    def _cat_vals(self, ctx: NoiseContext, qubit: int) -> dict[str, Any]:
+        return self._node_values(ctx, qubit, "cat")
+
+    def transmon(self, ctx: NoiseContext, qubit: int) -> TransmonParams:
+        """The :class:`TransmonParams` of a transmon: device-wide values, then its node's overrides."""
+        vals = self._node_values(ctx, qubit, "transmon")
+        key = ("transmon", tuple(sorted(vals.items())))
+        return self._cached(key, lambda: self._transmon_params(vals))
+
+    # -- geometry: CX layer durations ------------------------------------------------------
+    def _cx_ns(self, ctx: NoiseContext, a: int, b: int) -> float:
+        t = self._edge_value(ctx, a, b, "cx_duration_ns")
+        if not t > 0:
+            raise CatcodeError(f"cx_duration_ns of {ctx.node(a)}-{ctx.node(b)} must be > 0; got {t!r}")
+        return t
+
+    def _layers(self, ctx: NoiseContext) -> tuple[dict[frozenset, int], list[float]]:
+        """Which CX layer each (ancilla, data) coupling runs in, and each layer's duration."""
+        layout = ctx.layout
+
+        def build() -> tuple[dict[frozenset, int], list[float]]:
+            idx = layout.qubit_index
+            of_pair: dict[frozenset, int] = {}
+            durations = []
+            for k, layer in enumerate(layout.cx_layers):
+                longest = 0.0
+                for anc, dq in layer:
+                    of_pair[frozenset((idx[anc], idx[dq]))] = k
+                    longest = max(longest, self._cx_ns(ctx, idx[anc], idx[dq]))
+                durations.append(longest)
+            self._check_layers(durations or [self._values["cx_duration_ns"]])  # they must fit in the cycle
+            return of_pair, durations
+
+        return self._cached(("layers", _layout_signature(layout)), build)
+
+    def measure_ns(self, ctx: NoiseContext) -> float:
+        """Ancilla measurement duration: the cycle minus the preparation and the CX layers."""
+        _, durations = self._layers(ctx)
+        return self._values["cycle_ns"] - self._values["ancilla_prep_ns"] - sum(durations)
+
+    # -- channels ---------------------------------------------------------------------------
+    def _cx_channel(
+        self, cat: CatParams, cat_vals: Mapping[str, Any], tr: TransmonParams, t_ns: float
+    ) -> physics.CatTransmonCXChannel:
+        """physics.cat_transmon_cx_channel plus the CX's extra cat phase and bit flips.
+
+        During the gate the cat's phase-flip rate is ``cx_phase_flip_factor`` times its idle rate
+        and its bit-flip rate ``cx_bit_flip_factor`` times (model choice [D], factors fitted [F]).
+        The excess bit flips enter as physics' ``residual_bit_flip`` (X on the cat, §3c); the
+        excess phase flips are split half before the gate (Z on the cat -> ZZ) and half after (IZ),
+        as the cat's own losses are.
+        """
+        extra_x = physics.flip_probability((cat_vals["cx_bit_flip_factor"] - 1.0) * physics.cat_bit_flip_rate_hz(cat), t_ns)
+        base = physics.cat_transmon_cx_channel(cat, tr, t_ns, residual_bit_flip=extra_x)
+        half = physics.flip_probability((cat_vals["cx_phase_flip_factor"] - 1.0) * physics.cat_phase_flip_rate_hz(cat), t_ns / 2)
+        pauli = base.pauli
+        if half > 0:
+            pauli = physics.compose_pauli_channels(pauli, {"ZZ": half})
+            pauli = physics.compose_pauli_channels(pauli, {"IZ": half})
+        for key, p in pauli.items():
+            if p > 0.5:
+                raise CatcodeError(
+                    f"cat-transmon CX {key} error: probability {p:.4g} is outside [0, 0.5] after conversion; "
+                    "reduce cx_duration_ns, kappa_1_hz, nbar or cx_phase_flip_factor"
+                )
+        return physics.CatTransmonCXChannel(pauli, base.erasure)
+
+    @staticmethod
+    def _cat_prep(cat: CatParams, basis: str) -> physics.OperationError:
+        return physics.cat_prepare_plus(cat) if basis == "X" else physics.cat_prepare_zero(cat)
+
+    @staticmethod
+    def _cat_measure_flip(cat: CatParams, vals: Mapping[str, Any], basis: str) -> float:
+        """Final data-cat readout flip: readout error, plus (X basis) the parity readout's n k1 T."""
+        p = vals["cat_readout_error"]
+        if basis == "X":
+            p = physics.compose_flips(physics.cat_measure_x(cat).probability, p)
+        return p
+
+    # -- NoiseModel rules -------------------------------------------------------------------
+    def duration_ns(self, op: Operation, ctx: NoiseContext) -> float:
+        kind = ctx.kind(op.targets[0]) if op.targets else "cat"
+        if op.kind == "cx":
+            of_pair, durations = self._layers(ctx)
+            return max(durations[of_pair[frozenset(p)]] if frozenset(p) in of_pair else self._cx_ns(ctx, *p) for p in op.pairs)
+        if op.kind == "prepare":
+            if kind == "transmon":
+                return self._values["ancilla_prep_ns"]
+            return max(self._cat_prep(self.cat(ctx, q), op.basis).duration_ns for q in op.targets)
+        if op.kind == "measure":
+            if kind == "transmon":
+                return self.measure_ns(ctx)
+            return max(1e9 / self.cat(ctx, q).kappa_2_hz for q in op.targets)
+        return 0.0
+
+    def prepare(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        kind = _single_kind(op, ctx)
+        if kind == "transmon":
+            _require_basis(op, "X", "transmon ancilla preparation (Ocelot's checks are X-type)")
+            return OpNoise(after=grouped("Z_ERROR", [((q,), (self.transmon(ctx, q).reset_error,)) for q in op.targets]))
+        entries, pad = [], []
+        for q in op.targets:
+            cat = self.cat(ctx, q)
+            err = self._cat_prep(cat, op.basis)
+            entries.append(((q,), (err.probability,)))
+            # The data are prepared in the layer of the first ancilla preparation: a faster cat
+            # preparation is followed by idling until the layer ends.
+            rest = self._values["ancilla_prep_ns"] - err.duration_ns
+            if rest > 0:
+                pad.append(((q,), physics.cat_idle_channel(cat, rest)))
+        return OpNoise(after=grouped("Z_ERROR" if op.basis == "X" else "X_ERROR", entries) + grouped("PAULI_CHANNEL_1", pad))
+
+    def measure(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        kind = _single_kind(op, ctx)
+        if kind == "transmon":
+            _require_basis(op, "X", "transmon ancilla measurement (Ocelot's checks are X-type)")
+            return OpNoise(before=grouped("Z_ERROR", [((q,), (self.transmon(ctx, q).readout_error,)) for q in op.targets]))
+        entries = []
+        for q in op.targets:
+            entries.append(((q,), (self._cat_measure_flip(self.cat(ctx, q), self._cat_vals(ctx, q), op.basis),)))
+        return OpNoise(before=grouped("Z_ERROR" if op.basis == "X" else "X_ERROR", entries))
+
+    def cx(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        if op.tag != "cx:transmon-cat":
+            raise CatcodeError(
+                f"noise preset 'ocelot' models the transmon-controlled CX onto a cat (tag cx:transmon-cat); "
+                f"got {op.gate}[{op.tag}]. Use Layout.ocelot() or Layout.chain(d, ancilla='transmon')"
+            )
+        of_pair, durations = self._layers(ctx)
+        pauli_entries, herald_entries, pad_cat, pad_tr = [], [], [], []
+        for c, t in op.pairs:
+            tr = self.transmon(ctx, c)
+            cat = self.cat(ctx, t)
+            cat_vals = self._cat_vals(ctx, t)
+            t_ns = self._cx_ns(ctx, c, t)
+            key = ("cx", tr, tuple(sorted(cat_vals.items())), t_ns)
+            ch = self._cached(key, lambda: self._cx_channel(cat, cat_vals, tr, t_ns))
+            pauli_entries.append(((c, t), physics.pauli_channel_2_args(ch.pauli)))
+            if tr.erasure_flagged and ch.erasure > 0:
+                herald_entries.append(((c,), ch.heralded_pauli_channel_1_args))
+            layer_ns = durations[of_pair[frozenset((c, t))]] if frozenset((c, t)) in of_pair else t_ns
+            rest = layer_ns - t_ns
+            if rest > 0:  # a shorter gate in a longer layer: both qubits idle for the rest
+                pad_cat.append(((t,), physics.cat_idle_channel(cat, rest)))
+                pad_tr.append((c, tr, rest))
+        after = grouped("PAULI_CHANNEL_2", pauli_entries)
+        after += grouped("HERALDED_PAULI_CHANNEL_1", herald_entries)
+        after += grouped("PAULI_CHANNEL_1", pad_cat)
+        after += self._transmon_idle([(q, tr, ns) for q, tr, ns in pad_tr])
+        return OpNoise(after=after)
+
+    def _transmon_idle(self, items: Sequence[tuple[int, TransmonParams, float]]) -> list[stim.CircuitInstruction]:
+        """Transmon ancilla idling between its CX gates: heralded erasure + Z (physics §3c)."""
+        heralds, zs = [], []
+        for q, tr, ns in items:
+            erasure, pz = physics.transmon_ancilla_idle_channel(tr, ns)
+            if tr.erasure_flagged and erasure > 0:
+                heralds.append(((q,), (erasure / 2, 0.0, 0.0, erasure / 2)))
+            zs.append(((q,), (pz,)))
+        return grouped("HERALDED_PAULI_CHANNEL_1", heralds) + grouped("Z_ERROR", zs)
+
+    def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
+        """Idle noise for one layer.
+
+        Cats: :func:`~catcode.physics.cat_idle_channel` over the layer (every layer: they are
+        stabilised continuously). Transmons: :func:`~catcode.physics.transmon_ancilla_idle_channel`,
+        only in CX layers (a transmon waiting between its two CX gates). Outside CX layers an idle
+        transmon is either not yet prepared or already measured for the last time, where noise has
+        no effect and a herald would have no readout to come from.
+        """
+        cats, transmons = [], []
+        for q in qubits:
+            if ctx.kind(q) == "cat":
+                cats.append(((q,), physics.cat_idle_channel(self.cat(ctx, q), layer.duration_ns)))
+            elif layer.has("cx"):
+                transmons.append((q, self.transmon(ctx, q), layer.duration_ns))
+        return grouped("PAULI_CHANNEL_1", cats) + self._transmon_idle(transmons)
+
+
+def _layout_signature(layout: Layout) -> tuple:
+    """Hashable summary of a layout's edge overrides (cache key for the CX layer durations)."""
+    return tuple(sorted(
+        (a, b, str(d.get("kind")), str(d.get("layer")), tuple(sorted((d.get("params") or {}).items())))
+        for a, b, d in layout.graph.edges(data=True)
+    ))
+
+
+def _single_kind(op: Operation, ctx: NoiseContext) -> str:
+    kinds = {ctx.kind(q) for q in op.targets}
+    if len(kinds) != 1:
+        raise CatcodeError(f"{op.gate}[{op.tag}] mixes qubit kinds {sorted(kinds)}; the compiler groups them by kind")
+    return kinds.pop()
+
+
+def _require_basis(op: Operation, basis: str, what: str) -> None:
+    if op.basis != basis:
+        raise CatcodeError(f"{what} must be in the {basis} basis; got {op.gate}[{op.tag}]")
+
+
+def ocelot(nbar: float = OCELOT_DEFAULTS["nbar"], **overrides: Any) -> Ocelot:
+    """Ocelot's repetition code: cat data qubits, transmon ancillas, calibrated defaults.
+
+    Putterman et al., Nature 638, 927 (2025) (physics.md §5). Every operation's noise follows from
+    physical parameters through ``catcode.physics``:
+
+    =====================  =========================================================================
+    data cat, idle         :func:`~catcode.physics.cat_idle_channel` over each layer's duration
+    CX (transmon -> cat)   :func:`~catcode.physics.cat_transmon_cx_channel` (§3c), with the cat's phase
+                           and bit-flip rates during the gate raised by ``cx_phase_flip_factor`` and
+                           ``cx_bit_flip_factor``; transmon f->e decays as heralded
+                           ``HERALDED_PAULI_CHANNEL_1(e/2, 0, 0, e/2)`` (a heralded random syndrome bit,
+                           never an X that would spread to a cat)
+    transmon between CX    :func:`~catcode.physics.transmon_ancilla_idle_channel` (erasure + Z)
+    transmon prep / read   Z flip ``reset_error`` after ``RX``, ``readout_error`` before ``MX``
+    data cat prep          |+>: Z with ``n k1 / k2``; |0>: X with ``0.39 e^{-4n}`` (§3b)
+    data cat readout       ``cat_readout_error``; X basis also Z with ``n k1 / k2`` (§3b)
+    =====================  =========================================================================
+
+    Timing: ``ancilla_prep_ns`` + the CX layers + the ancilla measurement = ``cycle_ns`` (2.8 us);
+    the measurement takes the slack. A layer lasts as long as its longest gate; a gate shorter than
+    its layer (per-edge ``cx_duration_ns``) idles for the rest.
+
+    Overrides: any parameter device-wide as a keyword; per cat / per transmon / per CX coupling
+    through the layout's node and edge ``params`` (they take precedence); a buffer node may carry
+    ``g2_hz`` and ``kappa_b_hz``, which set its cat's ``kappa_2_hz = 4 g2^2 / kappa_b``. Defaults and
+    their provenance: :data:`OCELOT_DEFAULTS` and docs/calibration.md.
+
+    >>> m = ocelot(nbar=1.5)
+    >>> m.name, m.params
+    ('ocelot', {'nbar': 1.5})
+    >>> ocelot(nbar=0)
+    Traceback (most recent call last):
+    ...
+    catcode.errors.CatcodeError: nbar must be a finite number > 0; got 0.0
+    """
+    return Ocelot(nbar=nbar, **overrides)
+
+
+def cycle_flip_probabilities(model: Ocelot, nbar: float | None = None, *, cx_per_cycle: int = 2) -> tuple[float, float]:
+    """(bit flip, phase flip) probability of one Ocelot data cat over one cycle with CX running.
+
+    The convention-free per-cycle quantities of physics.md §5 (3.5e-3 and 9.6e-2 at n = 2): a cat
+    in the bulk of the chain does ``cx_per_cycle`` CX gates and idles for the rest of the cycle.
+    Bit flip = X or Y (flips of Z); phase flip = Z or Y.
+
+    >>> b, z = cycle_flip_probabilities(ocelot(), nbar=2.0)
+    >>> round(b, 4), round(z, 3)
+    (0.0035, 0.096)
+    """
+    vals = dict(model._values)
+    if nbar is not None:
+        vals["nbar"] = float(nbar)
+    cat = model._validated_cat(vals)
+    tr = model._transmon_params(vals)
+    t_cx = vals["cx_duration_ns"]
+    idle_ns = vals["cycle_ns"] - cx_per_cycle * t_cx
+    px, py, pz = physics.cat_idle_channel(cat, idle_ns)
+    ch = model._cx_channel(cat, vals, tr, t_cx)
+    # Marginal on the cat of the CX channel (the first letter is the transmon).
+    cx_x = sum(p for k, p in ch.pauli.items() if k[1] == "X")
+    cx_y = sum(p for k, p in ch.pauli.items() if k[1] == "Y")
+    cx_z = sum(p for k, p in ch.pauli.items() if k[1] == "Z")
+    total = {"X": px, "Y": py, "Z": pz}
+    for _ in range(cx_per_cycle):
+        total = physics.compose_pauli_channels(total, {"X": cx_x, "Y": cx_y, "Z": cx_z})
+    return total["X"] + total["Y"], total["Z"] + total["Y"]
+
+
+# =============================================================================== cat-cat
+CAT_CAT_DEFAULTS: dict[str, Any] = {
+    "kappa_2_hz": 1.0e6,  # [U] time unit only: every probability depends on k1/k2 and nbar
+    "kappa_phi_hz": 0.0,
+    "n_thermal": 0.0,
+    "bit_flip_model": "two_photon",  # idle bit flips 1.1e-3 n k1 e^{-2n} [C]
+    "variant": "chamberland",  # non-adiabatic CX term (§3a)
+    "cx_bit_flip": "guillaud_mirrahimi",  # CX bit-flip law (§3a)
+    "anc_k2_factor": 1.0,  # faster ancillas: kappa_2(ancilla) / kappa_2(data) (Le Régent et al.)
+    "cx_duration_ns": None,  # None: the optimal gate time T*
+}
+
+_CAT_CAT_SPECS = (
+    ParamSpec("nbar", None, "cat", "float", "mean photon number"),
+    ParamSpec("k1_over_k2", None, "cat", "float", "kappa_1 / kappa_2"),
+    ParamSpec("kappa_2_hz", CAT_CAT_DEFAULTS["kappa_2_hz"], "cat", "float", "time unit [U]"),
+    ParamSpec("kappa_phi_hz", 0.0, "cat", "float", "pure dephasing [U]"),
+    ParamSpec("n_thermal", 0.0, "cat", "float", "thermal photons [U]"),
+    ParamSpec("bit_flip_model", "two_photon", "cat", "str", "idle bit-flip law (§2)"),
+    ParamSpec("variant", "chamberland", "device", "str", "'chamberland' or 'guillaud_mirrahimi' (§3a)"),
+    ParamSpec("cx_bit_flip", "guillaud_mirrahimi", "device", "str", "CX bit-flip law (§3a)"),
+    ParamSpec("anc_k2_factor", 1.0, "device", "float", "ancilla kappa_2 / data kappa_2, >= 1 (faster ancilla)"),
+    ParamSpec("cx_duration_ns", None, "edge", "float?", "CX duration; None = optimal T* (§3a)"),
+)
+_CAT_CAT_TABLE = _SpecTable("cat_cat", _CAT_CAT_SPECS)
+
+
+class CatCat(_PresetBase):
+    """The repetition cat code with cat ancillas (see :func:`cat_cat`)."""
+
+    name = "cat_cat"
+    _table = _CAT_CAT_TABLE
+    _kinds = {"data": "cat", "ancilla": "cat"}
+    _layout_hint = "Use Layout.chain(d, ancilla='cat')."
+
+    def __init__(self, nbar: float, k1_over_k2: float, **overrides: Any) -> None:
+        given = {"nbar": nbar, "k1_over_k2": k1_over_k2, **overrides}
+        values = self._table.device_values(given)
+        super().__init__(values, given, always=("nbar", "k1_over_k2"))
+        require_choice("variant", values["variant"], physics.CX_VARIANTS)
+        require_choice("cx_bit_flip", values["cx_bit_flip"], physics.CX_BIT_FLIP_MODELS)
+        if not values["anc_k2_factor"] >= 1.0:
+            raise CatcodeError(f"anc_k2_factor (ancilla kappa_2 / data kappa_2) must be >= 1; got {values['anc_k2_factor']!r}")
+        if values["cx_duration_ns"] is not None and not values["cx_duration_ns"] > 0:
+            raise CatcodeError(f"cx_duration_ns must be > 0 (or None for the optimal time); got {values['cx_duration_ns']!r}")
+        data = self._cat_from(values, role="data")
+        anc = self._cat_from(values, role="ancilla")
+        self._cx(anc, data, values["cx_duration_ns"])
+        physics.cat_prepare_plus(anc)
+        physics.cat_measure_x(anc)
+        physics.cat_prepare_plus(data)
+
+    def _cat_from(self, vals: Mapping[str, Any], role: str) -> CatParams:
+        k1_over_k2 = vals["k1_over_k2"]
+        if not (k1_over_k2 > 0):
+            raise CatcodeError(f"k1_over_k2 must be a finite number > 0; got {k1_over_k2!r}")
+        k2 = vals["kappa_2_hz"]
+        if not (k2 > 0):
+            raise CatcodeError(f"kappa_2_hz must be a finite number > 0; got {k2!r}")
+        k1 = k1_over_k2 * k2
+        factor = self._values["anc_k2_factor"] if role == "ancilla" else 1.0
+        return CatParams(
+            nbar=vals["nbar"],
+            kappa_1_hz=k1,
+            kappa_2_hz=k2 * factor,
+            kappa_phi_hz=vals["kappa_phi_hz"],
+            n_thermal=vals["n_thermal"],
+            bit_flip_model=vals["bit_flip_model"],
+        )
+
+    def cat(self, ctx: NoiseContext, qubit: int) -> CatParams:
+        """The :class:`CatParams` of a cat: device-wide values, then its node's overrides."""
+        vals = self._node_values(ctx, qubit, "cat")
+        role = ctx.role(qubit)
+        return self._cached(("cat", role, tuple(sorted(vals.items()))), lambda: self._cat_from(vals, role))
+
+    def _cx(self, control: CatParams, target: CatParams, duration_ns: float | None) -> tuple[float, dict[str, float]]:
+        v = self._values
+        t = duration_ns if duration_ns is not None else physics.cat_cat_cx_optimal_duration_ns(control, target, variant=v["variant"])
+        ch = physics.cat_cat_cx_channel(control, target, t, variant=v["variant"], bit_flip=v["cx_bit_flip"])
+        return t, ch
+
+    def cx_duration_ns(self) -> float:
+        """Device-wide CX duration (ns): ``cx_duration_ns`` or the optimal T* for the default cats."""
+        anc = self._cat_from(self._values, role="ancilla")
+        data = self._cat_from(self._values, role="data")
+        return self._cx(anc, data, self._values["cx_duration_ns"])[0]
+
+    def _cx_of(self, ctx: NoiseContext, c: int, t: int) -> tuple[float, dict[str, float]]:
+        control, target = self.cat(ctx, c), self.cat(ctx, t)
+        duration = self._edge_value(ctx, c, t, "cx_duration_ns")
+        if duration is not None and not duration > 0:
+            raise CatcodeError(f"cx_duration_ns of {ctx.node(c)}-{ctx.node(t)} must be > 0; got {duration!r}")
+        return self._cached(("cx", control, target, duration), lambda: self._cx(control, target, duration))
+
+    def duration_ns(self, op: Operation, ctx: NoiseContext) -> float:
+        if op.kind == "cx":
+            return max(self._cx_of(ctx, c, t)[0] for c, t in op.pairs)
+        if op.kind == "prepare":
+            return max(self._prep(self.cat(ctx, q), op.basis).duration_ns for q in op.targets)
+        if op.kind == "measure":
+            return max(self._meas(self.cat(ctx, q), op.basis).duration_ns for q in op.targets)
+        return 0.0
+
+    @staticmethod
+    def _prep(cat: CatParams, basis: str) -> physics.OperationError:
+        return physics.cat_prepare_plus(cat) if basis == "X" else physics.cat_prepare_zero(cat)
+
+    @staticmethod
+    def _meas(cat: CatParams, basis: str) -> physics.OperationError:
+        return physics.cat_measure_x(cat) if basis == "X" else physics.cat_measure_z(cat)
+
+    def _check_cats(self, op: Operation, ctx: NoiseContext) -> None:
+        kinds = {ctx.kind(q) for q in op.targets}
+        if kinds != {"cat"}:
+            raise CatcodeError(
+                f"noise preset 'cat_cat' models cat qubits only; {op.gate}[{op.tag}] acts on {sorted(kinds)}. "
+                "Use Layout.chain(d, ancilla='cat')"
+            )
+
+    def prepare(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        self._check_cats(op, ctx)
+        entries, pad = [], []
+        anc_prep_ns = None
+        for q in op.targets:
+            cat = self.cat(ctx, q)
+            err = self._prep(cat, op.basis)
+            entries.append(((q,), (err.probability,)))
+            if ctx.role(q) == "data":
+                # Prepared in the layer of the first ancilla preparation (|+>, 1/kappa_2 of the
+                # ancilla): idle for the rest of that layer.
+                if anc_prep_ns is None:
+                    anc_prep_ns = 1e9 / self._cat_from(self._values, role="ancilla").kappa_2_hz
+                if anc_prep_ns > err.duration_ns:
+                    pad.append(((q,), physics.cat_idle_channel(cat, anc_prep_ns - err.duration_ns)))
+        return OpNoise(after=grouped("Z_ERROR" if op.basis == "X" else "X_ERROR", entries) + grouped("PAULI_CHANNEL_1", pad))
+
+    def measure(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        self._check_cats(op, ctx)
+        entries = [((q,), (self._meas(self.cat(ctx, q), op.basis).probability,)) for q in op.targets]
+        return OpNoise(before=grouped("Z_ERROR" if op.basis == "X" else "X_ERROR", entries))
+
+    def cx(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        self._check_cats(op, ctx)
+        layer_ns = self.duration_ns(op, ctx)
+        pauli, pad = [], []
+        for c, t in op.pairs:
+            t_ns, ch = self._cx_of(ctx, c, t)
+            pauli.append(((c, t), physics.pauli_channel_2_args(ch)))
+            if layer_ns > t_ns:
+                pad.append(((c,), physics.cat_idle_channel(self.cat(ctx, c), layer_ns - t_ns)))
+                pad.append(((t,), physics.cat_idle_channel(self.cat(ctx, t), layer_ns - t_ns)))
+        return OpNoise(after=grouped("PAULI_CHANNEL_2", pauli) + grouped("PAULI_CHANNEL_1", pad))
+
+    def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
+        """Every idle cat: :func:`~catcode.physics.cat_idle_channel` over the layer's duration."""
+        entries = []
+        for q in qubits:
+            if ctx.kind(q) != "cat":
+                raise CatcodeError(f"noise preset 'cat_cat' models cat qubits only; qubit {ctx.node(q)!r} is a {ctx.kind(q)}")
+            entries.append(((q,), physics.cat_idle_channel(self.cat(ctx, q), layer.duration_ns)))
+        return grouped("PAULI_CHANNEL_1", entries)
+
+
+def cat_cat(nbar: float, k1_over_k2: float, **overrides: Any) -> CatCat:
+    """The repetition cat code with cat ancillas, noise from nbar and kappa_1/kappa_2.
+
+    Guillaud & Mirrahimi, PRX 9, 041053 (2019); Chamberland et al., PRX Quantum 3, 010329 (2022);
+    Le Régent et al., Quantum 7, 1198 (2023) (physics.md §2, §3a, §3b). Use with
+    ``Layout.chain(d, ancilla="cat")``.
+
+    ====================  ==========================================================================
+    CX (ancilla -> data)  :func:`~catcode.physics.cat_cat_cx_channel`, ``variant`` ("chamberland" or
+                          "guillaud_mirrahimi"), bit flips by ``cx_bit_flip``; duration the optimal
+                          T* (:func:`~catcode.physics.cat_cat_cx_optimal_duration_ns`) unless
+                          ``cx_duration_ns`` is set (device-wide or per coupling)
+    prepare |+> / |0>     Z with ``n k1 / k2`` in ``1/k2`` / X with ``0.39 e^{-4n}`` in ``0.1/(k2 n)``
+    measure X / Z         Z with ``n k1 / k2`` in ``1/k2`` / flip ``exp(-1.5 - 0.9 n)`` in 850 ns
+    idle                  :func:`~catcode.physics.cat_idle_channel` over the layer (``bit_flip_model``)
+    ====================  ==========================================================================
+
+    ``anc_k2_factor`` > 1 gives faster ancillas (kappa_2 of the ancillas that many times the data's,
+    same kappa_1): the CX's non-adiabatic term uses the mean kappa_2, the ancilla preparation and
+    readout take ``1/kappa_2(ancilla)``. ``kappa_2_hz`` only sets the time unit. Per-cat overrides
+    (``nbar``, ``k1_over_k2``, ``kappa_2_hz``, ...) go on the layout's nodes.
+
+    >>> m = cat_cat(nbar=4, k1_over_k2=1e-3)
+    >>> round(m.cx_duration_ns(), 1)  # T* = pi / (8 n sqrt(2 k1 k2)) with k2 = 1e6 / s
+    2195.3
+    """
+    return CatCat(nbar=nbar, k1_over_k2=k1_over_k2, **overrides)

@@ -1,0 +1,169 @@
+"""A T1/T2 transmon noise preset: the all-transmon baseline (rotated surface code) for comparisons.
+
+Built from the same parameter classes as Ocelot's transmon ancillas
+(:class:`~catcode.physics.TransmonParams`, :class:`~catcode.physics.Timings`), with the same
+defaults for the transmons themselves (T1, T2, readout and reset errors: :data:`OCELOT_DEFAULTS`,
+calibrated in docs/calibration.md), so a surface code of "Ocelot-quality" transmons can be compared
+with Ocelot's cat repetition code. Gate durations are those of a transmon processor [U].
+
+>>> model = transmon(cx_error=0.002)
+>>> model.params
+{'cx_error': 0.002}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import stim
+
+from catcode import physics
+from catcode.errors import CatcodeError, require_probability
+from catcode.noise.cat import OCELOT_DEFAULTS, ParamSpec, _PresetBase, _SpecTable
+from catcode.noise.model import Layer, NoiseContext, Operation, OpNoise, grouped
+from catcode.physics import Timings, TransmonParams
+
+__all__ = ["TRANSMON_DEFAULTS", "Transmon", "transmon"]
+
+#: Defaults of the transmon preset. T1, T2, readout and reset errors are Ocelot's ancilla values
+#: (docs/calibration.md); durations are typical of tunable-coupler transmon processors [U].
+TRANSMON_DEFAULTS: dict[str, Any] = {
+    "t1_us": OCELOT_DEFAULTS["t1_us"],
+    "t2_us": OCELOT_DEFAULTS["t2_us"],
+    "readout_error": OCELOT_DEFAULTS["readout_error"],
+    "reset_error": OCELOT_DEFAULTS["reset_error"],
+    "cx_duration_ns": 40.0,  # [U]
+    "cx_error": 1e-3,  # [U] gate infidelity on top of decoherence
+    "gate1_ns": 25.0,  # [U]
+    "gate1_error": 1e-4,  # [U]
+    "ancilla_prep_ns": 200.0,  # [U]
+    "ancilla_measure_ns": 500.0,  # [U]
+}
+
+_SPECS = (
+    ParamSpec("t1_us", TRANSMON_DEFAULTS["t1_us"], "transmon", "float", "T1 (Ocelot ancilla value)"),
+    ParamSpec("t2_us", TRANSMON_DEFAULTS["t2_us"], "transmon", "float", "T2 (Ocelot ancilla value)"),
+    ParamSpec("readout_error", TRANSMON_DEFAULTS["readout_error"], "transmon", "float", "readout flip"),
+    ParamSpec("reset_error", TRANSMON_DEFAULTS["reset_error"], "transmon", "float", "reset flip"),
+    ParamSpec("cx_duration_ns", TRANSMON_DEFAULTS["cx_duration_ns"], "edge", "float", "two-qubit gate duration [U]"),
+    ParamSpec("cx_error", TRANSMON_DEFAULTS["cx_error"], "edge", "float", "DEPOLARIZE2 gate infidelity [U]"),
+    ParamSpec("gate1_ns", TRANSMON_DEFAULTS["gate1_ns"], "device", "float", "single-qubit gate duration [U]"),
+    ParamSpec("gate1_error", TRANSMON_DEFAULTS["gate1_error"], "device", "float", "DEPOLARIZE1 gate infidelity [U]"),
+    ParamSpec("ancilla_prep_ns", TRANSMON_DEFAULTS["ancilla_prep_ns"], "device", "float", "reset duration [U]"),
+    ParamSpec("ancilla_measure_ns", TRANSMON_DEFAULTS["ancilla_measure_ns"], "device", "float", "readout duration [U]"),
+)
+_TABLE = _SpecTable("transmon", _SPECS)
+_TRANSMON_FIELDS = ("t1_us", "t2_us", "readout_error", "reset_error")
+_FLIP = {"X": "Z_ERROR", "Z": "X_ERROR", "Y": "X_ERROR"}
+
+
+class Transmon(_PresetBase):
+    """Transmon qubits with T1/T2 decoherence over every layer (see :func:`transmon`)."""
+
+    name = "transmon"
+    _table = _TABLE
+    _kinds = {"data": "transmon", "ancilla": "transmon"}
+    _layout_hint = "Use it with Layout.rotated_surface(d); cat devices take 'ocelot' or 'cat_cat'."
+
+    def __init__(self, **overrides: Any) -> None:
+        values = self._table.device_values(overrides)
+        super().__init__(values, overrides, always=())
+        for name in ("cx_error", "gate1_error"):
+            require_probability(name, values[name])
+        self.timings()
+        tr = self._params_from(values)
+        physics.transmon_idle_channel(tr, values["ancilla_measure_ns"])
+
+    @staticmethod
+    def _params_from(vals: dict[str, Any]) -> TransmonParams:
+        return TransmonParams(**{k: vals[k] for k in _TRANSMON_FIELDS}, erasure_flagged=False)
+
+    def timings(self, cx_layers: int = 4) -> Timings:
+        """One surface-code round as :class:`~catcode.physics.Timings` (no slack).
+
+        ``cycle = prep + 2 gate1 (basis changes) + cx_layers * cx + measure``.
+
+        >>> transmon().timings().cycle_ns
+        910.0
+        """
+        v = self._values
+        cycle = v["ancilla_prep_ns"] + 2 * v["gate1_ns"] + cx_layers * v["cx_duration_ns"] + v["ancilla_measure_ns"]
+        if not v["gate1_ns"] >= 0:
+            raise CatcodeError(f"gate1_ns must be a finite number >= 0; got {v['gate1_ns']!r}")
+        return Timings(
+            cx_duration_ns=v["cx_duration_ns"], ancilla_prep_ns=v["ancilla_prep_ns"] + 2 * v["gate1_ns"],
+            ancilla_measure_ns=v["ancilla_measure_ns"], cycle_ns=cycle, cx_layers=cx_layers,
+        )
+
+    def qubit(self, ctx: NoiseContext, q: int) -> TransmonParams:
+        """The :class:`TransmonParams` of a qubit: device-wide values, then its node's overrides."""
+        if ctx.kind(q) != "transmon":
+            raise CatcodeError(
+                f"noise preset 'transmon' models transmon qubits only; qubit {ctx.node(q)!r} is a {ctx.kind(q)}. "
+                "Use it with Layout.rotated_surface(d); cat devices take 'ocelot' or 'cat_cat'"
+            )
+        vals = self._node_values(ctx, q, "transmon")
+        return self._cached(("q", tuple(sorted(vals.items()))), lambda: self._params_from(vals))
+
+    def _edge(self, ctx: NoiseContext, a: int, b: int) -> tuple[float, float]:
+        t = self._edge_value(ctx, a, b, "cx_duration_ns")
+        if not t > 0:
+            raise CatcodeError(f"cx_duration_ns of {ctx.node(a)}-{ctx.node(b)} must be > 0; got {t!r}")
+        return t, require_probability("cx_error", self._edge_value(ctx, a, b, "cx_error"))
+
+    def _decoherence(self, ctx: NoiseContext, qubits: Sequence[int], duration_ns: float) -> list[stim.CircuitInstruction]:
+        return grouped("PAULI_CHANNEL_1", [((q,), physics.transmon_idle_channel(self.qubit(ctx, q), duration_ns)) for q in qubits])
+
+    def duration_ns(self, op: Operation, ctx: NoiseContext) -> float:
+        v = self._values
+        if op.kind == "cx":
+            return max(self._edge(ctx, c, t)[0] for c, t in op.pairs)
+        return {"prepare": v["ancilla_prep_ns"], "measure": v["ancilla_measure_ns"], "gate1": v["gate1_ns"]}[op.kind]
+
+    def prepare(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        return OpNoise(after=grouped(_FLIP[op.basis], [((q,), (self.qubit(ctx, q).reset_error,)) for q in op.targets]))
+
+    def measure(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        return OpNoise(before=grouped(_FLIP[op.basis], [((q,), (self.qubit(ctx, q).readout_error,)) for q in op.targets]))
+
+    def gate1(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        after = self._decoherence(ctx, op.targets, self._values["gate1_ns"])
+        after += grouped("DEPOLARIZE1", [(op.targets, (self._values["gate1_error"],))])
+        return OpNoise(after=after)
+
+    def cx(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        layer_ns = self.duration_ns(op, ctx)
+        depol, deco = [], []
+        for c, t in op.pairs:
+            t_ns, err = self._edge(ctx, c, t)
+            depol.append(((c, t), (err,)))
+            # Decoherence over the whole layer: the gate, then idling if it is shorter than the layer.
+            for q in (c, t):
+                deco.append(((q,), physics.transmon_idle_channel(self.qubit(ctx, q), layer_ns)))
+        return OpNoise(after=grouped("DEPOLARIZE2", depol) + grouped("PAULI_CHANNEL_1", deco))
+
+    def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
+        """Pauli-twirled amplitude and phase damping over the layer (physics §4)."""
+        return self._decoherence(ctx, qubits, layer.duration_ns)
+
+
+def transmon(**overrides: Any) -> Transmon:
+    """T1/T2 transmon noise for the rotated surface code (all-transmon baseline).
+
+    ===================  ========================================================================
+    every layer          :func:`~catcode.physics.transmon_idle_channel` (Pauli-twirled amplitude
+                         and phase damping, physics.md §4) over the layer, for every qubit
+    CX                   ``DEPOLARIZE2(cx_error)`` plus both qubits' decoherence over the layer
+    single-qubit gate    ``DEPOLARIZE1(gate1_error)`` plus decoherence over ``gate1_ns``
+    reset / readout      flip with ``reset_error`` after, ``readout_error`` before
+    ===================  ========================================================================
+
+    Defaults: :data:`TRANSMON_DEFAULTS` (T1, T2, readout and reset errors from Ocelot's calibrated
+    ancillas). Per-qubit overrides (``t1_us``, ``t2_us``, ``readout_error``, ``reset_error``) and
+    per-coupling ones (``cx_duration_ns``, ``cx_error``) go on the layout.
+
+    >>> transmon(t1_us=100, t2_us=100).params
+    {'t1_us': 100.0, 't2_us': 100.0}
+    """
+    return Transmon(**overrides)
