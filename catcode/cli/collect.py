@@ -1,0 +1,207 @@
+"""``catcode collect``: sample a sweep of memory circuits into a resumable sinter CSV."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from typing import Any
+
+from catcode.errors import CatcodeError
+
+EPILOG = """\
+A sweep is the product of the values given to --d, --b, --noise, --layout and every noise
+parameter (--nbar, --k1_over_k2, --param key=v1,v2,...). Each point is a sinter task whose
+json_metadata holds d, r, b, noise, layout and every noise parameter. Rerunning the same command
+resumes: shots already in --out count towards --max_shots/--max_errors, and a run killed at any
+moment loses no recorded shot. The CSV is sinter's format: `sinter plot` and `sinter combine` read it.
+
+examples:
+  # generic biased noise: two distances, two error rates, both bases
+  catcode collect --d 3 5 --noise biased --param p=1e-3,3e-3 --param eta=100 \
+      --out stats.csv --max_shots 1e5
+
+  # Ocelot-style chain, both bases, three photon numbers, rounds = d
+  catcode collect --d 3 5 --b X Z --noise ocelot --nbar 1 1.5 2 --rounds d \\
+      --out stats.csv --max_shots 1e6 --max_errors 1000
+
+  # cat-cat repetition code: threshold scan in k1/k2 at fixed nbar, 3d rounds
+  catcode collect --d 3 5 7 --noise cat_cat --param nbar=4 --k1_over_k2 1e-4 3e-4 1e-3 \\
+      --rounds 3d --out threshold.csv --max_shots 1e7 --max_errors 500
+
+  # pre-generated circuits (catcode generate); metadata from file names like
+  # layout=chain,d=5,r=5,b=X,noise=biased,p=0.001,eta=100.0.stim
+  catcode collect --circuits circuits/*.stim --out stats.csv --max_shots 1e6
+
+  # the same sweep on a Dask cluster (or --scheduler local for a LocalCluster of --processes)
+  catcode collect --d 3 5 --noise ocelot --nbar 1 2 --out stats.csv --max_shots 1e8 \\
+      --max_errors 1000 --scheduler tcp://10.0.0.5:8786
+
+  # list the tasks and how many shots each already has, without sampling
+  catcode collect --d 3 5 --noise ocelot --nbar 1 2 --out stats.csv --max_shots 1e6 --dry_run
+"""
+
+
+def _count(text: str) -> int:
+    """argparse type: an integer, also written like 1e6."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number such as 1000 or 1e6; got {text!r}") from None
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"expected a whole number such as 1000 or 1e6; got {text!r}")
+    return int(value)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="catcode collect",
+        description="Sample a sweep of memory circuits with sinter (or Dask) into a resumable sinter CSV.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sweep = p.add_argument_group("sweep (the product of all values is sampled)")
+    sweep.add_argument("--d", nargs="+", type=int, metavar="D", help="code distances (integers >= 2)")
+    sweep.add_argument("--b", nargs="+", default=["X", "Z"], metavar="BASIS", help="memory bases (default: X Z)")
+    sweep.add_argument("--noise", nargs="+", default=None, metavar="PRESET",
+                       help="noise presets of catcode.noise (default: ocelot)")
+    sweep.add_argument("--layout", nargs="+", default=["chain"], metavar="KIND",
+                       help="layout kinds: chain, ocelot, rotated_surface (default: chain)")
+    sweep.add_argument("--ancilla", nargs="+", default=None, metavar="KIND",
+                       help="chain ancillas: transmon, cat (default: transmon)")
+    sweep.add_argument("--section", nargs="+", default=None, metavar="FIRST-LAST",
+                       help="Ocelot sections such as 1-3 3-5 (default: d=5 the device, d=3 both sections)")
+    sweep.add_argument("--rounds", default="d", metavar="RULE",
+                       help="rounds per circuit: an integer, d, or k*d such as 3d (default: d)")
+    sweep.add_argument("--nbar", nargs="+", type=float, metavar="N", help="cat mean photon numbers")
+    sweep.add_argument("--k1_over_k2", nargs="+", type=float, metavar="R", help="kappa_1/kappa_2 ratios")
+    sweep.add_argument("--param", action="append", default=[], metavar="KEY=V1,V2",
+                       help="any noise parameter and its values, e.g. --param eta=100,1000 (repeatable)")
+    sweep.add_argument("--circuits", nargs="+", metavar="FILE.stim",
+                       help="sample these circuit files instead of a sweep (metadata from key=value,...stim names)")
+
+    run = p.add_argument_group("sampling")
+    run.add_argument("--out", required=True, help="stats CSV to create or resume (sinter format)")
+    run.add_argument("--max_shots", type=_count, required=True, help="shots per task, old and new together (e.g. 1e6)")
+    run.add_argument("--max_errors", type=_count, default=None, help="stop a task after this many errors")
+    run.add_argument("--decoders", nargs="+", default=["pymatching"], metavar="NAME",
+                     help="decoders by name (sinter built-ins or custom ones; default: pymatching)")
+    run.add_argument("--custom_decoders_module_function", default=None, metavar="MODULE:FUNCTION",
+                     help="a function returning a dict name -> sinter.Decoder, as in sinter collect")
+    run.add_argument("--processes", type=int, default=None,
+                     help="local worker processes (default: CPU count); with --scheduler local, Dask workers")
+    run.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run on Dask: 'local' for a LocalCluster or an address like tcp://host:8786")
+    run.add_argument("--scheduler_timeout", type=float, default=5.0, help="seconds to reach the scheduler (default 5)")
+    run.add_argument("--max_batch_size", type=int, default=None, help="largest batch sampled at once")
+    run.add_argument("--max_batch_seconds", type=int, default=None, help="sinter: target seconds per batch")
+    run.add_argument("--start_batch_size", type=int, default=None, help="shots in a task's first batch")
+    run.add_argument("--chunk_seconds", type=float, default=2.0,
+                     help="Dask: target seconds of work per chunk, one CSV row each (default 2)")
+    run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    run.add_argument("--dry_run", action="store_true",
+                     help="check everything and list the tasks with their recorded shots; sample nothing")
+    return p
+
+
+def _sweep_params(args: argparse.Namespace) -> dict[str, tuple]:
+    from catcode.sweep import parse_value
+
+    params: dict[str, tuple] = {}
+    if args.nbar is not None:
+        params["nbar"] = tuple(args.nbar)
+    if args.k1_over_k2 is not None:
+        params["k1_over_k2"] = tuple(args.k1_over_k2)
+    for item in args.param:
+        key, sep, values = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise CatcodeError(f"--param takes KEY=V1,V2,...; got {item!r}")
+        if key in params:
+            raise CatcodeError(f"noise parameter {key!r} is given twice; list all its values once")
+        parts = [v for v in values.split(",")]
+        if not values.strip() or any(not v.strip() for v in parts):
+            raise CatcodeError(f"--param {key} needs values, e.g. {key}=1,2; got {item!r}")
+        params[key] = tuple(parse_value(v) for v in parts)
+    return params
+
+
+def _load_custom_decoders(spec: str | None) -> dict[str, Any]:
+    if spec is None:
+        return {}
+    module_name, sep, func_name = spec.partition(":")
+    if not sep or not module_name or not func_name:
+        raise CatcodeError(f"--custom_decoders_module_function takes MODULE:FUNCTION; got {spec!r}")
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+    except (ImportError, AttributeError) as exc:
+        raise CatcodeError(f"cannot load {spec!r}: {exc}") from None
+    result = func()
+    if not isinstance(result, dict):
+        raise CatcodeError(f"{spec} must return a dict of name -> sinter.Decoder; got {type(result).__name__}")
+    return result
+
+
+def _tasks(args: argparse.Namespace) -> list[Any]:
+    from catcode.sweep import Sweep, tasks_from_circuit_files
+
+    sweep_flags = [name for name in ("d", "nbar", "k1_over_k2", "noise", "ancilla", "section")
+                   if getattr(args, name) is not None]
+    if args.param:
+        sweep_flags.append("param")
+    if args.circuits is not None:
+        if sweep_flags:
+            raise CatcodeError("give either --circuits or a sweep (--d, --noise, ...), not both; "
+                               f"got --circuits with --{', --'.join(sweep_flags)}")
+        return tasks_from_circuit_files(args.circuits, decoders=args.decoders)
+    if args.d is None:
+        raise CatcodeError("give the distances to sweep with --d (e.g. --d 3 5 7), or circuit files with --circuits")
+    sweep = Sweep(d=tuple(args.d), b=tuple(args.b), noise=tuple(args.noise or ("ocelot",)),
+                  layout=tuple(args.layout), rounds=args.rounds, params=_sweep_params(args),
+                  ancilla=tuple(args.ancilla or ("transmon",)),
+                  section=None if args.section is None else tuple(args.section),
+                  decoders=tuple(args.decoders))
+    return sweep.tasks()
+
+
+def main(*, command_line_args: list[str] | None = None) -> int:
+    """Run ``catcode collect``; see ``catcode collect --help``."""
+    args = _parser().parse_args(command_line_args)
+    from catcode.sampling import collect, prepare_tasks, resolve_decoders
+    from catcode.sampling.csvio import check_output_path, scan_csv
+
+    custom = _load_custom_decoders(args.custom_decoders_module_function)
+    tasks = _tasks(args)
+    if args.dry_run:
+        prepared = prepare_tasks(tasks, decoders=args.decoders)
+        resolve_decoders([t.decoder for t in prepared], custom)
+        check_output_path(args.out)
+        import os
+
+        existing = scan_csv(args.out).stats if os.path.exists(args.out) else {}
+        for t in prepared:
+            have = existing.get(t.strong_id())
+            print(f"{have.shots if have else 0:>12} shots {have.errors if have else 0:>8} errors  "
+                  f"{t.decoder}  {json.dumps(t.json_metadata, sort_keys=True)}")
+        print(f"{len(prepared)} tasks; nothing sampled (--dry_run)", file=sys.stderr)
+        return 0
+    try:
+        stats = collect(
+            tasks, out=args.out, max_shots=args.max_shots, max_errors=args.max_errors,
+            decoders=args.decoders, custom_decoders=custom, processes=args.processes,
+            scheduler=args.scheduler, scheduler_timeout=args.scheduler_timeout,
+            print_progress=not args.quiet, max_batch_size=args.max_batch_size,
+            max_batch_seconds=args.max_batch_seconds, start_batch_size=args.start_batch_size,
+            chunk_seconds=args.chunk_seconds,
+        )
+    except KeyboardInterrupt:
+        print(f"catcode collect: interrupted; every recorded row is kept in {args.out}; "
+              "rerun the same command to resume", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        shots = sum(s.shots for s in stats)
+        errors = sum(s.errors for s in stats)
+        print(f"catcode collect: {len(stats)} tasks, {shots} shots and {errors} errors in {args.out}",
+              file=sys.stderr)
+    return 0

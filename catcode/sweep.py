@@ -1,0 +1,380 @@
+"""Sweep specifications: the product of distances, bases, noise presets and parameters -> sinter tasks.
+
+A :class:`Sweep` lists, per metadata key, the values to take; its points are the Cartesian
+product of those values. Each point becomes one ``sinter.Task`` per decoder, with the canonical
+metadata of :func:`catcode.experiment.experiment_metadata` as ``json_metadata``: ``layout``,
+``d``, (``ancilla``, ``section`` where they apply), ``r``, ``b``, ``noise`` and **every**
+parameter of the noise model (the swept ones and the preset's defaults, as the built model
+reports them in ``NoiseModel.params``), so ``sinter plot`` can group by any of them and the
+metadata alone rebuilds the circuit through :func:`catcode.experiment.build_circuit`.
+
+Dimensions that only apply to one layout are only multiplied in for it: ``ancilla`` for
+``chain``, ``section`` for ``ocelot``. Ocelot is the d = 5 device; its d = 3 points are its two
+sections ``1-3`` and ``3-5`` unless ``section`` says otherwise.
+
+>>> sweep = Sweep.from_dict({"d": [3, 5], "b": "X", "noise": "depolarizing", "p": [1e-3, 2e-3]})
+>>> [(m["d"], m["r"], m["p"]) for m in sweep.points()]
+[(3, 3, 0.001), (3, 3, 0.002), (5, 5, 0.001), (5, 5, 0.002)]
+>>> len(sweep.tasks())
+4
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import itertools
+import json
+import math
+import pathlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from catcode.errors import CatcodeError, require_choice, require_int_at_least
+
+__all__ = [
+    "BASES",
+    "DEFAULT_DECODER",
+    "LAYOUTS",
+    "Sweep",
+    "build_circuit",
+    "noise_presets",
+    "parse_value",
+    "rounds_for",
+    "tasks_from_circuit_files",
+]
+
+BASES: tuple[str, ...] = ("X", "Z")
+#: Layout kinds (those of :mod:`catcode.experiment`).
+LAYOUTS: tuple[str, ...] = ("chain", "ocelot", "rotated_surface")
+ANCILLAS: tuple[str, ...] = ("transmon", "cat")
+DEFAULT_DECODER = "pymatching"
+#: Keys of a sweep dict that are not noise parameters.
+SWEEP_KEYS: tuple[str, ...] = ("d", "b", "noise", "layout", "ancilla", "section", "rounds", "decoders", "params")
+_METADATA_KEYS = ("layout", "d", "ancilla", "section", "r", "b", "noise")
+_ROUNDS_RE = re.compile(r"^\s*(?:(\d+)\s*\*?\s*)?d\s*$")
+_OCELOT_SECTIONS_D3 = ("1-3", "3-5")
+
+
+def build_circuit(metadata: Mapping[str, Any]) -> Any:
+    """The circuit a task's metadata names: :func:`catcode.experiment.build_circuit`.
+
+    >>> build_circuit({"layout": "chain", "d": 3, "r": 3, "b": "X", "noise": "depolarizing", "p": 0.001}).num_detectors
+    8
+    """
+    from catcode.experiment import build_circuit as _build
+
+    return _build(metadata)
+
+
+def noise_presets() -> dict[str, Callable[..., Any]]:
+    """Noise preset factories by name: ``catcode.noise.PRESETS``."""
+    from catcode.noise import PRESETS
+
+    return dict(PRESETS)
+
+
+def rounds_for(rule: int | str, d: int) -> int:
+    """Number of rounds for distance ``d`` under ``rule``: an integer, ``"d"``, or ``"k*d"``/``"kd"``.
+
+    >>> rounds_for("d", 5), rounds_for("3d", 5), rounds_for("2*d", 5), rounds_for(7, 5), rounds_for("7", 5)
+    (5, 15, 10, 7, 7)
+    """
+    if isinstance(rule, bool):
+        raise CatcodeError(f"rounds must be a positive integer, 'd' or 'k*d'; got {rule!r}")
+    if isinstance(rule, int):
+        return require_int_at_least("rounds", rule, 1)
+    if isinstance(rule, str):
+        text = rule.strip()
+        if text.isdigit():
+            return require_int_at_least("rounds", int(text), 1)
+        m = _ROUNDS_RE.match(text)
+        if m:
+            k = int(m.group(1)) if m.group(1) else 1
+            return require_int_at_least("rounds", k * d, 1)
+    raise CatcodeError(f"rounds must be a positive integer, 'd' or 'k*d' (e.g. '3d'); got {rule!r}")
+
+
+def parse_value(text: str) -> int | float | str | bool:
+    """Parse one command-line value: int, then float, then true/false, else the string itself.
+
+    >>> parse_value("3"), parse_value("1e-3"), parse_value("true"), parse_value("chain")
+    (3, 0.001, True, 'chain')
+    """
+    t = text.strip()
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        return float(t)
+    except ValueError:
+        pass
+    if t.lower() in ("true", "false"):
+        return t.lower() == "true"
+    return t
+
+
+def _as_tuple(name: str, value: Any) -> tuple:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        value = (value,)
+    out = tuple(value)
+    if not out:
+        raise CatcodeError(f"{name} must list at least one value; got an empty range")
+    for i, v in enumerate(out):
+        if any(v == w for w in out[:i]):
+            raise CatcodeError(f"{name} lists {v!r} more than once; give each value once")
+    return out
+
+
+def _json_scalar(value: Any) -> bool:
+    if isinstance(value, (bool, int, str)):
+        return True
+    return isinstance(value, float) and math.isfinite(value)
+
+
+def _float_if_number(value: Any) -> Any:
+    """Numbers become floats so that ``nbar=2`` and ``nbar=2.0`` name the same task."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    return float(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Sweep:
+    """The product of values per metadata key; one sinter task per point and decoder.
+
+    Attributes:
+        d: code distances (integers >= 2).
+        b: memory bases, each "X" or "Z".
+        noise: noise preset names (keys of ``catcode.noise.PRESETS``).
+        layout: layout kinds: "chain", "ocelot", "rotated_surface".
+        rounds: rounds rule shared by all points: an integer, "d" or "k*d" (e.g. "3d").
+        params: noise parameter name -> values; every preset in ``noise`` must accept each name.
+        ancilla: chain ancilla kinds ("transmon", "cat"); used for ``chain`` points only.
+        section: Ocelot sections such as "1-3" (None = the full device); ``ocelot`` points only.
+            Default: d = 5 is the full device, d = 3 both sections.
+        decoders: decoder names (sinter built-ins, ``catcode.decoders``' or custom ones).
+
+    Build one from a flat dict with :meth:`from_dict`, where every key other than
+    ``d, b, noise, layout, ancilla, section, rounds, decoders`` is a noise parameter.
+    """
+
+    d: tuple[int, ...]
+    b: tuple[str, ...] = BASES
+    noise: tuple[str, ...] = ("ocelot",)
+    layout: tuple[str, ...] = ("chain",)
+    rounds: int | str = "d"
+    params: Mapping[str, tuple] = dataclasses.field(default_factory=dict)
+    ancilla: tuple[str, ...] = ("transmon",)
+    section: tuple[str | None, ...] | None = None
+    decoders: tuple[str, ...] = (DEFAULT_DECODER,)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "d", _as_tuple("d", self.d))
+        for d in self.d:
+            require_int_at_least("d (code distance)", d, 2)
+        set_(self, "b", _as_tuple("b", self.b))
+        for b in self.b:
+            require_choice("b (basis)", b, BASES)
+        set_(self, "noise", _as_tuple("noise", self.noise))
+        for name in self.noise:
+            if not isinstance(name, str) or not name:
+                raise CatcodeError(f"noise must name presets as strings; got {name!r}")
+        set_(self, "layout", _as_tuple("layout", self.layout))
+        for lay in self.layout:
+            require_choice("layout", lay, LAYOUTS)
+        set_(self, "ancilla", _as_tuple("ancilla", self.ancilla))
+        for anc in self.ancilla:
+            require_choice("ancilla", anc, ANCILLAS)
+        if self.ancilla != ("transmon",) and "chain" not in self.layout:
+            raise CatcodeError(f"ancilla applies to layout 'chain' only; the sweep's layouts are {self.layout}")
+        if self.section is not None:
+            set_(self, "section", _as_tuple("section", self.section))
+            if "ocelot" not in self.layout:
+                raise CatcodeError(f"section applies to layout 'ocelot' only; the sweep's layouts are {self.layout}")
+        for d in self.d:
+            rounds_for(self.rounds, d)  # validates the rule
+        params = {}
+        for key, values in dict(self.params).items():
+            if not isinstance(key, str) or not key.isidentifier():
+                raise CatcodeError(f"noise parameter names must be identifiers; got {key!r}")
+            if key in SWEEP_KEYS or key in _METADATA_KEYS:
+                raise CatcodeError(f"{key!r} is a sweep key, not a noise parameter")
+            params[key] = _as_tuple(key, values)
+            for v in params[key]:
+                if not _json_scalar(v):
+                    raise CatcodeError(f"values of {key} must be finite numbers, strings or booleans; got {v!r}")
+        set_(self, "params", params)
+        set_(self, "decoders", _as_tuple("decoders", self.decoders))
+        for dec in self.decoders:
+            if not isinstance(dec, str) or not dec:
+                raise CatcodeError(f"decoders must be names; got {dec!r}")
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> Sweep:
+        """A sweep from a flat dict keyed by metadata names; other keys are noise parameters.
+
+        Scalars count as one-value ranges.
+
+        >>> Sweep.from_dict({"d": 3, "noise": "biased", "p": 1e-3, "eta": [10, 100]}).params
+        {'p': (0.001,), 'eta': (10, 100)}
+        """
+        if not isinstance(spec, Mapping):
+            raise CatcodeError(f"a sweep specification must be a dict; got {type(spec).__name__}")
+        if "d" not in spec:
+            raise CatcodeError("a sweep specification needs 'd' (the code distances); got keys "
+                               + ", ".join(repr(k) for k in spec))
+        if "r" in spec:
+            raise CatcodeError("give the rounds rule as 'rounds' (an integer, 'd' or 'k*d'), not 'r'")
+        kwargs: dict[str, Any] = {}
+        params: dict[str, Any] = dict(spec.get("params", {}))
+        for key, value in spec.items():
+            if key == "params":
+                continue
+            if key in SWEEP_KEYS:
+                kwargs[key] = value
+            else:
+                if key in params:
+                    raise CatcodeError(f"noise parameter {key!r} is given twice (top level and in 'params')")
+                params[key] = value
+        return cls(params=params, **kwargs)
+
+    # ----------------------------------------------------------------------------- points
+    def _check_presets(self, table: Mapping[str, Callable[..., Any]]) -> None:
+        for name in self.noise:
+            if name not in table:
+                raise CatcodeError(f"unknown noise preset {name!r}; choices: {', '.join(sorted(table)) or 'none'}")
+            try:
+                sig = inspect.signature(table[name])
+            except (TypeError, ValueError):
+                continue
+            kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values())
+            named = [k for k, p in sig.parameters.items() if p.kind in kinds]
+            for key in self.params:
+                if key not in named and not accepts_any:
+                    raise CatcodeError(f"unknown parameter {key!r} for noise preset {name!r}; its parameters: "
+                                       + (", ".join(named) or "none"))
+            for k, p in sig.parameters.items():
+                if p.kind in kinds and p.default is inspect.Parameter.empty and k not in self.params:
+                    raise CatcodeError(f"noise preset {name!r} needs parameter {k!r}; give it a value or range")
+
+    def _structures(self) -> list[tuple[str, int, str | None, str | None]]:
+        """(layout, d, ancilla, section) combinations, in order."""
+        from catcode.experiment import build_layout
+
+        out = []
+        for d in self.d:
+            for lay in self.layout:
+                if lay == "chain":
+                    out += [(lay, d, anc, None) for anc in self.ancilla]
+                elif lay == "rotated_surface":
+                    out.append((lay, d, None, None))
+                else:
+                    sections = self.section
+                    if sections is None:
+                        sections = (None,) if d == 5 else _OCELOT_SECTIONS_D3 if d == 3 else ()
+                        if not sections:
+                            raise CatcodeError(f"layout 'ocelot' has d = 5 (the device) or d = 3 (its sections "
+                                               f"1-3 and 3-5); got d = {d}")
+                    matching = [s for s in sections if build_layout("ocelot", None, section=s).distance == d]
+                    if not matching:
+                        raise CatcodeError(f"no Ocelot section of the sweep has distance {d}; sections: "
+                                           f"{', '.join(str(s) for s in sections)}")
+                    out += [(lay, d, None, s) for s in matching]
+        return out
+
+    def points(self, presets: Mapping[str, Callable[..., Any]] | None = None) -> list[dict[str, Any]]:
+        """The metadata dict of every point, in a stable order (d, layout, noise, b, params).
+
+        Noise parameters come from the built model's ``params`` (all of them, canonical types),
+        or, for a factory whose result has none, the swept values with numbers as floats.
+        """
+        from catcode.experiment import experiment_metadata
+
+        table = noise_presets() if presets is None else dict(presets)
+        self._check_presets(table)
+        keys = list(self.params)
+        out = []
+        structures = self._structures()
+        for layout, d, anc, sec in structures:
+            for name in self.noise:
+                for combo in itertools.product(*(self.params[k] for k in keys)):
+                    swept = dict(zip(keys, combo))
+                    model = table[name](**swept)
+                    full = getattr(model, "params", None)
+                    if isinstance(full, Mapping) and all(isinstance(k, str) for k in full):
+                        noise_params = dict(full)
+                    else:
+                        noise_params = {k: _float_if_number(v) for k, v in swept.items()}
+                    for k, v in noise_params.items():
+                        if not (_json_scalar(v) or v is None):
+                            raise CatcodeError(f"noise parameter {k}={v!r} of preset {name!r} is not a JSON scalar")
+                    for b in self.b:
+                        out.append(experiment_metadata(layout, d, rounds=rounds_for(self.rounds, d), basis=b,
+                                                       noise=name, ancilla=anc, section=sec, **noise_params))
+        return out
+
+    def tasks(
+        self,
+        *,
+        circuit_builder: Callable[[dict[str, Any]], Any] | None = None,
+        presets: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> list[Any]:
+        """One ``sinter.Task`` per point and decoder; every circuit is built (so checked) here.
+
+        ``circuit_builder`` defaults to :func:`build_circuit`. Circuits are normalised through
+        their text form, exactly as if read from a ``.stim`` file.
+        """
+        import sinter
+
+        import stim
+
+        builder = build_circuit if circuit_builder is None else circuit_builder
+        tasks = []
+        for meta in self.points(presets):
+            # Through text, as a .stim file would be: the same point then has the same strong id
+            # (and the same error model) whether it is swept here or read from `catcode generate`'s
+            # files, and Dask workers, which receive the text, sample exactly this circuit.
+            circuit = stim.Circuit(str(builder(dict(meta))))
+            for dec in self.decoders:
+                tasks.append(sinter.Task(circuit=circuit, decoder=dec, json_metadata=dict(meta)))
+        return tasks
+
+
+def tasks_from_circuit_files(
+    paths: Sequence[str | pathlib.Path], *, decoders: Sequence[str] = (DEFAULT_DECODER,)
+) -> list[Any]:
+    """Tasks from ``.stim`` files whose names carry their metadata, ``key=value,...stim``, as sinter's.
+
+    The metadata is ``sinter.comma_separated_key_values(path)``, which is what
+    ``sinter collect --metadata_func auto`` uses, so strong ids agree with such sinter runs.
+    """
+    import sinter
+    import stim
+
+    if not paths:
+        raise CatcodeError("--circuits needs at least one .stim file")
+    decoders = _as_tuple("decoders", decoders)
+    tasks = []
+    for path in paths:
+        p = pathlib.Path(path)
+        if not p.is_file():
+            raise CatcodeError(f"circuit file {str(p)!r} does not exist or is not a file")
+        try:
+            meta = sinter.comma_separated_key_values(str(p))
+        except ValueError:
+            raise CatcodeError(
+                f"circuit file name {p.name!r} must be comma-separated key=value terms ending in .stim, "
+                "e.g. 'layout=chain,d=5,r=5,b=X,noise=depolarizing,p=0.001.stim'") from None
+        try:
+            circuit = stim.Circuit.from_file(str(p))
+        except (ValueError, OSError) as exc:
+            raise CatcodeError(f"cannot read circuit file {str(p)!r}: {exc}") from None
+        json.dumps(meta)
+        for dec in decoders:
+            tasks.append(sinter.Task(circuit=circuit, decoder=dec, json_metadata=dict(meta)))
+    return tasks
