@@ -103,7 +103,11 @@ def _curves(points: Sequence[Any], x_key: str) -> list[list[Any]]:
 
 
 def _label_parts(curves: list[list[Any]], x_key: str, group_key: str | None) -> list[str]:
-    """Curve labels: the group value first, then whichever other keys differ between curves."""
+    """Curve labels: the group value first, then whichever other keys differ between curves.
+
+    A key a curve does not have (e.g. ``section`` for the whole Ocelot device) is left out of
+    its label rather than shown as ``None``.
+    """
     firsts = [c[0] for c in curves]
     keys = [k for k in metadata_keys(firsts) if k not in (x_key, "r", group_key)]
     varying = [k for k in keys if len({_freeze(_metadata(p).get(k)) for p in firsts}) > 1]
@@ -112,7 +116,7 @@ def _label_parts(curves: list[list[Any]], x_key: str, group_key: str | None) -> 
     for p in firsts:
         md = _metadata(p)
         parts = [f"{group_key}={_short(md.get(group_key))}"] if group_key else []
-        parts += [f"{k}={_short(md.get(k))}" for k in varying]
+        parts += [f"{k}={_short(md[k])}" for k in varying if md.get(k) is not None]
         if len(decoders) > 1:
             parts.append(str(p.decoder))
         labels.append(", ".join(parts) or "data")
