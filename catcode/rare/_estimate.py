@@ -1,0 +1,750 @@
+"""Logical error rates far below direct sampling: stratified sampling by fault count, with a
+Markov-chain extension for the rarest strata.
+
+Method, and why
+===============
+The circuit's detector error model is a list of independent mechanisms (probabilities ``p_i``).
+Split the logical error rate by the number ``W`` of mechanisms that fire:
+
+    P_L = sum_w P(W = w) f_w,    f_w = P(decoder fails | W = w).
+
+``P(W = w)`` is the Poisson-binomial distribution, computed exactly (log-space dynamic
+programming, ``_counts``). Only the conditional failure fractions ``f_w`` are random. Sampling
+fault sets conditioned on their size (exactly, from the conditional-Bernoulli law) and decoding
+them estimates each ``f_w`` with a binomial error, so the rare factor ``P(W = w)`` costs nothing:
+this is subset sampling (stratified sampling over fault counts), as used for fault-tolerant
+circuits by Heußen et al., arXiv:2301.10017 (2023), and as "stratified fault injection" by Ye &
+Palsberg, arXiv:2602.04921. Shots are allocated greedily to the stratum contributing most to the
+interval width (a Neyman-like allocation).
+
+Importance sampling at a raised physical error rate was not chosen: with independent mechanisms
+scaled together its likelihood ratio depends on the fault count only, so it is the same
+decomposition with an implicit, worse allocation over ``w`` and no exact ``P(W = w)``.
+
+Where stratified sampling stops: at very low rates the sum is dominated by strata near the
+minimum failing weight, whose ``f_w`` can be 1e-10 (distance-15 repetition code): too rare to
+sample even conditionally. There the estimator (``method="auto"`` or ``"splitting"``) runs a
+Metropolis chain on *failing* fault sets (``_splitting``) that measures the ratios ``f_w / f_w'``
+down to the bottom stratum, anchored to strata where conditional sampling sees many failures.
+This is the splitting method of Bravyi & Vargo, PRA 88, 062308 (2013) (a ladder of chains
+restricted to failing configurations), with the fault count as the ladder and multicanonical
+weights so that one chain ensemble covers every rung.
+
+Strata below the minimum failing weight are never assumed to be zero because of the distance:
+a matching decoder needs ``ceil(d/2)`` faults to fail only when all matching weights are equal.
+They are proved zero for PyMatching by a weight argument on its own matching graph
+(``_certificate``), enumerated exactly when small (which also checks the certificate), or
+sampled / explored by the chain like any other stratum. Detector-free mechanisms that flip the
+(single) observable are folded in exactly: ``P_L = q + (1 - 2q) P_fail`` with ``q`` the
+probability that an odd number of them fire.
+
+Confidence intervals: each sampled stratum gets an exact Clopper-Pearson interval at level
+``alpha / K`` (Bonferroni over the K sampled strata); they are summed with weights ``P(W=w)``
+(valid simultaneously, hence conservative), and the probability of more faults than the largest
+sampled stratum is added to the upper bound. With the chain, ``alpha`` is split in half between
+the directly sampled strata and the chain's ratio, whose interval is a jackknife over
+independent groups of chains (Student t), so it is asymptotic, not exact; the chain must also
+complete ``MIN_ROUND_TRIPS`` bottom-to-top round trips per chain before it counts as converged.
+Fault counts the chain never reaches between its bottom and its anchors count as zero: the chain
+cannot prove that, only fail to find failing sets there.
+
+Limits: (i) with many faults per shot (tens), the probability spreads over many strata and the
+method costs about as much as direct sampling (whose rates are then high anyway); (ii) when the
+mechanisms' probabilities span many decades and failures need the rare ones (e.g. bit flips in a
+cat code's Z memory that do reach detectors), strata of common faults show no failures without
+being provably zero, so the upper bound of the interval converges slowly; the point estimate is
+unaffected. Stratifying separately per probability class would address (ii).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+import stim
+
+from catcode.errors import CatcodeError, require_int_at_least, require_positive
+from catcode.rare._certificate import min_failing_weight_bound
+from catcode.rare._counts import ConditionalFaultSampler, fault_count_log_pmf
+from catcode.rare._faults import FaultModel, detector_error_model_of
+from catcode.rare._intervals import clopper_pearson, t_quantile
+from catcode.rare._oracle import FailureOracle, enumerate_stratum, num_subsets
+from catcode.rare._splitting import FailingSetChains
+
+METHODS = ("auto", "subset", "splitting")
+
+#: production length of the failing-set chain, in mean bottom-to-top round trips per chain
+MIN_ROUND_TRIPS = 2.0
+#: the chain's top rung is the lowest fault count whose failing fraction is at least this
+ANCHOR_FRACTION = 3e-4
+#: no chain over more fault counts than this (it would not mix); stratified sampling's result is returned
+MAX_CHAIN_LEVELS = 48
+
+
+@dataclasses.dataclass(frozen=True)
+class StratumEstimate:
+    """What is known about the fault sets of one size ``weight``.
+
+    ``kind`` is one of: "none" (w = 0: no fault, no error), "proved" (zero by the matching-weight
+    certificate), "exact" (every fault set decoded), "sampled" (conditional Monte Carlo),
+    "chain" (ratio from the failing-set chain, scaled by the anchor strata).
+    ``fraction`` is the estimate of f_w = P(fail | w faults); ``fraction_low/high`` its bounds
+    (for "chain" strata the bounds are those of the whole chain ratio, not per stratum).
+    """
+
+    weight: int
+    log_probability: float
+    kind: str
+    shots: int
+    failures: int
+    fraction: float
+    fraction_low: float
+    fraction_high: float
+
+    @property
+    def probability(self) -> float:
+        """P(W = weight) for the mechanisms the decoder sees."""
+        return math.exp(self.log_probability)
+
+    @property
+    def contribution(self) -> float:
+        """P(W = weight) * f_w."""
+        return self.probability * self.fraction
+
+
+@dataclasses.dataclass(frozen=True)
+class RareEstimate:
+    """A logical error rate (per shot of the circuit) with its confidence interval.
+
+    Attributes:
+        rate, ci_low, ci_high: estimate and interval of P(any observable is wrong after decoding).
+        confidence: the interval's nominal coverage.
+        method: "exact", "subset" (stratified sampling alone) or "subset+splitting".
+        decoder: decoder name.
+        shots: number of syndromes decoded (enumeration, stratified sampling, chain proposals).
+        chain_steps: Metropolis steps per chain (0 without the chain).
+        seconds: wall time.
+        num_mechanisms: error mechanisms the decoder sees.
+        proven_min_failing_weight: proven lower bound on the number of faults that can make the decoder
+            fail (1 = no claim).
+        max_weight: largest fault count sampled; more faults are bounded by ``tail_probability``.
+        silent_logical_probability: probability of an odd number of undetectable logical flips.
+        strata: per fault count.
+        chain_round_trips: mean bottom-to-top round trips per chain in the chain's production run.
+        converged: whether the relative interval reached the target (and, with the chain, the
+            chains made at least ``MIN_ROUND_TRIPS`` round trips).
+    """
+
+    rate: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+    method: str
+    decoder: str
+    shots: int
+    chain_steps: int
+    seconds: float
+    num_mechanisms: int
+    proven_min_failing_weight: int
+    max_weight: int
+    tail_probability: float
+    silent_logical_probability: float
+    strata: tuple[StratumEstimate, ...]
+    chain_round_trips: float
+    converged: bool
+
+    @property
+    def relative_ci(self) -> float:
+        """max(ci_high / rate, rate / ci_low): the factor within which the rate is known."""
+        return _relative_width(self.rate, self.ci_low, self.ci_high)
+
+    def per_round(self, rounds: int) -> tuple[float, float, float]:
+        """(rate, ci_low, ci_high) converted to a per-round rate, as sinter does for ``rounds`` rounds.
+
+        Uses ``sinter.shot_error_rate_to_piece_error_rate`` (1 - (1 - 2P)^(1/r)) / 2 form).
+        """
+        import sinter
+
+        rounds = require_int_at_least("rounds", rounds, 1)
+        return tuple(  # type: ignore[return-value]
+            float(sinter.shot_error_rate_to_piece_error_rate(x, pieces=rounds))
+            for x in (self.rate, self.ci_low, self.ci_high)
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"P_L = {self.rate:.4g}  [{self.ci_low:.4g}, {self.ci_high:.4g}] "
+            f"({self.confidence:.0%}, x{self.relative_ci:.3g}) by {self.method}, "
+            f"{self.shots} decodes, {self.seconds:.1f} s"
+        )
+
+
+def _relative_width(rate: float, lo: float, hi: float) -> float:
+    if rate <= 0 or lo <= 0:
+        return math.inf if hi > 0 else 1.0
+    return max(hi / rate, rate / lo)
+
+
+class _Progress:
+    def __init__(self, enabled: bool | Callable[[str], None]):
+        self.enabled = bool(enabled)
+        self.sink = enabled if callable(enabled) else None
+        self.t0 = time.monotonic()
+        self.last = -math.inf
+
+    def __call__(self, msg: str, *, force: bool = True) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < 2.0:
+            return
+        self.last = now
+        line = f"[catcode estimate {now - self.t0:7.1f}s] {msg}"
+        if self.sink is not None:
+            self.sink(line)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+
+class _Strata:
+    """Counts per fault count for the directly sampled strata, with simultaneous bounds."""
+
+    def __init__(self, log_pmf: Callable[[int], float]):
+        self.log_pmf = log_pmf
+        self.shots: dict[int, int] = {}
+        self.fails: dict[int, int] = {}
+        self.exact: dict[int, float] = {}
+        self.failing_sets: dict[int, list[np.ndarray]] = {}
+
+    def weights(self) -> list[int]:
+        return sorted(self.shots)
+
+    def add(self, w: int, shots: int, fails: int) -> None:
+        self.shots[w] = self.shots.get(w, 0) + shots
+        self.fails[w] = self.fails.get(w, 0) + fails
+
+    def bounds(self, ws: list[int], alpha: float) -> tuple[float, float, float, dict[int, tuple[float, float]]]:
+        """Point estimate, lower and upper bound of sum_{w in ws} P(w) f_w (Bonferroni over ws)."""
+        if not ws:
+            return 0.0, 0.0, 0.0, {}
+        n = np.array([self.shots[w] for w in ws])
+        k = np.array([self.fails[w] for w in ws])
+        lo, hi = clopper_pearson(k, n, alpha / len(ws))
+        pw = np.exp(np.array([self.log_pmf(w) for w in ws]))
+        point = float(np.sum(pw * k / np.maximum(n, 1)))
+        return point, float(np.sum(pw * lo)), float(np.sum(pw * hi)), {
+            w: (float(a), float(b)) for w, a, b in zip(ws, lo, hi)
+        }
+
+
+def estimate_logical_error(
+    circuit_or_dem: stim.Circuit | stim.DetectorErrorModel,
+    *,
+    decoder: object = "pymatching",
+    method: str = "auto",
+    max_weight: int | None = None,
+    target_relative_ci: float = 2.0,
+    confidence: float = 0.95,
+    max_shots: int = 20_000_000,
+    max_seconds: float | None = None,
+    seed: int | None = None,
+    progress: bool | Callable[[str], None] = False,
+    enumerate_up_to: int = 200_000,
+    num_chains: int = 256,
+    chain_groups: int = 32,
+    workers: int = 1,
+) -> RareEstimate:
+    """Estimate a circuit's logical error probability per shot, down to rates sampling cannot reach.
+
+    See the module docstring for the method. The circuit's DEM is built as sinter does
+    (``decompose_errors=True, approximate_disjoint_errors=True``) and decoded with ``decoder``.
+
+    Args:
+        circuit_or_dem: a noisy stim.Circuit with detectors and observables, or its DEM.
+        decoder: "pymatching" (default), another sinter built-in decoder name, or a sinter.Decoder.
+        method: "auto" (stratified sampling; the failing-set chain once stratified sampling
+            spends 5 % of the budget, is projected to miss the target, or meets a widest stratum
+            with no failure in 65536 fault sets; back to stratified sampling if no chain can be
+            built), "subset" (stratified sampling only: exact intervals) or "splitting" (the chain
+            as soon as the strata are initialised).
+        max_weight: largest fault count to sample; default: chosen so that the probability of
+            more faults is below 2 % of the estimated rate.
+        target_relative_ci: stop once max(ci_high/rate, rate/ci_low) <= this factor (> 1).
+        confidence: coverage of the interval, in (0, 1).
+        max_shots: budget of decoded syndromes over all phases.
+        max_seconds: optional wall-time budget.
+        seed: seed of numpy's random generator (results are reproducible for a fixed seed).
+        progress: True for progress lines on stderr, or a callable receiving each line.
+        enumerate_up_to: strata with at most this many fault sets are decoded exhaustively.
+        num_chains, chain_groups: size of the chain ensemble and number of independent groups
+            used for its error bar.
+        workers: decoding processes (decoding dominates the cost; use the number of cores).
+
+    Returns:
+        A :class:`RareEstimate`.
+
+    Example:
+        >>> c = stim.Circuit.generated("repetition_code:memory", distance=5, rounds=5,
+        ...                            before_round_data_depolarization=0.01,
+        ...                            before_measure_flip_probability=0.01)
+        >>> est = estimate_logical_error(c, seed=1, max_shots=200_000)
+        >>> est.ci_low <= est.rate <= est.ci_high and 5e-5 < est.rate < 2e-4
+        True
+    """
+    t_start = time.monotonic()
+    if method not in METHODS:
+        raise CatcodeError(f"method must be one of {', '.join(repr(m) for m in METHODS)}; got {method!r}")
+    target_relative_ci = require_positive("target_relative_ci", target_relative_ci)
+    if target_relative_ci <= 1.0:
+        raise CatcodeError(f"target_relative_ci must be > 1 (a factor); got {target_relative_ci}")
+    if not (0.0 < float(confidence) < 1.0):
+        raise CatcodeError(f"confidence must be in (0, 1); got {confidence!r}")
+    max_shots = require_int_at_least("max_shots", max_shots, 1)
+    if max_seconds is not None:
+        max_seconds = require_positive("max_seconds", max_seconds)
+    if max_weight is not None:
+        max_weight = require_int_at_least("max_weight", max_weight, 1)
+    enumerate_up_to = require_int_at_least("enumerate_up_to", enumerate_up_to, 0)
+    num_chains = require_int_at_least("num_chains", num_chains, 2)
+    chain_groups = require_int_at_least("chain_groups", chain_groups, 2)
+    workers = require_int_at_least("workers", workers, 1)
+    if chain_groups > num_chains:
+        raise CatcodeError(f"chain_groups must be <= num_chains={num_chains}; got {chain_groups}")
+
+    report = _Progress(progress)
+    rng = np.random.default_rng(seed)
+    alpha = 1.0 - float(confidence)
+    deadline = t_start + max_seconds if max_seconds is not None else math.inf
+
+    dem = detector_error_model_of(circuit_or_dem)
+    faults = FaultModel.from_dem(dem)
+    oracle = FailureOracle(faults, decoder, workers=workers)
+    with oracle:
+        q = faults.silent_logical_flip_probability()
+        n_mech = faults.num_mechanisms
+
+        def finish(method_name: str, a: float, a_lo: float, a_hi: float, w_cert: int, w_max: int, tail: float,
+                   strata: list[StratumEstimate], chain_steps: int, round_trips: float = 0.0,
+                   equilibrated: bool = True) -> RareEstimate:
+            lin = 1.0 - 2.0 * q
+            rate, lo, hi = q + lin * a, q + lin * a_lo, q + lin * min(a_hi, 1.0)
+            return RareEstimate(
+                rate=rate, ci_low=lo, ci_high=hi, confidence=float(confidence), method=method_name,
+                decoder=oracle.decoder_name, shots=oracle.decodes, chain_steps=chain_steps,
+                seconds=time.monotonic() - t_start, num_mechanisms=n_mech, proven_min_failing_weight=w_cert,
+                max_weight=w_max, tail_probability=tail, silent_logical_probability=q,
+                strata=tuple(strata), chain_round_trips=round_trips,
+                converged=equilibrated and _relative_width(rate, lo, hi) <= target_relative_ci,
+            )
+
+        def width(a: float, a_lo: float, a_hi: float) -> float:
+            """Relative width of the final rate q + (1 - 2q) a."""
+            lin = 1.0 - 2.0 * q
+            return _relative_width(q + lin * a, q + lin * a_lo, q + lin * min(a_hi, 1.0))
+
+        if n_mech == 0:
+            return finish("exact", 0.0, 0.0, 0.0, 1, 0, 0.0, [], 0)
+
+        sampler = ConditionalFaultSampler(faults.p)
+        w_cert = min(min_failing_weight_bound(faults, oracle.matching), n_mech + 1)
+        lam = float(faults.p.sum())
+        cap = [min(n_mech, max(w_cert + 40, int(lam + 10 * math.sqrt(lam) + 40)))]
+        if max_weight is not None:
+            cap[0] = max(cap[0], min(max_weight, n_mech))
+        table: dict[str, np.ndarray] = {}
+
+        def build_table(c: int) -> None:
+            lp, lt = fault_count_log_pmf(faults.p, c)
+            # log P(W > w) for w = 0..c
+            rev = np.logaddexp.accumulate(np.concatenate([[lt], lp[::-1][:-1]]))
+            table["lp"], table["tail"] = lp, rev[::-1]
+            cap[0] = c
+
+        build_table(cap[0])
+
+        def log_pmf(w: int) -> float:
+            if w > n_mech:
+                return -math.inf
+            if w > cap[0]:
+                build_table(min(n_mech, max(w, 2 * cap[0])))
+            return float(table["lp"][w])
+
+        def log_tail(w: int) -> float:
+            if w >= n_mech:
+                return -math.inf
+            if w > cap[0]:
+                build_table(min(n_mech, max(w, 2 * cap[0])))
+            return float(table["tail"][w])
+
+        report(
+            f"{n_mech} mechanisms, {faults.num_detectors} detectors, mean faults per shot {lam:.3g}; "
+            f"decoder {oracle.decoder_name}; proven minimum failing weight {w_cert}"
+        )
+        strata = _Strata(log_pmf)
+
+        # exhaustive strata (also a check of the certificate below w_cert)
+        w = 1
+        exact_top = 0
+        while w <= n_mech and num_subsets(n_mech, w) <= enumerate_up_to and oracle.decodes + num_subsets(n_mech, w) <= max_shots:
+            if max_weight is not None and w > max_weight:
+                break
+            frac, count = enumerate_stratum(oracle, w)
+            if w < w_cert and frac > 0:
+                raise RuntimeError(
+                    f"internal error: a fault set of weight {w} fails although the matching-weight "
+                    f"certificate proves at least {w_cert} faults are needed"
+                )
+            strata.exact[w] = frac
+            exact_top = w
+            report(f"enumerated all {count} fault sets of weight {w}: f_w = {frac:.4g}")
+            w += 1
+        lo_w = max(w_cert, exact_top + 1, 1)
+
+        def exact_sum() -> float:
+            return sum(math.exp(log_pmf(v)) * f for v, f in strata.exact.items())
+
+        if w_cert > n_mech or (lo_w > n_mech):
+            tail = 0.0
+            e = exact_sum()
+            return finish("exact", e, e, e, w_cert, exact_top, tail, _report_strata(strata, {}, log_pmf, w_cert, exact_top), 0)
+
+        # the range of fault counts to sample
+        if max_weight is not None:
+            w_max = max(min(max_weight, n_mech), lo_w - 1)
+        else:
+            w_max = lo_w
+            while w_max < n_mech and log_tail(w_max) > math.log(1e-3) + log_pmf(lo_w):
+                w_max += 1
+
+        def sample_stratum(wt: int, n: int) -> None:
+            sets = sampler.sample(wt, n, rng)
+            f = oracle.fails(sets)
+            k = int(f.sum())
+            strata.add(wt, n, k)
+            if k:
+                keep = strata.failing_sets.setdefault(wt, [])
+                if sum(len(x) for x in keep) < num_chains:
+                    keep.append(sets[f][: num_chains])
+
+        def current(ws: list[int], a: float) -> tuple[float, float, float, dict[int, tuple[float, float]]]:
+            point, lo, hi, per = strata.bounds(ws, a)
+            e = exact_sum()
+            top = max(ws) if ws else exact_top
+            return point + e, lo + e, hi + e + math.exp(log_tail(top)), per
+
+        direct_share = {"auto": 0.05, "subset": 1.0, "splitting": 0.0}[method]
+        direct_budget = max_shots if method == "subset" else int(direct_share * max_shots)
+        direct_deadline = t_start + direct_share * (deadline - t_start) if math.isfinite(deadline) else math.inf
+
+        batch0 = 1024
+        if w_max >= lo_w:
+            for wt in range(lo_w, w_max + 1):
+                sample_stratum(wt, batch0)
+
+        def direct_loop(budget: int, t_stop: float, allow_switch: bool) -> bool:
+            """Stratified sampling until converged (True), out of budget, or (auto) hopeless."""
+            nonlocal w_max
+            while True:
+                ws = [v for v in strata.weights() if v >= lo_w]
+                point, lo, hi, per = current(ws, alpha)
+                # grow the sampled range until the tail is negligible
+                if (max_weight is None and w_max < n_mech and oracle.decodes < max_shots
+                        and math.exp(log_tail(w_max)) > 0.02 * max(point, lo)):
+                    w_max += 1
+                    sample_stratum(w_max, batch0)
+                    continue
+                if width(point, lo, hi) <= target_relative_ci:
+                    return True
+                if oracle.decodes >= min(budget, max_shots) or time.monotonic() >= min(t_stop, deadline):
+                    return False
+                # give the next batch to the stratum contributing most to the interval width
+                widths = {v: math.exp(log_pmf(v)) * (per[v][1] - per[v][0]) for v in ws}
+                wt = max(widths, key=widths.get)
+                if allow_switch and oracle.decodes >= min(100_000, max_shots // 100):
+                    if strata.fails[wt] == 0 and strata.shots[wt] >= 1 << 16:
+                        report(f"no failure in {strata.shots[wt]} fault sets of weight {wt}, the widest stratum: "
+                               "trying the failing-set chain")
+                        return False
+                    need = _projected_shots(strata, ws, log_pmf, alpha, target_relative_ci, exact_sum(), q)
+                    if need > max_shots - oracle.decodes:
+                        report(f"stratified sampling would need ~{need:.3g} decodes: trying the failing-set chain")
+                        return False
+                n = int(min(max(strata.shots[wt], batch0), 1 << 17, max(1, min(budget, max_shots) - oracle.decodes)))
+                sample_stratum(wt, n)
+                report(
+                    f"stratified: P_fail ~ {point:.3g} [{lo:.3g}, {hi:.3g}] (x{width(point, lo, hi):.3g}); "
+                    f"{oracle.decodes} decodes; widest stratum w={wt}",
+                    force=False,
+                )
+
+        def subset_result() -> RareEstimate:
+            ws = [v for v in strata.weights() if v >= lo_w]
+            point, lo, hi, per = current(ws, alpha)
+            report(f"stratified sampling: P_fail ~ {point:.4g} [{lo:.4g}, {hi:.4g}] after {oracle.decodes} decodes")
+            top = max(ws, default=exact_top)
+            out = _report_strata(strata, per, log_pmf, w_cert, exact_top)
+            return finish("subset", point, lo, hi, w_cert, top, math.exp(log_tail(top)), out, 0)
+
+        converged = direct_loop(direct_budget, direct_deadline, allow_switch=method == "auto")
+        if converged or method == "subset" or not strata.weights():
+            return subset_result()
+        est = _chain_phase(
+            faults=faults, oracle=oracle, sampler=sampler, strata=strata, log_pmf=log_pmf, log_tail=log_tail,
+            lo_w=lo_w, w_cert=w_cert, exact_top=exact_top, alpha=alpha, rng=rng, report=report,
+            max_shots=max_shots, deadline=deadline, target=target_relative_ci, num_chains=num_chains,
+            groups=chain_groups, sample_stratum=sample_stratum, exact_sum=exact_sum, finish=finish, width=width,
+        )
+        if est is not None:
+            return est
+        report("no usable chain: continuing stratified sampling with the remaining budget")
+        direct_loop(max_shots, deadline, allow_switch=False)
+        return subset_result()
+
+
+def _projected_shots(strata: _Strata, ws: list[int], log_pmf: Callable[[int], float], alpha: float,
+                     target: float, exact: float, q: float) -> float:
+    """Decodes stratified sampling would need for the target, under Neyman allocation.
+
+    Uses the Jeffreys posterior mean (k + 1/2)/(n + 1) for each f_w and a normal approximation:
+    n = (z sum_w P(w) sqrt(f_w (1 - f_w)))**2 / ((1 - 1/target) * P_L)**2 (with the silent flips
+    q folded into P_L).
+    """
+    if not ws:
+        return 0.0
+    from scipy.stats import norm
+
+    z = float(norm.ppf(1 - alpha / (2 * len(ws))))
+    pw = np.exp([log_pmf(w) for w in ws])
+    f = np.array([(strata.fails[w] + 0.5) / (strata.shots[w] + 1) for w in ws])
+    rate = q + (1 - 2 * q) * (float(np.sum(pw * f)) + exact)  # the final rate, silent flips included
+    spread = (1 - 2 * q) * float(np.sum(pw * np.sqrt(f * (1 - f))))
+    return (z * spread / ((1 - 1 / target) * rate)) ** 2
+
+
+def _report_strata(
+    strata: _Strata,
+    per: dict[int, tuple[float, float]],
+    log_pmf: Callable[[int], float],
+    w_cert: int,
+    exact_top: int,
+    chain: dict[int, tuple[float, float, float]] | None = None,
+) -> list[StratumEstimate]:
+    out = [StratumEstimate(0, log_pmf(0), "none", 0, 0, 0.0, 0.0, 0.0)]
+    chain = chain or {}
+    top = max([*strata.weights(), exact_top, *chain.keys(), 0])
+    for w in range(1, top + 1):
+        lp = log_pmf(w)
+        if w in strata.exact:
+            f = strata.exact[w]
+            out.append(StratumEstimate(w, lp, "exact", 0, 0, f, f, f))
+        elif w < w_cert:
+            out.append(StratumEstimate(w, lp, "proved", 0, 0, 0.0, 0.0, 0.0))
+        elif w in chain:
+            f, flo, fhi = chain[w]
+            out.append(StratumEstimate(w, lp, "chain", 0, 0, f, flo, fhi))
+        elif w in strata.shots:
+            n, k = strata.shots[w], strata.fails[w]
+            flo, fhi = per.get(w, (0.0, 1.0))
+            out.append(StratumEstimate(w, lp, "sampled", n, k, k / n, flo, fhi))
+    return out
+
+
+def _chain_phase(
+    *, faults: FaultModel, oracle: FailureOracle, sampler: ConditionalFaultSampler, strata: _Strata,
+    log_pmf: Callable[[int], float], log_tail: Callable[[int], float], lo_w: int, w_cert: int,
+    exact_top: int, alpha: float, rng: np.random.Generator, report: _Progress, max_shots: int,
+    deadline: float, target: float, num_chains: int, groups: int,
+    sample_stratum: Callable[[int, int], None], exact_sum: Callable[[], float],
+    finish: Callable[..., RareEstimate], width: Callable[[float, float, float], float],
+) -> RareEstimate | None:
+    """Failing-set chain for the strata below well-measured anchor strata (see ``_splitting``).
+
+    Returns None when no useful chain exists (no anchor found, or too many rungs to mix).
+    """
+    n_mech = faults.num_mechanisms
+    f_anchor, k_anchor = ANCHOR_FRACTION, 100
+
+    def fhat(w: int) -> float:
+        return strata.fails.get(w, 0) / max(strata.shots.get(w, 0), 1)
+
+    w_lo_chain = max(lo_w, exact_top + 1, w_cert, 1)
+    # strata too improbable to matter keep their (sampled, rigorous) bounds instead of a chain rung:
+    # P(w) below 1e-4 of the current upper bound of P_fail, even if every such fault set failed
+    _, _, hi_now, _ = strata.bounds([w for w in strata.weights() if w >= lo_w], alpha)
+    while w_lo_chain in strata.shots and math.exp(log_pmf(w_lo_chain)) < 1e-4 * hi_now:
+        w_lo_chain += 1
+
+    def good(w: int) -> bool:
+        return fhat(w) >= f_anchor and strata.fails.get(w, 0) >= 5
+
+    # top rung: lowest weight (above the chain's bottom) whose failing fraction is well measurable
+    cands = [w for w in strata.weights() if w > w_lo_chain and good(w)]
+    w_top = min(cands) if cands else max(max(strata.weights()), w_lo_chain + 1)
+    search_cap = oracle.decodes + max(0, max_shots - oracle.decodes) // 10
+    while (not cands and w_top < n_mech and w_top - w_lo_chain <= MAX_CHAIN_LEVELS
+           and oracle.decodes < search_cap and time.monotonic() < deadline):
+        sample_stratum(w_top, 4096)
+        if good(w_top):
+            break
+        if strata.shots[w_top] >= 1 << 15:
+            w_top += 1
+    if not good(w_top):
+        report(f"no fault count up to {w_top} with a failing fraction >= {f_anchor} found within the search budget")
+        return None
+    if w_top - w_lo_chain > MAX_CHAIN_LEVELS:
+        report(f"a chain over fault counts {w_lo_chain}..{w_top} would not mix (> {MAX_CHAIN_LEVELS} rungs)")
+        return None
+    # walk the top rung down while the failing fraction stays above f_anchor (fewer rungs mix faster)
+    while w_top - 1 > w_lo_chain and oracle.decodes < max_shots and time.monotonic() < deadline:
+        w = w_top - 1
+        while strata.fails.get(w, 0) < 5 and strata.shots.get(w, 0) < 10 / f_anchor:
+            sample_stratum(w, int(min(max(strata.shots.get(w, 0), 4096), 10 / f_anchor)))
+        if not good(w):
+            break
+        w_top = w
+    # anchors: the top rung and the two above it (their f_w is larger, so cheaper to measure);
+    # the chain runs up to the highest anchor
+    anchors = list(range(w_top, min(w_top + 2, n_mech) + 1))
+    w_top = max(anchors)
+    # measure the anchors and collect starting failing sets at w_top
+    for w in anchors:
+        cap = oracle.decodes + max(0, max_shots - oracle.decodes) // 10
+        while strata.fails.get(w, 0) < k_anchor and oracle.decodes < cap and time.monotonic() < deadline:
+            need = int((k_anchor - strata.fails.get(w, 0)) / max(fhat(w), 1e-5) * 1.2) + 256
+            sample_stratum(w, min(need, 1 << 17, max(1, cap - oracle.decodes)))
+    while sum(len(x) for x in strata.failing_sets.get(w_top, [])) < min(num_chains, 64):
+        if oracle.decodes >= max_shots or time.monotonic() >= deadline:
+            break
+        sample_stratum(w_top, 4096)
+    init = strata.failing_sets.get(w_top, [])
+    w_a = min(anchors)
+
+    def direct_weights() -> list[int]:
+        return [w for w in strata.weights() if w >= w_a or lo_w <= w < w_lo_chain]
+
+    ws_direct = direct_weights()
+    if not init:
+        return None
+    initial = np.concatenate(init)
+
+    # initial multicanonical weights: theta_w = -log f_w, measured at the anchors, extrapolated below
+    levels = np.arange(w_lo_chain, w_top + 1)
+    lf_top, lf_a = math.log(max(fhat(w_top), 1e-12)), math.log(max(fhat(w_a), 1e-12))
+    slope = max((lf_top - lf_a) / max(w_top - w_a, 1), 0.5)
+    theta = np.array([-(math.log(fhat(w)) if (w >= w_a and fhat(w) > 0) else lf_a - slope * (w_a - w)) for w in levels])
+    chains = FailingSetChains(
+        faults, oracle, sampler, w_lo=w_lo_chain, w_top=w_top, initial_sets=initial, theta=theta,
+        num_chains=num_chains, groups=groups, rng=rng,
+    )
+    report(f"failing-set chain over fault counts {w_lo_chain}..{w_top}, anchored at {anchors}, {num_chains} chains")
+
+    remaining = max_shots - oracle.decodes
+    per_step = max(1.0, 0.6 * num_chains)
+    tune_steps = int(0.3 * remaining / per_step)
+    t_left = deadline - time.monotonic()
+    tune_deadline = time.monotonic() + 0.3 * t_left if math.isfinite(t_left) else math.inf
+    used = chains.tune(tune_steps, deadline=tune_deadline, report=lambda s: report(s))
+    # burn-in: until the chains have, on average, crossed the range once
+    chains.reset_trips()
+    burn = 0
+    while chains.round_trips < 0.5 and oracle.decodes < max_shots and time.monotonic() < deadline:
+        burn += chains.run(50, record=False, deadline=deadline)
+    chains.reset_trips()
+    report(
+        f"tuned in {used} steps, burn-in {burn} steps; lowest failing weight seen {chains.lowest_seen}; "
+        f"acceptance {chains.accepted / max(chains.proposed, 1):.3f}"
+    )
+
+    lp = np.array([log_pmf(int(w)) for w in levels])
+    below = levels < w_a
+    in_anchor = np.isin(levels, anchors)
+    tq = t_quantile(1 - alpha / 4, groups - 1)
+    chains.run(50, deadline=deadline)
+    while True:
+        ws_direct = direct_weights()
+        result = _combine(chains, lp, below, in_anchor, strata, ws_direct, alpha, exact_sum, log_tail, tq)
+        rate, lo, hi = result[0], result[1], result[2]
+        report(
+            f"chain: P_fail ~ {rate:.4g} [{lo:.4g}, {hi:.4g}] (x{width(rate, lo, hi):.3g}); "
+            f"{oracle.decodes} decodes, {chains.steps} steps, {chains.round_trips:.2f} round trips per chain",
+            force=False,
+        )
+        if width(rate, lo, hi) <= target and chains.round_trips >= MIN_ROUND_TRIPS:
+            break
+        if oracle.decodes >= max_shots or time.monotonic() >= deadline:
+            break
+        spread_direct, spread_chain, per = result[5], result[6], result[3]
+        if chains.round_trips >= MIN_ROUND_TRIPS and spread_direct > spread_chain:
+            # the anchors / direct strata limit the interval: sample the widest of them
+            widths = {w: math.exp(log_pmf(w)) * (per[w][1] - per[w][0]) for w in ws_direct}
+            wt = max(widths, key=widths.get)
+            sample_stratum(wt, int(min(max(strata.shots[wt], 1024), 1 << 17, max(1, max_shots - oracle.decodes))))
+        elif chains.run(50, deadline=deadline) == 0:
+            break
+    rate, lo, hi, per, chain_f = result[:5]
+    out = _report_strata(strata, per, log_pmf, w_cert, exact_top, chain=chain_f)
+    report(f"chain phase done: P_fail ~ {rate:.4g} [{lo:.4g}, {hi:.4g}], {chains.round_trips:.2f} round trips per chain")
+    if chains.round_trips < MIN_ROUND_TRIPS:
+        report(f"warning: budget ended after {chains.round_trips:.2f} < {MIN_ROUND_TRIPS} chain round trips; "
+               "the chain may not have equilibrated, result marked not converged")
+    return finish("subset+splitting", rate, lo, hi, w_cert, max(ws_direct), math.exp(log_tail(max(ws_direct))), out,
+                  chains.steps, chains.round_trips, chains.round_trips >= MIN_ROUND_TRIPS)
+
+
+def _combine(chains: FailingSetChains, lp: np.ndarray, below: np.ndarray, in_anchor: np.ndarray, strata: _Strata,
+             ws_direct: list[int], alpha: float, exact_sum: Callable[[], float],
+             log_tail: Callable[[int], float], tq: float):
+    """Rate and interval from direct strata (>= anchors) plus anchor sum times the chain ratio."""
+    d_point, d_lo, d_hi, per = strata.bounds(ws_direct, alpha / 2)
+    anchors = [int(w) for w in (chains.w_lo + np.nonzero(in_anchor)[0])]
+    a_point, a_lo, a_hi, _ = strata.bounds(anchors, alpha / 2 * len(anchors) / max(len(ws_direct), 1))
+    # the anchor bounds above use the same per-stratum level as d_* (alpha/2/len(ws_direct) each)
+    logw = lp - chains.theta  # visits * exp(logw) ∝ P(w) f_w
+    shift = float(np.max(logw))
+    wgt = np.exp(logw - shift)
+    h = chains.hist.astype(np.float64)  # groups x levels
+
+    def ratio(hh: np.ndarray) -> float:
+        den = float(np.sum(hh[in_anchor] * wgt[in_anchor]))
+        return float(np.sum(hh[below] * wgt[below])) / den if den > 0 else math.nan
+
+    total = h.sum(axis=0)
+    qhat = ratio(total)
+    g = h.shape[0]
+    loo = np.array([ratio(total - h[i]) for i in range(g)])
+    if not math.isfinite(qhat):
+        q_lo, q_hi = 0.0, math.inf
+    elif qhat > 0 and np.all(loo > 0):
+        ll = np.log(loo)
+        se = math.sqrt((g - 1) / g * float(np.sum((ll - ll.mean()) ** 2)))
+        q_lo, q_hi = qhat * math.exp(-tq * se), qhat * math.exp(tq * se)
+    else:
+        fin = loo[np.isfinite(loo)]
+        se = math.sqrt((g - 1) / g * float(np.sum((fin - fin.mean()) ** 2))) if len(fin) > 1 else math.inf
+        q_lo, q_hi = max(0.0, qhat - tq * se), qhat + tq * se
+    e = exact_sum()
+    tail = math.exp(log_tail(max(ws_direct)))
+    rate = e + d_point + a_point * qhat
+    lo = e + d_lo + a_lo * q_lo
+    hi = e + d_hi + a_hi * q_hi + tail
+    # per-stratum failing fractions implied by the chain, for the report
+    chain_f: dict[int, tuple[float, float, float]] = {}
+    den = float(np.sum(total[in_anchor] * wgt[in_anchor]))
+    for idx in np.nonzero(below)[0]:
+        w = chains.w_lo + int(idx)
+        share = total[idx] * wgt[idx] / den if den > 0 else 0.0  # P(w) f_w / anchor sum
+        scale = math.exp(-lp[idx])
+        if qhat > 0:
+            chain_f[w] = (a_point * share * scale, a_lo * share * scale * q_lo / qhat, a_hi * share * scale * q_hi / qhat)
+        else:
+            chain_f[w] = (0.0, 0.0, 0.0)
+    spread_direct = math.log(a_hi / a_lo) if a_lo > 0 else math.inf
+    if qhat == 0 and not np.any(loo > 0):
+        spread_chain = 0.0  # the chain found no failing set below the anchors
+    else:
+        spread_chain = math.log(q_hi / q_lo) if q_lo > 0 else math.inf
+    return rate, lo, hi, per, chain_f, spread_direct, spread_chain

@@ -1,0 +1,182 @@
+"""Rare-event estimates as CSV rows that sit next to sinter's stats CSV (same metadata dicts)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import stim
+
+from catcode.errors import CatcodeError
+from catcode.rare._estimate import RareEstimate, estimate_logical_error
+from catcode.rare._faults import strong_id as circuit_strong_id
+
+#: column order of estimate CSV files
+CSV_COLUMNS = (
+    "strong_id", "decoder", "method", "rate", "ci_low", "ci_high", "confidence",
+    "shots", "chain_steps", "seconds", "converged", "json_metadata",
+)
+CSV_HEADER = ",".join(CSV_COLUMNS)
+
+
+@dataclasses.dataclass(frozen=True)
+class EstimateRecord:
+    """One stored estimate: identity of the circuit, sinter-style metadata, and the numbers.
+
+    ``strong_id`` is the sha256 of the circuit text (:func:`catcode.rare.strong_id`);
+    ``json_metadata`` is the same dict sinter tasks carry (e.g. ``{"d": 5, "r": 5, "b": "X",
+    "noise": "cat_cat", ...}``); ``rate`` is per shot of the whole circuit.
+
+    >>> r = EstimateRecord("ab", "pymatching", "subset", 1e-9, 5e-10, 2e-9, 0.95, 10, 0, 1.5, True, {"d": 5})
+    >>> EstimateRecord.from_csv_row(dict(zip(CSV_COLUMNS, next(csv.reader([r.to_csv_line()]))))) == r
+    True
+    """
+
+    strong_id: str
+    decoder: str
+    method: str
+    rate: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+    shots: int
+    chain_steps: int
+    seconds: float
+    converged: bool
+    json_metadata: Any
+
+    @staticmethod
+    def from_estimate(estimate: RareEstimate, *, strong_id: str, json_metadata: Any = None) -> "EstimateRecord":
+        return EstimateRecord(
+            strong_id=strong_id, decoder=estimate.decoder, method=estimate.method, rate=estimate.rate,
+            ci_low=estimate.ci_low, ci_high=estimate.ci_high, confidence=estimate.confidence,
+            shots=estimate.shots, chain_steps=estimate.chain_steps, seconds=round(estimate.seconds, 3),
+            converged=estimate.converged, json_metadata=json_metadata,
+        )
+
+    def to_csv_line(self) -> str:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="").writerow([
+            self.strong_id, self.decoder, self.method, repr(float(self.rate)), repr(float(self.ci_low)),
+            repr(float(self.ci_high)), repr(float(self.confidence)), self.shots, self.chain_steps,
+            f"{self.seconds:.3f}", "1" if self.converged else "0",
+            json.dumps(self.json_metadata, separators=(",", ":"), sort_keys=True),
+        ])
+        return buf.getvalue()
+
+    @staticmethod
+    def from_csv_row(row: dict[str, str]) -> "EstimateRecord":
+        try:
+            return EstimateRecord(
+                strong_id=row["strong_id"], decoder=row["decoder"], method=row["method"],
+                rate=float(row["rate"]), ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]),
+                confidence=float(row["confidence"]), shots=int(row["shots"]),
+                chain_steps=int(row["chain_steps"]), seconds=float(row["seconds"]),
+                converged=row["converged"].strip() in ("1", "True", "true"),
+                json_metadata=json.loads(row["json_metadata"]),
+            )
+        except (KeyError, ValueError, TypeError) as exc:
+            raise CatcodeError(f"estimate CSV row must have columns {CSV_HEADER}; got {row!r} ({exc})") from None
+
+
+def read_estimates_csv(path: str | os.PathLike) -> list[EstimateRecord]:
+    """All records of an estimate CSV file written by :func:`write_estimates_csv`."""
+    p = Path(path)
+    if not p.exists():
+        raise CatcodeError(f"estimate CSV file must exist; got {str(p)!r}")
+    with p.open(newline="") as f:
+        reader = csv.DictReader(f)
+        if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
+            raise CatcodeError(f"estimate CSV header must be {CSV_HEADER!r}; got {reader.fieldnames!r} in {str(p)!r}")
+        return [EstimateRecord.from_csv_row(row) for row in reader]
+
+
+def write_estimates_csv(path: str | os.PathLike, records: Iterable[EstimateRecord], *, append: bool = True) -> None:
+    """Write records, keeping the rows already in the file when ``append`` (the default).
+
+    The new file is written to a temporary file in the same directory and moved into place with
+    ``os.replace``, so an interrupted write never leaves a partial file.
+    """
+    p = Path(path)
+    lines = [CSV_HEADER]
+    if append and p.exists() and p.stat().st_size > 0:
+        existing = p.read_text().splitlines()
+        if existing and existing[0] != CSV_HEADER:
+            raise CatcodeError(f"cannot append to {str(p)!r}: its header is not {CSV_HEADER!r}")
+        read_estimates_csv(p)  # validate rows before rewriting the file
+        lines += [x for x in existing[1:] if x.strip()]
+    lines += [r.to_csv_line() for r in records]
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as f:
+            f.write("\n".join(lines) + "\n")
+        os.replace(tmp, p)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _as_pair(task: Any) -> tuple[stim.Circuit, Any]:
+    if isinstance(task, tuple) and len(task) == 2 and isinstance(task[0], stim.Circuit):
+        return task[0], task[1]
+    circuit = getattr(task, "circuit", None)
+    if isinstance(circuit, stim.Circuit):  # sinter.Task
+        return circuit, getattr(task, "json_metadata", None)
+    raise CatcodeError(
+        f"each task must be a (stim.Circuit, metadata) pair or a sinter.Task with a circuit; got {type(task).__name__}"
+    )
+
+
+def estimate_tasks(
+    tasks: Iterable[Any],
+    *,
+    out: str | os.PathLike | None = None,
+    skip_existing: bool = False,
+    seed: int | None = None,
+    **kwargs: Any,
+) -> Iterator[tuple[EstimateRecord, RareEstimate | None]]:
+    """Estimate each (circuit, metadata) pair (or sinter.Task), appending a row to ``out`` after each.
+
+    Yields (record, estimate) per task; estimate is None for a task skipped because ``out``
+    already holds a row with its strong_id, decoder and method. ``seed`` (if given) is offset by
+    the task's position. Other keyword arguments go to :func:`estimate_logical_error`.
+    """
+    existing: dict[tuple[str, str], EstimateRecord] = {}
+    if skip_existing and out is not None and Path(out).exists():
+        for r in read_estimates_csv(out):
+            existing[(r.strong_id, r.decoder)] = r
+    for index, task in enumerate(tasks):
+        circuit, metadata = _as_pair(task)
+        sid = circuit_strong_id(circuit)
+        decoder = kwargs.get("decoder", "pymatching")
+        key = (sid, decoder if isinstance(decoder, str) else type(decoder).__name__)
+        if key in existing:
+            yield existing[key], None
+            continue
+        est = estimate_logical_error(circuit, seed=None if seed is None else seed + index, **kwargs)
+        record = EstimateRecord.from_estimate(est, strong_id=sid, json_metadata=metadata)
+        if out is not None:
+            write_estimates_csv(out, [record], append=True)
+        yield record, est
+
+
+def format_table(records: Iterable[EstimateRecord]) -> str:
+    """A plain-text table of records (metadata, rate and interval) for terminals."""
+    rows = [("metadata", "rate", "ci_low", "ci_high", "x", "method", "decodes", "seconds")]
+    for r in records:
+        meta = ",".join(f"{k}={v}" for k, v in sorted(r.json_metadata.items())) if isinstance(r.json_metadata, dict) else str(r.json_metadata)
+        width = max(r.ci_high / r.rate, r.rate / r.ci_low) if r.rate > 0 and r.ci_low > 0 else math.inf
+        rows.append((meta or "-", f"{r.rate:.3e}", f"{r.ci_low:.3e}", f"{r.ci_high:.3e}", f"{width:.3g}",
+                     r.method, str(r.shots), f"{r.seconds:.1f}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
