@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from catcode.cli._sweep_args import add_sweep_arguments, sweep_from_args
 from catcode.errors import CatcodeError
 
 EPILOG = """\
@@ -61,25 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sweep = p.add_argument_group("sweep (the product of all values is sampled)")
-    sweep.add_argument("--d", nargs="+", type=int, metavar="D", help="code distances (integers >= 2)")
-    sweep.add_argument("--b", nargs="+", default=["X", "Z"], metavar="BASIS", help="memory bases (default: X Z)")
-    sweep.add_argument("--noise", nargs="+", default=None, metavar="PRESET",
-                       help="noise presets of catcode.noise (default: ocelot)")
-    sweep.add_argument("--layout", nargs="+", default=["chain"], metavar="KIND",
-                       help="layout kinds: chain, ocelot, rotated_surface (default: chain)")
-    sweep.add_argument("--ancilla", nargs="+", default=None, metavar="KIND",
-                       help="chain ancillas: transmon, cat (default: transmon)")
-    sweep.add_argument("--section", nargs="+", default=None, metavar="FIRST-LAST",
-                       help="Ocelot sections such as 1-3 3-5 (default: d=5 the device, d=3 both sections)")
-    sweep.add_argument("--rounds", default="d", metavar="RULE",
-                       help="rounds per circuit: an integer, d, or k*d such as 3d (default: d)")
-    sweep.add_argument("--nbar", nargs="+", type=float, metavar="N", help="cat mean photon numbers")
-    sweep.add_argument("--k1_over_k2", nargs="+", type=float, metavar="R", help="kappa_1/kappa_2 ratios")
-    sweep.add_argument("--param", action="append", default=[], metavar="KEY=V1,V2",
-                       help="any noise parameter and its values, e.g. --param eta=100,1000 (repeatable)")
-    sweep.add_argument("--circuits", nargs="+", metavar="FILE.stim",
-                       help="sample these circuit files instead of a sweep (metadata from key=value,...stim names)")
+    add_sweep_arguments(p, what="sampled", circuits_help="sample these circuit files instead of a sweep (metadata from key=value,...stim names)")
 
     run = p.add_argument_group("sampling")
     run.add_argument("--out", required=True, help="stats CSV to create or resume (sinter format)")
@@ -105,28 +88,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _sweep_params(args: argparse.Namespace) -> dict[str, tuple]:
-    from catcode.sweep import parse_value
-
-    params: dict[str, tuple] = {}
-    if args.nbar is not None:
-        params["nbar"] = tuple(args.nbar)
-    if args.k1_over_k2 is not None:
-        params["k1_over_k2"] = tuple(args.k1_over_k2)
-    for item in args.param:
-        key, sep, values = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise CatcodeError(f"--param takes KEY=V1,V2,...; got {item!r}")
-        if key in params:
-            raise CatcodeError(f"noise parameter {key!r} is given twice; list all its values once")
-        parts = [v for v in values.split(",")]
-        if not values.strip() or any(not v.strip() for v in parts):
-            raise CatcodeError(f"--param {key} needs values, e.g. {key}=1,2; got {item!r}")
-        params[key] = tuple(parse_value(v) for v in parts)
-    return params
-
-
 def _load_custom_decoders(spec: str | None) -> dict[str, Any]:
     if spec is None:
         return {}
@@ -144,24 +105,11 @@ def _load_custom_decoders(spec: str | None) -> dict[str, Any]:
 
 
 def _tasks(args: argparse.Namespace) -> list[Any]:
-    from catcode.sweep import Sweep, tasks_from_circuit_files
+    from catcode.sweep import tasks_from_circuit_files
 
-    sweep_flags = [name for name in ("d", "nbar", "k1_over_k2", "noise", "ancilla", "section")
-                   if getattr(args, name) is not None]
-    if args.param:
-        sweep_flags.append("param")
-    if args.circuits is not None:
-        if sweep_flags:
-            raise CatcodeError("give either --circuits or a sweep (--d, --noise, ...), not both; "
-                               f"got --circuits with --{', --'.join(sweep_flags)}")
+    sweep = sweep_from_args(args, decoders=args.decoders)
+    if sweep is None:
         return tasks_from_circuit_files(args.circuits, decoders=args.decoders)
-    if args.d is None:
-        raise CatcodeError("give the distances to sweep with --d (e.g. --d 3 5 7), or circuit files with --circuits")
-    sweep = Sweep(d=tuple(args.d), b=tuple(args.b), noise=tuple(args.noise or ("ocelot",)),
-                  layout=tuple(args.layout), rounds=args.rounds, params=_sweep_params(args),
-                  ancilla=tuple(args.ancilla or ("transmon",)),
-                  section=None if args.section is None else tuple(args.section),
-                  decoders=tuple(args.decoders))
     return sweep.tasks()
 
 

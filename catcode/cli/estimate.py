@@ -8,6 +8,7 @@ from pathlib import Path
 
 import stim
 
+from catcode.cli._sweep_args import add_sweep_arguments, sweep_from_args
 from catcode.errors import CatcodeError
 
 EPILOG = """\
@@ -16,8 +17,13 @@ Circuit files are named like sinter's `--metadata_func auto` inputs, e.g.
 row's json_metadata. Rows are appended to --out (created if missing), one per
 circuit, as soon as each estimate finishes.
 
+Instead of files, a sweep (the same flags as `catcode collect`) names the
+circuits; their metadata is the sweep's, as in collect's CSV.
+
 examples:
   catcode estimate --circuits circuits/*.stim --out estimates.csv
+  catcode estimate --layout chain --ancilla cat --noise cat_cat --d 11 15 --b X \
+      --nbar 4 --k1_over_k2 3.5e-5 1e-4 --out est.csv
   catcode estimate --circuits 'd=15,r=15,b=X.stim' --target_relative_ci 1.5 \\
       --max_shots 200000000 --max_seconds 3600 --seed 7 --workers 2 --out est.csv
   catcode estimate --circuits c.stim --method subset --confidence 0.99
@@ -41,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--circuits", nargs="+", required=True, metavar="FILE", help=".stim circuit files")
+    add_sweep_arguments(p, what="estimated", circuits_help="estimate these .stim files instead of a sweep "
+                        "(metadata from key=value,...stim names)")
     p.add_argument("--out", default=None, help="CSV file to append estimate rows to")
     p.add_argument("--decoder", default="pymatching", help="pymatching (default) or another sinter decoder name")
     p.add_argument("--method", default="auto", help="auto (default), subset or splitting")
@@ -64,8 +71,13 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     from catcode.rare._storage import estimate_tasks, format_table
 
     args = build_parser().parse_args(command_line_args)
-    tasks = []
-    for path in args.circuits:
+    sweep = sweep_from_args(args, decoders=[args.decoder])
+    tasks: list = []
+    names: list[str] = []
+    if sweep is not None:
+        tasks = [(task.circuit, task.json_metadata) for task in sweep.tasks()]
+        names = [",".join(f"{k}={v}" for k, v in meta.items()) for _, meta in tasks]
+    for path in args.circuits or ():
         if not path.endswith(".stim"):
             raise CatcodeError(f"--circuits files must end in .stim; got {path!r}")
         try:
@@ -73,6 +85,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         except (OSError, ValueError) as exc:
             raise CatcodeError(f"--circuits file {path!r} must be a readable Stim circuit ({exc})") from None
         tasks.append((circuit, _metadata_of(path)))
+        names.append(path)
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -88,7 +101,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     ):
         if not args.quiet:
             status = "skipped (already in --out)" if est is None else str(est)
-            print(f"[{i + 1}/{len(tasks)}] {args.circuits[i]}: {status}", file=sys.stderr, flush=True)
+            print(f"[{i + 1}/{len(tasks)}] {names[i]}: {status}", file=sys.stderr, flush=True)
         records.append(record)
     print(format_table(records))
     return 0
