@@ -11,6 +11,7 @@ verdict on that syndrome.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
 
@@ -128,11 +129,11 @@ class FaultModel:
     silent_logical_p: np.ndarray
     dropped: int
 
-    @property
+    @functools.cached_property
     def num_detectors(self) -> int:
-        return self.dem.num_detectors
+        return self.dem.num_detectors  # cached: stim recounts on every call (ms on large DEMs)
 
-    @property
+    @functools.cached_property
     def num_observables(self) -> int:
         return self.dem.num_observables
 

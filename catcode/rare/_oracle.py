@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import multiprocessing
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -167,11 +168,15 @@ class FailureOracle:
         return self.fails_packed(dets, obs)
 
 
-def enumerate_stratum(oracle: FailureOracle, w: int, *, chunk: int = 1 << 16) -> tuple[float, int]:
+def enumerate_stratum(
+    oracle: FailureOracle, w: int, *, chunk: int = 1 << 12, deadline: float = math.inf
+) -> tuple[float, int] | None:
     """Exact conditional failure probability of the fault sets of size ``w``.
 
     Sums ``prod_{i in E} r_i`` over every w-subset ``E`` of the pool, decoding each, and returns
-    (sum over failing sets / sum over all sets, number of sets decoded).
+    (sum over failing sets / sum over all sets, number of sets decoded). Returns None when
+    ``time.monotonic()`` passes ``deadline`` before every set is decoded (checked between chunks
+    of ``chunk`` sets; the partial work is discarded, its decodes stay counted in the oracle).
 
     >>> import stim
     >>> dem = stim.DetectorErrorModel("error(0.1) D0 L0\\nerror(0.1) D0 D1\\nerror(0.1) D1")
@@ -189,6 +194,8 @@ def enumerate_stratum(oracle: FailureOracle, w: int, *, chunk: int = 1 << 16) ->
     count = 0
     combos = itertools.combinations(range(n), w)
     while True:
+        if time.monotonic() >= deadline:
+            return None
         block = np.fromiter(itertools.chain.from_iterable(itertools.islice(combos, chunk)), dtype=np.int64)
         if block.size == 0:
             break
