@@ -234,19 +234,7 @@ def per_round_error_rate(per_shot: float, *, rounds: float) -> float:
     >>> per_round_error_rate(0.5, rounds=7)
     0.5
     """
-    p = float(per_shot)
-    if not 0.0 <= p <= 1.0:
-        raise CatcodeError(f"per_shot must be a probability in [0, 1]; got {per_shot!r}")
-    r = float(rounds)
-    if not (r > 0.0 and math.isfinite(r)):
-        raise CatcodeError(f"rounds must be a finite number > 0; got {rounds!r}")
-    if r == 1.0:
-        return p
-    if p > 0.5:
-        return 1.0 - per_round_error_rate(1.0 - p, rounds=r)
-    if p == 0.5:
-        return 0.5
-    return -math.expm1(math.log1p(-2.0 * p) / r) / 2.0
+    return _compose_flips(per_shot, rounds, name="per_shot", invert=True)
 
 
 def per_shot_error_rate(per_round: float, *, rounds: float) -> float:
@@ -258,19 +246,29 @@ def per_shot_error_rate(per_round: float, *, rounds: float) -> float:
     >>> round(per_shot_error_rate(0.052786404500042, rounds=2), 12)
     0.1
     """
-    q = float(per_round)
-    if not 0.0 <= q <= 1.0:
-        raise CatcodeError(f"per_round must be a probability in [0, 1]; got {per_round!r}")
+    return _compose_flips(per_round, rounds, name="per_round", invert=False)
+
+
+def _compose_flips(p: float, rounds: float, *, name: str, invert: bool) -> float:
+    """``(1 - (1 - 2p)^k) / 2`` with ``k = 1/rounds`` (``invert``) or ``k = rounds``.
+
+    Symmetric about 1/2 (``f(1 - p) = 1 - f(p)``), exact at ``p = 1/2``, and computed with
+    ``log1p``/``expm1`` so tiny rates keep full precision.
+    """
+    value = float(p)
+    if not 0.0 <= value <= 1.0:
+        raise CatcodeError(f"{name} must be a probability in [0, 1]; got {p!r}")
     r = float(rounds)
     if not (r > 0.0 and math.isfinite(r)):
         raise CatcodeError(f"rounds must be a finite number > 0; got {rounds!r}")
     if r == 1.0:
-        return q
-    if q > 0.5:
-        return 1.0 - per_shot_error_rate(1.0 - q, rounds=r)
-    if q == 0.5:
+        return value
+    if value > 0.5:
+        return 1.0 - _compose_flips(1.0 - value, r, name=name, invert=invert)
+    if value == 0.5:
         return 0.5
-    return -math.expm1(r * math.log1p(-2.0 * q)) / 2.0
+    power = 1.0 / r if invert else r
+    return -math.expm1(power * math.log1p(-2.0 * value)) / 2.0
 
 
 def _z_of_factor(max_likelihood_factor: float) -> float:
