@@ -726,11 +726,16 @@ def cat_prepare_plus(cat: CatParams, duration_ns: float | None = None) -> Operat
     >>> cat_prepare_plus(CatParams(nbar=4, kappa_1_hz=1e3, kappa_2_hz=1e6))
     OperationError(duration_ns=1000.0, probability=0.004, pauli='Z')
     """
+    return _phase_flips_during(cat, duration_ns, "cat |+> preparation Z error (n k1 T)", "preparation")
+
+
+def _phase_flips_during(cat: CatParams, duration_ns: float | None, what: str, step: str) -> OperationError:
+    """Z with ``n k1 T`` over an X-basis step lasting ``T`` (``1/kappa_2`` by default), physics.md §3b."""
     t_ns = 1e9 / cat.kappa_2_hz if duration_ns is None else _require_duration("duration_ns", duration_ns)
     p = _checked(
         cat_phase_flip_rate_hz(cat) * t_ns * _NS,
-        "cat |+> preparation Z error (n k1 T)",
-        f"reduce the preparation time ({t_ns:g} ns; default 1/kappa_2_hz) or kappa_1_hz",
+        what,
+        f"reduce the {step} time ({t_ns:g} ns; default 1/kappa_2_hz) or kappa_1_hz",
     )
     return OperationError(t_ns, p, "Z")
 
@@ -757,13 +762,7 @@ def cat_measure_x(cat: CatParams, duration_ns: float | None = None) -> Operation
     >>> cat_measure_x(CatParams(nbar=4, kappa_1_hz=1e3, kappa_2_hz=1e6)).probability
     0.004
     """
-    t_ns = 1e9 / cat.kappa_2_hz if duration_ns is None else _require_duration("duration_ns", duration_ns)
-    p = _checked(
-        cat_phase_flip_rate_hz(cat) * t_ns * _NS,
-        "cat X-measurement error (n k1 T)",
-        f"reduce the measurement time ({t_ns:g} ns; default 1/kappa_2_hz) or kappa_1_hz",
-    )
-    return OperationError(t_ns, p, "Z")
+    return _phase_flips_during(cat, duration_ns, "cat X-measurement error (n k1 T)", "measurement")
 
 
 def cat_measure_z(cat: CatParams) -> OperationError:
