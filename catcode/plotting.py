@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 import os
 import pathlib
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +37,7 @@ from catcode.analysis import (
     metadata_keys,
 )
 from catcode.errors import CatcodeError, require_choice
+from catcode.io import atomic_output
 
 #: File extensions :func:`save_figure` can write.
 FIGURE_FORMATS: tuple[str, ...] = (".png", ".svg")
@@ -300,9 +300,8 @@ def plot_total_and_parts(
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> pathlib.Path:
     """Write ``fig`` to ``path`` as PNG or SVG (chosen by the extension), atomically.
 
-    The figure goes to a temporary file in the same directory which then replaces ``path``, so a
-    failure never leaves a partial file. Raises CatcodeError for another extension or a missing
-    directory.
+    Written through :func:`catcode.io.atomic_output`, so a failure never leaves a partial file.
+    Raises CatcodeError for another extension or a missing directory.
     """
     out = pathlib.Path(path)
     ext = out.suffix.lower()
@@ -310,16 +309,6 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> pathlib.Path:
         raise CatcodeError(
             f"unsupported figure extension {out.suffix or '(none)'!r} in {str(out)!r}; choices: {', '.join(repr(f) for f in FIGURE_FORMATS)}"
         )
-    folder = out.parent if str(out.parent) else pathlib.Path(".")
-    if not folder.is_dir():
-        raise CatcodeError(f"output directory {str(folder)!r} does not exist (for {str(out)!r})")
-    tmp = folder / f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{ext}"
-    try:
-        with open(tmp, "xb") as handle:  # "x": never clobber; permissions follow the umask
-            fig.savefig(handle, format=ext[1:], dpi=150)
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_output(out) as tmp:
+        fig.savefig(tmp, format=ext[1:], dpi=150)
     return out

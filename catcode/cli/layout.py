@@ -8,14 +8,14 @@ from pathlib import Path
 
 from catcode.errors import CatcodeError
 from catcode.experiment import LAYOUTS, build_layout
-from catcode.io import atomic_output, check_output_path
+from catcode.io import check_output_path
+from catcode.plotting import FIGURE_FORMATS, save_figure
 
 EPILOG = """examples:
   catcode layout --layout ocelot --out ocelot.png
   catcode layout --layout ocelot --section 3-5 --out section.svg
   catcode layout --layout chain --ancilla cat --d 7 --out chain7.svg
 """
-FORMATS = (".png", ".svg")
 
 
 def main(*, command_line_args: list[str] | None = None) -> int:
@@ -29,15 +29,14 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="output file, .png or .svg")
     args = parser.parse_args(command_line_args)
     out = Path(args.out)
-    if out.suffix.lower() not in FORMATS:
-        raise CatcodeError(f"--out must end in one of {', '.join(FORMATS)}; got {args.out!r}")
+    if out.suffix.lower() not in FIGURE_FORMATS:
+        raise CatcodeError(f"--out must end in one of {', '.join(FIGURE_FORMATS)}; got {args.out!r}")
     check_output_path(out)
     layout = build_layout(args.layout, args.d, ancilla=args.ancilla, section=args.section)
     import matplotlib
 
     matplotlib.use("Agg")
     fig = layout.draw()
-    with atomic_output(out) as tmp:
-        fig.savefig(tmp, dpi=150, format=out.suffix[1:].lower())
+    save_figure(fig, out)
     print(out, file=sys.stderr)
     return 0

@@ -8,7 +8,6 @@ import io
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import stim
 
 from catcode.errors import CatcodeError
+from catcode.io import write_atomically
 from catcode.rare._estimate import RareEstimate, estimate_logical_error
 from catcode.rare._faults import strong_id as circuit_strong_id
 
@@ -102,8 +102,8 @@ def read_estimates_csv(path: str | os.PathLike) -> list[EstimateRecord]:
 def write_estimates_csv(path: str | os.PathLike, records: Iterable[EstimateRecord], *, append: bool = True) -> None:
     """Write records, keeping the rows already in the file when ``append`` (the default).
 
-    The new file is written to a temporary file in the same directory and moved into place with
-    ``os.replace``, so an interrupted write never leaves a partial file.
+    The new file goes through :func:`catcode.io.write_atomically`, so an interrupted write never
+    leaves a partial file.
     """
     p = Path(path)
     lines = [CSV_HEADER]
@@ -115,15 +115,7 @@ def write_estimates_csv(path: str | os.PathLike, records: Iterable[EstimateRecor
         lines += [x for x in existing[1:] if x.strip()]
     lines += [r.to_csv_line() for r in records]
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            f.write("\n".join(lines) + "\n")
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(p, "\n".join(lines) + "\n")
 
 
 def _as_pair(task: Any) -> tuple[stim.Circuit, Any]:
