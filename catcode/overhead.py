@@ -360,14 +360,6 @@ def _options(
     )
 
 
-def _rare_available() -> bool:
-    try:
-        from catcode.rare import estimate_logical_error  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _sample(memories: Sequence[_Memory], opts: _Options) -> dict[_Memory, tuple[Estimate, analysis.ErrorRate | None]]:
     """Sample every memory with sinter in one collection; returns per-round estimates."""
     if not memories:
@@ -458,10 +450,9 @@ def _estimate(memories: Sequence[_Memory], opts: _Options, *, skip_sampling: Ite
     skip = set(skip_sampling)
     sampled = _sample([m for m in memories if m not in skip], opts)
     out: dict[_Memory, Estimate] = {}
-    rare_ok = opts.rare and _rare_available()
     for k, m in enumerate(memories):
         est = sampled.get(m, (NO_ESTIMATE, None))[0]
-        if est.errors < opts.min_errors and rare_ok:
+        if est.errors < opts.min_errors and opts.rare:
             rare = _rare(m, opts, k)
             if rare is not None:
                 est = dataclasses.replace(rare, shots=rare.shots + est.shots)
@@ -1054,7 +1045,6 @@ def compare_at_distance(
     }
     opts.say(f"d={d}: repetition code {cat_name}({_fmt_params(cat_p)}) vs surface code {surf_name}({_fmt_params(surf_p)})")
     sampled = _sample(list(mems.values()), opts)
-    rare_ok = opts.rare and _rare_available()
     results: dict[str, MemoryEstimate] = {}
     for k, (arch, name, params) in enumerate((("repetition", cat_name, cat_p), ("surface", surf_name, surf_p))):
         parts: dict[str, Estimate] = {}
@@ -1062,7 +1052,7 @@ def compare_at_distance(
         for j, b in enumerate("XZ"):
             m = mems[(arch, b)]
             est, rate = sampled[m]
-            if est.errors < opts.min_errors and rare_ok:
+            if est.errors < opts.min_errors and opts.rare:
                 rr = _rare(m, opts, 2 * k + j)
                 if rr is not None:
                     est, rate = dataclasses.replace(rr, shots=rr.shots + est.shots), None
@@ -1208,7 +1198,7 @@ def _direct(memories: Sequence[_Memory], predicted: Sequence[Estimate], opts: _O
         per_shot = analysis.per_shot_error_rate(min(p.best, 0.5), rounds=m.rounds)
         if per_shot * opts.max_shots < 3 * opts.min_errors:
             far.append(m)
-    if far and not (opts.rare and _rare_available()):
+    if far and not opts.rare:
         return None
     near = [m for m in memories if m not in far]
     got = _estimate(near, opts) if near else {}
@@ -1248,7 +1238,7 @@ def _check(req: Requirement, cands: Sequence[Candidate], target: float,
         if got is None:
             if passed is None and failed_at is None:
                 why = ("the rare-event estimate did not resolve the rate within its budget (raise --rare_seconds)"
-                       if opts.rare and _rare_available() else "below sampling reach and the rare-event estimator is off")
+                       if opts.rare else "below sampling reach and the rare-event estimator is off")
                 return dataclasses.replace(req, note=f"direct check inconclusive: {why}; the answer is the fit's")
             break
         if got.best <= target:

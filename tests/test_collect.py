@@ -19,7 +19,6 @@ import stim
 from catcode.cli import main as catcode_main
 from catcode.errors import CatcodeError
 from catcode.sampling import ResumableCsv, collect, prepare_tasks, read_stats, scan_csv
-from catcode.sampling.tasks import detector_error_model_like_sinter
 from catcode.sweep import Sweep, build_circuit, rounds_for, tasks_from_circuit_files
 
 # --------------------------------------------------------------------------------------------

@@ -50,7 +50,6 @@ def test_idle_noise_uses_layer_duration_and_skips_active_qubits():
 def test_heralds_become_detectors_and_lookbacks_are_reindexed():
     layout = Layout.chain(4)
     rounds = 5
-    ideal = ideal_memory_circuit(layout, rounds=rounds, basis="X")
     noisy = memory_circuit(layout, Timed(erasure=0.02, idle_rate_per_ns=0.0), rounds=rounds, basis="X")
     heralds = herald_detectors(noisy)
     # Two CX layers per round, every ancilla is a control in both.
