@@ -86,6 +86,8 @@ import sinter
 import stim
 
 from catcode.errors import CatcodeError
+from catcode.noise.model import HERALD_FLAG as _HERALD_FLAG
+from catcode.noise.model import is_herald
 
 __all__ = [
     "CUSTOM_DECODERS",
@@ -98,8 +100,8 @@ __all__ = [
     "sinter_decoders",
 ]
 
-#: Fourth detector coordinate that marks a herald (erasure flag) detector.
-HERALD_FLAG: float = 1.0
+#: Fourth detector coordinate that marks a herald (erasure flag) detector; set by the noise pass.
+HERALD_FLAG: float = _HERALD_FLAG
 
 _P_MAX = 1.0 - 1e-15  # keep log((1-p)/p) finite for a certain flip
 
@@ -112,7 +114,7 @@ def herald_detectors(dem: stim.DetectorErrorModel) -> tuple[int, ...]:
     """
     coords = dem.get_detector_coordinates()
     return tuple(
-        sorted(k for k, c in coords.items() if len(c) == 4 and c[3] == HERALD_FLAG)
+        sorted(k for k, c in coords.items() if is_herald(c))
     )
 
 

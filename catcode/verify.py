@@ -12,6 +12,7 @@ import stim
 
 from catcode.errors import CatcodeError
 from catcode.layout import Layout
+from catcode.noise.model import is_herald
 
 
 class CircuitCheckError(CatcodeError):
@@ -47,7 +48,7 @@ def expected_distance(layout: Layout, basis: str, *, z_only: bool) -> int:
 def herald_detectors(circuit: stim.Circuit) -> list[int]:
     """Indices of herald detectors (four coordinates, the fourth equal to 1)."""
     coords = circuit.get_detector_coordinates()
-    return [k for k, c in coords.items() if len(c) == 4 and c[3] == 1]
+    return [k for k, c in coords.items() if is_herald(c)]
 
 
 def verify_memory_circuit(

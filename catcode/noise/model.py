@@ -33,6 +33,19 @@ from catcode.layout import Layout
 #: Noise-channel gates a rule may emit that add bits to the measurement record (heralds).
 HERALDED_GATES = frozenset({"HERALDED_ERASE", "HERALDED_PAULI_CHANNEL_1"})
 
+#: Fourth detector coordinate marking a herald: heralds are ``DETECTOR(x, y, t, HERALD_FLAG)``,
+#: ordinary detectors have exactly three coordinates.
+HERALD_FLAG = 1.0
+
+
+def is_herald(coordinates: Sequence[float]) -> bool:
+    """Whether detector ``coordinates`` mark a herald (four of them, the fourth HERALD_FLAG).
+
+    >>> is_herald([1, 0, 2, 1]), is_herald([1, 0, 2])
+    (True, False)
+    """
+    return len(coordinates) == 4 and coordinates[3] == HERALD_FLAG
+
 _RESETS = {"R": "Z", "RZ": "Z", "RX": "X", "RY": "Y"}
 _MEASUREMENTS = {"M": "Z", "MZ": "Z", "MX": "X", "MY": "Y"}
 _SINGLE_QUBIT_CLIFFORDS = frozenset({"H", "S", "S_DAG", "SQRT_X", "SQRT_X_DAG", "X", "Y", "Z"})
@@ -332,7 +345,7 @@ class _NoisePass:
                 state.noisy_count += len(qubits)
                 for k, q in enumerate(qubits):
                     x, y = self.coords[q]
-                    out.append("DETECTOR", [stim.target_rec(k - len(qubits))], [x, y, 0, 1])
+                    out.append("DETECTOR", [stim.target_rec(k - len(qubits))], [x, y, 0, HERALD_FLAG])
             elif inst.num_measurements:
                 raise CatcodeError(f"noise model {self.model!r} emitted {inst}, which adds unsupported measurement results")
 
