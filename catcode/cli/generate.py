@@ -11,6 +11,7 @@ from catcode.errors import CatcodeError
 from catcode.io import write_atomically
 from catcode.experiment import LAYOUTS, build_circuit, experiment_metadata, metadata_filename, stim_file_text
 from catcode.noise import PRESETS
+from catcode.sweep import parse_value
 
 EPILOG = """examples:
   # Ocelot's distance-5 phase-flip memory under Stim-equivalent depolarising noise
@@ -27,7 +28,7 @@ EPILOG = """examples:
 
 
 def parse_param(text: str) -> tuple[str, Any]:
-    """``key=value`` with the value read as int, float, bool or string.
+    """``key=value`` with the value read by :func:`catcode.sweep.parse_value` (int, float, bool, string).
 
     >>> parse_param("p=0.001"), parse_param("gamma=2")
     (('p', 0.001), ('gamma', 2))
@@ -35,14 +36,7 @@ def parse_param(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise CatcodeError(f"--param must look like key=value (e.g. p=0.001); got {text!r}")
     key, raw = text.split("=", 1)
-    for cast in (int, float):
-        try:
-            return key.strip(), cast(raw)
-        except ValueError:
-            pass
-    if raw in ("true", "True", "false", "False"):
-        return key.strip(), raw.lower() == "true"
-    return key.strip(), raw
+    return key.strip(), parse_value(raw)
 
 
 def build_parser() -> argparse.ArgumentParser:

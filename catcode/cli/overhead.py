@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from catcode.errors import CatcodeError
+from catcode.sweep import parse_value as parse_sweep_value
 
 EPILOG = """\
 examples:
@@ -92,26 +93,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def parse_value(text: str) -> Any:
-    """``"3"`` -> 3, ``"1e-3"`` -> 0.001, ``"true"`` -> True, ``"none"`` -> None, otherwise the string.
+    """:func:`catcode.sweep.parse_value`, plus ``"none"`` -> None and a refusal of inf/nan.
 
     >>> [parse_value(v) for v in ("3", "1e-3", "true", "None", "chamberland")]
     [3, 0.001, True, None, 'chamberland']
     """
-    t = text.strip()
-    low = t.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    if low == "none":
+    if text.strip().lower() == "none":
         return None
-    try:
-        return int(t)
-    except ValueError:
-        pass
-    try:
-        value = float(t)
-    except ValueError:
-        return t
-    if not math.isfinite(value):
+    value = parse_sweep_value(text)
+    if isinstance(value, float) and not math.isfinite(value):
         raise CatcodeError(f"parameter values must be finite; got {text!r}")
     return value
 
