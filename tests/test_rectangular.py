@@ -314,3 +314,28 @@ def test_bad_metadata_and_mismatched_presets_raise():
         memory_circuit(Layout.rectangular_surface(3, 2), noise.cat_cat(nbar=4, k1_over_k2=1e-3), rounds=1, basis="X")
     with pytest.raises(CatcodeError, match="models ancilla qubits that are transmons"):
         memory_circuit(Layout.rectangular_surface(3, 2, ancilla="cat"), noise.ocelot(), rounds=1, basis="X")
+
+
+# ----------------------------------------------------------------------------- decoders
+def _predict(decoder, circuit, shots, seed):
+    dem = circuit.detector_error_model(decompose_errors=True, approximate_disjoint_errors=True)
+    dets, obs = circuit.compile_detector_sampler(seed=seed).sample(shots, separate_observables=True, bit_packed=True)
+    compiled = decoder.compile_decoder_for_dem(dem=dem)
+    pred = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
+    return (pred != obs).any(axis=1)
+
+
+def test_correlated_matching_is_registered_and_uses_correlations():
+    import sinter
+
+    from catcode.decoders import CUSTOM_DECODERS
+
+    corr, plain = CUSTOM_DECODERS["pymatching_correlated"], sinter.BUILT_IN_DECODERS["pymatching"]
+    # Without hyperedges (Z-only noise on a repetition chain) it is plain matching, shot by shot.
+    c = memory_circuit(Layout.chain(5), _OnePauli("Z", 0.03), rounds=5, basis="X")
+    assert (_predict(corr, c, 4000, 3) == _predict(plain, c, 4000, 3)).all()
+    # Depolarizing noise (Y errors make hyperedges): fewer failures on the same shots, by > 5 sigma
+    # of the paired difference (sigma = sqrt of the number of shots where the two disagree).
+    c = memory_circuit(Layout.rectangular_surface(5, 5), noise.depolarizing(7e-3), rounds=5, basis="X")
+    a, b = _predict(corr, c, 40000, 4), _predict(plain, c, 40000, 4)
+    assert b.sum() - a.sum() > 5 * max(1.0, float((a != b).sum()) ** 0.5)
