@@ -17,23 +17,13 @@ import argparse
 import math
 import os
 import time
-from collections.abc import Callable
-
 import pymatching
 import stim
 
+from bench_compile import best_time  # same directory: run as a script
 from catcode import Layout, memory_circuit, noise
 
 P = 1e-3
-
-
-def best_time(fn: Callable[[], object], repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def throughput(circuit: stim.Circuit, shots: int) -> tuple[float, float]:

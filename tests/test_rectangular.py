@@ -11,6 +11,7 @@ from catcode.errors import CatcodeError
 from catcode.experiment import build_circuit, build_layout, experiment_metadata
 from catcode.noise.model import Layer, NoiseContext, NoiseModel, Operation, OpNoise, grouped
 from catcode.verify import verify_memory_circuit
+from test_surface import _errors_by_coordinates, _stim_surface  # the relabelling-free DEM form
 
 ANCILLAS = ("transmon", "cat")
 
@@ -68,30 +69,6 @@ def test_square_patch_is_todays_rotated_surface_with_cats():
 
 
 # ----------------------------------------------------------------------------- against Stim
-def _stim_surface(d, rounds, basis, p):
-    return stim.Circuit.generated(
-        f"surface_code:rotated_memory_{basis.lower()}", distance=d, rounds=rounds, after_clifford_depolarization=p,
-        before_round_data_depolarization=p, before_measure_flip_probability=p, after_reset_flip_probability=p,
-    )
-
-
-def _errors_by_coordinates(circuit: stim.Circuit) -> dict:
-    """Error mechanisms keyed by the coordinates of the detectors they flip (relabelling-free)."""
-    coords = circuit.get_detector_coordinates()
-    out: dict = {}
-    for inst in circuit.detector_error_model(decompose_errors=True).flattened():
-        if inst.type != "error":
-            continue
-        key = tuple(sorted(
-            str(tuple(coords[t.val])) if t.is_relative_detector_id() else str(t)
-            for t in inst.targets_copy() if not t.is_separator()
-        ))
-        q = inst.args_copy()[0]
-        old = out.get(key, 0.0)
-        out[key] = old * (1 - q) + q * (1 - old)
-    return out
-
-
 def _with_hadamard_basis_change(layout: Layout) -> Layout:
     """The same patch with X-check ancillas prepared/measured through Hadamards, as Stim's are."""
     g = nx.Graph(layout.graph)
