@@ -316,3 +316,10 @@ def test_correlated_matching_is_registered_and_uses_correlations():
     c = memory_circuit(Layout.rectangular_surface(5, 5), noise.depolarizing(7e-3), rounds=5, basis="X")
     a, b = _predict(corr, c, 40000, 4), _predict(plain, c, 40000, 4)
     assert b.sum() - a.sum() > 5 * max(1.0, float((a != b).sum()) ** 0.5)
+
+
+def test_params_are_set_on_every_qubit_node():
+    layout = Layout.rectangular_surface(3, 2, params={"nbar": 3.0})
+    assert all(layout.node_params(q) == {"nbar": 3.0} for q in layout.qubits)
+    overridden = memory_circuit(layout, noise.ocelot(nbar=2.0), rounds=2, basis="X")
+    assert str(overridden) == str(memory_circuit(Layout.rectangular_surface(3, 2), noise.ocelot(nbar=3.0), rounds=2, basis="X"))
