@@ -468,10 +468,40 @@ class ErasureMatchingDecoder(sinter.Decoder):
         return f"ErasureMatchingDecoder(use_heralds={self.use_heralds})"
 
 
+class CorrelatedMatchingDecoder(sinter.Decoder):
+    """PyMatching's correlated matching (PyMatching >= 2.3, ``enable_correlations=True``).
+
+    Matching that reweights edges correlated through the hyperedges of the decomposed DEM
+    (Y-type faults, two-qubit channels). Heralds are decoded as ordinary detectors, as sinter's
+    ``"pymatching"`` does. On biased cat noise it gains little (docs/repro_rectangular.md).
+
+    >>> isinstance(CorrelatedMatchingDecoder(), sinter.Decoder)
+    True
+    """
+
+    def compile_decoder_for_dem(self, *, dem: stim.DetectorErrorModel) -> sinter.CompiledDecoder:
+        """Configure the decoder for ``dem`` (sinter.Decoder interface)."""
+        return _CorrelatedMatchingCompiled(pymatching.Matching.from_detector_error_model(dem, enable_correlations=True))
+
+    def __repr__(self) -> str:
+        return "CorrelatedMatchingDecoder()"
+
+
+class _CorrelatedMatchingCompiled(sinter.CompiledDecoder):
+    def __init__(self, matching: pymatching.Matching) -> None:
+        self.matching = matching
+
+    def decode_shots_bit_packed(self, *, bit_packed_detection_event_data: np.ndarray) -> np.ndarray:
+        return self.matching.decode_batch(
+            bit_packed_detection_event_data, bit_packed_shots=True, bit_packed_predictions=True, enable_correlations=True,
+        )
+
+
 #: Custom decoders to pass to ``sinter.collect(custom_decoders=...)``.
 CUSTOM_DECODERS: dict[str, sinter.Decoder] = {
     "pymatching_erasure": ErasureMatchingDecoder(),
     "pymatching_ignore_heralds": ErasureMatchingDecoder(use_heralds=False),
+    "pymatching_correlated": CorrelatedMatchingDecoder(),
 }
 
 
@@ -479,6 +509,6 @@ def sinter_decoders() -> dict[str, sinter.Decoder]:
     """A fresh copy of :data:`CUSTOM_DECODERS` for ``sinter.collect(custom_decoders=...)``.
 
     >>> sorted(sinter_decoders())
-    ['pymatching_erasure', 'pymatching_ignore_heralds']
+    ['pymatching_correlated', 'pymatching_erasure', 'pymatching_ignore_heralds']
     """
     return dict(CUSTOM_DECODERS)

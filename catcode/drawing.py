@@ -50,7 +50,9 @@ def draw_layout(layout: Layout, ax: Any = None, *, labels: bool = True) -> Any:
     for a, b, attrs in g.edges(data=True):
         (x0, y0), (x1, y1) = g.nodes[a]["coords"], g.nodes[b]["coords"]
         if attrs["kind"] == "cx":
-            ax.plot([x0, x1], [y0, y1], "-", color="#444444", lw=2, zorder=1)
+            # Z-type checks (data cat controls) in red, X-type (ancilla controls) in dark grey.
+            z_check = "Z" in (g.nodes[a].get("check"), g.nodes[b].get("check"))
+            ax.plot([x0, x1], [y0, y1], "-", color="#c0392b" if z_check else "#444444", lw=2, zorder=1)
             if labels:
                 ax.annotate(
                     f"CX{attrs['layer'] + 1}", ((x0 + x1) / 2, (y0 + y1) / 2), textcoords="offset points",
@@ -77,7 +79,9 @@ def draw_layout(layout: Layout, ax: Any = None, *, labels: bool = True) -> Any:
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title(f"{layout.name}: distance {layout.distance}, {layout.num_qubits} qubits")
+    p, b = layout.phase_distance, layout.bit_distance
+    distance = f"distance {p}" if layout.code == "repetition" or p == b else f"distances {p} (phase) x {b} (bit)"
+    ax.set_title(f"{layout.name}: {distance}, {layout.num_qubits} qubits")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=4, fontsize=7, frameon=False)
     fig.tight_layout()
     return fig

@@ -2,8 +2,10 @@
 
 The same ``key=value`` metadata names a circuit everywhere: in sinter's ``json_metadata``, in
 ``.stim`` file names (``sinter collect --metadata_func auto`` reads them back), and in the
-header of generated files. Keys: ``layout`` (``chain``, ``ocelot``, ``rotated_surface``),
-``d``, optional ``ancilla`` (chain: ``transmon``/``cat``) and ``section`` (ocelot: ``"1-3"``),
+header of generated files. Keys: ``layout`` (``chain``, ``ocelot``, ``rotated_surface``,
+``rectangular_surface``), ``d`` (the distance against phase flips), optional ``bit_d``
+(rectangular_surface: the distance against bit flips), ``ancilla`` (chain and rectangular_surface:
+``transmon``/``cat``) and ``section`` (ocelot: ``"1-3"``),
 ``r`` (rounds), ``b`` (basis), ``noise`` (preset name) and the preset's parameters.
 
 >>> meta = experiment_metadata("chain", 3, rounds=3, basis="X", noise="depolarizing", p=0.001)
@@ -28,17 +30,33 @@ from catcode.errors import CatcodeError, require_choice
 from catcode.layout import Layout
 from catcode.noise import preset
 
-LAYOUTS = ("chain", "ocelot", "rotated_surface")
-_STRUCTURE_KEYS = ("layout", "d", "ancilla", "section", "r", "b", "noise")
+LAYOUTS = ("chain", "ocelot", "rotated_surface", "rectangular_surface")
+_STRUCTURE_KEYS = ("layout", "d", "bit_d", "ancilla", "section", "r", "b", "noise")
 
 
-def build_layout(layout: str, distance: int | None = None, *, ancilla: str = "transmon", section: str | None = None) -> Layout:
+def build_layout(
+    layout: str, distance: int | None = None, *, ancilla: str = "transmon", section: str | None = None,
+    bit_distance: int | None = None,
+) -> Layout:
     """The layout named by metadata.
 
     ``ocelot`` ignores ``distance`` unless a ``section`` like ``"1-3"`` is given, and checks it
-    against the section's size when both are.
+    against the section's size when both are. ``rectangular_surface`` needs both ``distance``
+    (phase) and ``bit_distance``.
+
+    >>> build_layout("rectangular_surface", 5, bit_distance=3, ancilla="cat").name
+    'rectangular_surface_cat'
     """
     require_choice("layout", layout, LAYOUTS)
+    if layout == "rectangular_surface":
+        if distance is None or bit_distance is None:
+            raise CatcodeError(
+                f"layout 'rectangular_surface' needs d (phase distance) and bit_d (bit distance), integers >= 2; "
+                f"got d={distance!r}, bit_d={bit_distance!r}"
+            )
+        return Layout.rectangular_surface(distance, bit_distance, ancilla=ancilla)
+    if bit_distance is not None:
+        raise CatcodeError(f"bit_d (bit distance) is a parameter of layout 'rectangular_surface' only; got bit_d={bit_distance!r} for layout {layout!r}")
     if layout == "chain":
         if distance is None:
             raise CatcodeError("layout 'chain' needs a distance d (an integer >= 2)")
@@ -61,10 +79,16 @@ def build_layout(layout: str, distance: int | None = None, *, ancilla: str = "tr
 
 def experiment_metadata(
     layout: str, distance: int, *, rounds: int, basis: str, noise: str, ancilla: str | None = None,
-    section: str | None = None, **noise_params: Any,
+    section: str | None = None, bit_distance: int | None = None, **noise_params: Any,
 ) -> dict[str, Any]:
-    """Canonical metadata dict (fixed key order) for one memory experiment."""
+    """Canonical metadata dict (fixed key order) for one memory experiment.
+
+    >>> experiment_metadata("rectangular_surface", 11, bit_distance=3, rounds=5, basis="Z", noise="ocelot", nbar=2.0)
+    {'layout': 'rectangular_surface', 'd': 11, 'bit_d': 3, 'r': 5, 'b': 'Z', 'noise': 'ocelot', 'nbar': 2.0}
+    """
     meta: dict[str, Any] = {"layout": layout, "d": distance}
+    if bit_distance is not None:
+        meta["bit_d"] = bit_distance
     if ancilla is not None and ancilla != "transmon":
         meta["ancilla"] = ancilla
     if section is not None:
@@ -80,7 +104,10 @@ def build_circuit(metadata: Mapping[str, Any]) -> stim.Circuit:
     for key in ("layout", "r", "b", "noise"):
         if key not in meta:
             raise CatcodeError(f"circuit metadata needs the key {key!r}; got keys {sorted(meta)}")
-    layout = build_layout(meta["layout"], meta.get("d"), ancilla=meta.get("ancilla", "transmon"), section=meta.get("section"))
+    layout = build_layout(
+        meta["layout"], meta.get("d"), ancilla=meta.get("ancilla", "transmon"), section=meta.get("section"),
+        bit_distance=meta.get("bit_d"),
+    )
     params = {k: v for k, v in meta.items() if k not in _STRUCTURE_KEYS}
     model = preset(meta["noise"], **params)
     return memory_circuit(layout, model, rounds=meta["r"], basis=meta["b"])

@@ -53,7 +53,8 @@ class Stabilizer:
 class Layout:
     """A cat-qubit device: a validated networkx graph plus what the compiler reads off it.
 
-    Build one with :meth:`chain`, :meth:`ocelot` or :meth:`rotated_surface`, or pass your own
+    Build one with :meth:`chain`, :meth:`ocelot`, :meth:`rotated_surface` or
+    :meth:`rectangular_surface`, or pass your own
     graph (it is validated and copied).
 
     >>> Layout.ocelot().num_qubits
@@ -144,46 +145,48 @@ class Layout:
         Data qubits sit at odd ``(x, y)`` in ``[1, 2d-1]``; measure qubits at even positions. The
         CX order is the standard hook-safe "N/Z" order (X checks: NE, NW, SE, SW... mirrored for
         Z checks) so that hook errors run perpendicular to the logical operator they could shorten
-        (Tomita & Svore, PRA 90, 062320 (2014)). X-type boundaries are top/bottom.
+        (Tomita & Svore, PRA 90, 062320 (2014)). X-type boundaries are top/bottom. X-check
+        ancillas change basis with Hadamards, as in Stim's generated circuits.
         """
         require_int_at_least("distance", distance, 2)
-        g = nx.Graph()
-        d = distance
-        data = {}
-        for i in range(d):
-            for j in range(d):
-                xy = (2 * j + 1, 2 * i + 1)
-                name = f"D{i * d + j + 1}"
-                data[xy] = name
-                g.add_node(name, kind="transmon", role="data", coords=xy, params={})
-        # Measure qubits at even coordinates (2a, 2b), a, b in [0, d]; keep bulk plaquettes and
-        # the weight-2 boundary ones of the right type.
-        count = 0
-        for b in range(d + 1):
-            for a in range(d + 1):
-                x, y = 2 * a, 2 * b
-                basis = "X" if (a + b) % 2 == 1 else "Z"
-                neighbours = [(x + dx, y + dy) for dx, dy in ((1, 1), (-1, 1), (1, -1), (-1, -1))]
-                present = [n for n in neighbours if n in data]
-                if len(present) == 4:
-                    pass
-                elif len(present) == 2:
-                    on_top_bottom = y in (0, 2 * d)
-                    on_left_right = x in (0, 2 * d)
-                    if not ((basis == "X" and on_top_bottom) or (basis == "Z" and on_left_right)):
-                        continue
-                else:
-                    continue
-                count += 1
-                name = f"{basis}{count}"
-                g.add_node(name, kind="transmon", role="ancilla", coords=(x, y), check=basis, params={})
-                order = _surface_cx_order(basis)
-                for layer, (dx, dy) in enumerate(order):
-                    nxy = (x + dx, y + dy)
-                    if nxy in data:
-                        g.add_edge(name, data[nxy], kind="cx", layer=layer, params={})
+        g = _rotated_patch(distance, distance, data="transmon", ancilla="transmon", params={})
         g.graph["ancilla_x_basis_via_h"] = True
         return cls(g, name="rotated_surface", code="rotated_surface")
+
+    @classmethod
+    def rectangular_surface(
+        cls, phase_distance: int, bit_distance: int, ancilla: str = "transmon", *, params: Mapping[str, Any] | None = None
+    ) -> Layout:
+        """The thin rectangular surface code of cats: ``phase_distance`` wide, ``bit_distance`` tall.
+
+        Cat data qubits (each with its buffer) on a ``phase_distance x bit_distance`` rotated
+        surface-code patch, as in Chamberland et al., PRX Quantum 3, 010329 (2022) (cat ancillas)
+        and Hann et al., arXiv:2410.23363 (transmon ancillas): one ancilla per check, X-type checks
+        (detect phase flips, ancilla controls the CX onto the data) and Z-type checks (detect the
+        rare bit flips, data cat controls the CX onto the ancilla). Cat ancillas get buffers too.
+
+        Which dimension carries which distance: data sit at ``x = 1, 3, ..., 2 p - 1`` and
+        ``y = 1, 3, ..., 2 b - 1``; X-type boundaries are top and bottom, so the logical X is a
+        column (``b`` cats) and the logical Z a row (``p`` cats). The X memory fails on a row of
+        phase flips: distance ``phase_distance`` against Z errors; the Z memory fails on a column
+        of bit flips: distance ``bit_distance`` against X errors. The CX order is the hook-safe
+        order of :meth:`rotated_surface`: an X check's hook (X errors) lies along a row, a Z check's
+        hook (Z errors, which a Z-check ancilla kicks back onto the data controls) along a column,
+        so neither shortens the logical operator it could complete. Ancillas are prepared and
+        measured in their check basis directly (no Hadamards): cat ancillas |+> / X readout and
+        |0> / Z readout, transmons likewise (|g>, Z readout for Z checks).
+
+        >>> layout = Layout.rectangular_surface(5, 3)
+        >>> layout.phase_distance, layout.bit_distance, layout.num_qubits
+        (5, 3, 29)
+        >>> Layout.rectangular_surface(3, 2, ancilla="cat").graph.number_of_nodes()  # 11 qubits + 11 buffers
+        22
+        """
+        require_int_at_least("phase_distance", phase_distance, 2)
+        require_int_at_least("bit_distance", bit_distance, 2)
+        require_choice("ancilla", ancilla, QUBIT_KINDS)
+        g = _rotated_patch(phase_distance, bit_distance, data="cat", ancilla=ancilla, params=dict(params or {}))
+        return cls(g, name=f"rectangular_surface_{ancilla}", code="rotated_surface")
 
     # ------------------------------------------------------------------ derived structure
     @cached_property
@@ -246,10 +249,35 @@ class Layout:
 
     @property
     def distance(self) -> int:
-        """Code distance against the errors the code corrects (phase flips for a cat repetition code)."""
+        """Code distance against phase flips (the metadata's ``d``): :attr:`phase_distance`.
+
+        Equal to the usual code distance for a repetition code against phase flips and for a
+        square surface code; a rectangular patch also has :attr:`bit_distance`.
+        """
+        return self.phase_distance
+
+    @property
+    def phase_distance(self) -> int:
+        """Fewest Z errors on data that make a logical error of the X memory.
+
+        Repetition code: the number of data cats; surface patch: its width (data columns).
+        """
         if self.code == "repetition":
             return len(self.data_qubits)
-        return math.isqrt(len(self.data_qubits))
+        return len({self.coords(q)[0] for q in self.data_qubits})
+
+    @property
+    def bit_distance(self) -> int:
+        """Fewest X errors on data that make a logical error of the Z memory.
+
+        Repetition code: 1 (any single bit flip); surface patch: its height (data rows).
+
+        >>> Layout.chain(5).bit_distance, Layout.rotated_surface(3).bit_distance
+        (1, 3)
+        """
+        if self.code == "repetition":
+            return 1
+        return len({self.coords(q)[1] for q in self.data_qubits})
 
     def coords(self, node: str) -> tuple[float, float]:
         """Planar coordinates of a node."""
@@ -411,6 +439,48 @@ def _add_cat_with_buffer(g: nx.Graph, name: str, role: str, xy: tuple[int, int],
     g.add_node(name, kind="cat", role=role, coords=xy, params=dict(params))
     g.add_node(f"B{name}", kind="buffer", coords=(xy[0], xy[1] + 1))
     g.add_edge(name, f"B{name}", kind="stabilization", params={})
+
+
+def _rotated_patch(width: int, height: int, *, data: str, ancilla: str, params: Mapping[str, Any]) -> nx.Graph:
+    """A ``width x height`` rotated surface-code patch: nodes, checks and CX layers.
+
+    Data ``D<k>`` at odd ``(2j+1, 2i+1)`` (``k = i * width + j + 1``), of kind ``data``, cats with
+    their buffers; measure qubits ``X<k>`` / ``Z<k>`` at even ``(2a, 2b)`` with ``check`` set to
+    their basis, keeping bulk plaquettes and the weight-2 boundary checks of the right type
+    (X on top/bottom, Z on left/right). ``params`` are set on every qubit node.
+    """
+    g = nx.Graph()
+    positions: dict[tuple[int, int], str] = {}
+    for i in range(height):
+        for j in range(width):
+            xy, name = (2 * j + 1, 2 * i + 1), f"D{i * width + j + 1}"
+            positions[xy] = name
+            _add_qubit(g, name, data, "data", xy, params)
+    count = 0
+    for b in range(height + 1):
+        for a in range(width + 1):
+            x, y = 2 * a, 2 * b
+            basis = "X" if (a + b) % 2 == 1 else "Z"
+            present = [(x + dx, y + dy) for dx, dy in ((1, 1), (-1, 1), (1, -1), (-1, -1)) if (x + dx, y + dy) in positions]
+            boundary_ok = (basis == "X" and y in (0, 2 * height)) or (basis == "Z" and x in (0, 2 * width))
+            if not (len(present) == 4 or (len(present) == 2 and boundary_ok)):
+                continue
+            count += 1
+            name = f"{basis}{count}"
+            _add_qubit(g, name, ancilla, "ancilla", (x, y), params)
+            g.nodes[name]["check"] = basis
+            for layer, (dx, dy) in enumerate(_surface_cx_order(basis)):
+                if (x + dx, y + dy) in positions:
+                    g.add_edge(name, positions[(x + dx, y + dy)], kind="cx", layer=layer, params={})
+    return g
+
+
+def _add_qubit(g: nx.Graph, name: str, kind: str, role: str, xy: tuple[int, int], params: Mapping[str, Any]) -> None:
+    """A qubit node; a cat gets its buffer (:func:`_add_cat_with_buffer`)."""
+    if kind == "cat":
+        _add_cat_with_buffer(g, name, role, xy, params)
+    else:
+        g.add_node(name, kind=kind, role=role, coords=xy, params=dict(params))
 
 
 def _surface_cx_order(basis: str) -> tuple[tuple[int, int], ...]:

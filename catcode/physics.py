@@ -973,3 +973,99 @@ def cat_transmon_cx_channel(
         _checked(value, f"cat-transmon CX {key} error", fixes.get(key, "reduce cx_duration_ns"))
     _checked(heralded, "cat-transmon CX erasure", "reduce cx_duration_ns or increase t1_us")
     return CatTransmonCXChannel(channel, heralded)
+
+
+# --------------------------------------------------------------------------- Z-type checks (data cat controls)
+
+
+def transmon_z_check_idle_channel(transmon: TransmonParams, duration_ns: float) -> tuple[float, float, float]:
+    """(erasure, pX, pZ) of a transmon ancilla of a Z-type check idling between its CX gates.
+
+    The ancilla is the *target* of cat-controlled CX gates and is read out in Z, so the §3c
+    mapping [D] of :func:`transmon_ancilla_idle_channel` changes roles: an unheralded decay
+    randomises the syndrome bit (X with probability 1/2, :func:`transmon_decay_split`); pure
+    dephasing is Z (:func:`transmon_dephasing_probability`), which the next CX kicks back onto
+    its data cat as a phase flip (``Z_t -> Z_c Z_t``), a hook the X-type checks see. Heralded f->e
+    decays are erasures; emit them as ``HERALDED_PAULI_CHANNEL_1(e/2, e/2, 0, 0)`` (a heralded
+    random syndrome bit of a Z readout). No transmon fault becomes a cat X: ``CX cat transmon``
+    never copies a target error onto the control's X.
+
+    >>> e, px, pz = transmon_z_check_idle_channel(TransmonParams(t1_us=50, t2_us=50), 500.0)
+    >>> round(e, 6), round(px, 8), round(pz, 6)
+    (0.0099, 2.483e-05, 0.002494)
+    """
+    heralded, unheralded = transmon_decay_split(transmon, duration_ns)
+    return heralded, unheralded / 2.0, transmon_dephasing_probability(transmon, duration_ns)
+
+
+class CatControlledCXChannel(NamedTuple):
+    """Noise of one cat-controlled CX onto a transmon: ``pauli`` on (cat, transmon), ``erasure``.
+
+    ``pauli`` is a PAULI_CHANNEL_2 dict, first letter = cat = control = first target of
+    ``CX cat transmon``; ``erasure`` is the probability of a heralded transmon decay.
+    """
+
+    pauli: dict[str, float]
+    erasure: float
+
+    @property
+    def heralded_pauli_channel_1_args(self) -> tuple[float, float, float, float]:
+        """``(pI, pX, pY, pZ)`` for ``HERALDED_PAULI_CHANNEL_1`` on the transmon target: a heralded
+        random Z-readout bit ``(e/2, e/2, 0, 0)``; an X on the target never reaches the cat."""
+        half = self.erasure / 2.0
+        return half, half, 0.0, 0.0
+
+
+def cat_controlled_transmon_cx_channel(
+    cat: CatParams,
+    transmon: TransmonParams,
+    cx_duration_ns: float,
+    *,
+    phase_flip_factor: float = 1.0,
+    bit_flip_factor: float = 1.0,
+) -> CatControlledCXChannel:
+    """Noise of the cat-controlled CX onto a transmon (Z-type checks of the thin surface code).
+
+    Hann et al., arXiv:2410.23363, propose a cat-transmon gate with the cat as control so that a
+    transmon can measure Z-type checks of cats while keeping the cat's noise bias [P, abstract].
+    Its error model could not be read, so this channel is an **explicit assumption** [U/D], built
+    like Ocelot's transmon-controlled CX (:func:`cat_transmon_cx_channel`) with the roles swapped:
+
+    1. The cat keeps its own noise during the gate, with its phase-flip rate raised
+       ``phase_flip_factor`` times and its bit-flip rate ``bit_flip_factor`` times (both >= 1;
+       1 = idling). Half of the gate acts before the instantaneous CX (``X_c -> X_c X_t``,
+       ``Y_c -> Y_c X_t``, ``Z_c -> Z_c``), half after.
+    2. Transmon pure dephasing (:func:`transmon_dephasing_probability`): half before the CX, where
+       it is kicked back onto the cat (``Z_t -> Z_c Z_t``: a cat phase flip), half after (``IZ``).
+    3. Transmon decay (:func:`transmon_decay_split`): heralded f->e decays are the ``erasure``
+       (a heralded random syndrome bit, :attr:`CatControlledCXChannel.heralded_pauli_channel_1_args`),
+       the unheralded residue randomises the syndrome (``IX`` with half of it). Decays are
+       assumed not to disturb the cat, as Ocelot engineers its gate (§3c) [U].
+
+    By construction no transmon fault gives a cat bit flip: every cat X comes from the cat's own
+    bit-flip process (item 1), whatever the transmon does.
+
+    >>> cat = CatParams(nbar=2, kappa_1_hz=OCELOT_KAPPA_1_HZ, kappa_2_hz=1e6, bit_flip_model="empirical")
+    >>> ch = cat_controlled_transmon_cx_channel(cat, TransmonParams(t1_us=50, t2_us=50), 400.0)
+    >>> round(ch.pauli["ZI"], 5), round(ch.pauli["ZZ"], 6), round(ch.erasure, 5)
+    (0.01313, 0.000998, 0.00794)
+    >>> cat_x = sum(p for k, p in ch.pauli.items() if k[0] in "XY")  # the cat's own bit flips only
+    >>> abs(cat_x - flip_probability(cat_bit_flip_rate_hz(cat), 400.0)) < 1e-15
+    True
+    """
+    t_ns = require_positive("cx_duration_ns", cx_duration_ns)
+    for name, factor in (("phase_flip_factor", phase_flip_factor), ("bit_flip_factor", bit_flip_factor)):
+        if not factor >= 1.0:
+            raise CatcodeError(f"{name} must be >= 1 (the rate during the gate over the idle rate); got {factor!r}")
+    gx = bit_flip_factor * cat_bit_flip_rate_hz(cat)
+    px, py, pz = pauli_probabilities(gx / 2.0, gx / 2.0, phase_flip_factor * cat_phase_flip_rate_hz(cat), t_ns / 2.0)
+    half_dephasing = transmon_dephasing_probability(transmon, t_ns / 2.0)
+    heralded, unheralded = transmon_decay_split(transmon, t_ns)
+    channel = compose_pauli_channels({"XX": px, "YX": py, "ZI": pz}, {"XI": px, "YI": py, "ZI": pz})
+    channel = compose_pauli_channels(channel, {"ZZ": half_dephasing})
+    channel = compose_pauli_channels(channel, {"IZ": half_dephasing})
+    channel = compose_pauli_channels(channel, {"IX": unheralded / 2.0})
+    for key, value in channel.items():
+        _checked(value, f"cat-controlled CX {key} error", "reduce cx_duration_ns, the cat's kappa_1_hz / nbar or the flip factors")
+    _checked(heralded, "cat-controlled CX erasure", "reduce cx_duration_ns or increase t1_us")
+    return CatControlledCXChannel(channel, heralded)

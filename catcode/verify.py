@@ -37,12 +37,11 @@ def expected_detector_count(layout: Layout, *, rounds: int, basis: str) -> int:
 def expected_distance(layout: Layout, basis: str, *, z_only: bool) -> int:
     """Distance the compiled circuit must show under the error class of ``z_only``.
 
-    Repetition code: ``d`` for the X memory against Z-type noise, ``1`` for the Z memory
-    against X-type noise (a single bit flip is a logical error). Surface code: ``d`` always.
+    The X memory: :attr:`~catcode.layout.Layout.phase_distance`; the Z memory:
+    :attr:`~catcode.layout.Layout.bit_distance` (``1`` for a repetition code, where a single bit
+    flip is a logical error; the patch height for a surface code).
     """
-    if layout.code == "repetition" and basis == "Z":
-        return 1
-    return layout.distance
+    return layout.phase_distance if basis == "X" else layout.bit_distance
 
 
 def herald_detectors(circuit: stim.Circuit) -> list[int]:

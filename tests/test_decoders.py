@@ -310,8 +310,8 @@ def test_without_fired_heralds_predictions_equal_pymatching_shot_by_shot(circuit
     dem = sinter_dem(circuit)
     dets, _ = sample(circuit, 5000, seed=11)
     reference = predict(sinter.BUILT_IN_DECODERS["pymatching"], dem, dets)
-    for decoder in CUSTOM_DECODERS.values():
-        np.testing.assert_array_equal(predict(decoder, dem, dets), reference)
+    for name in ("pymatching_erasure", "pymatching_ignore_heralds"):  # not pymatching_correlated
+        np.testing.assert_array_equal(predict(CUSTOM_DECODERS[name], dem, dets), reference)
 
 
 def test_unheralded_shots_of_a_heralded_circuit_use_the_no_herald_graph():

@@ -185,6 +185,11 @@ OCELOT_DEFAULTS: dict[str, Any] = {
     "cx_duration_ns": 400.0,  # inside 292-552 ns across the device [S x2]
     "ancilla_prep_ns": 300.0,  # [U]
     "cycle_ns": 2800.0,  # 2.8 us [S x2]
+    # cat-controlled CX onto a transmon (Z-type checks; Hann et al. arXiv:2410.23363): assumption [U],
+    # as disruptive to the cat as Ocelot's own CX (docs/repro_rectangular.md)
+    "cat_cx_duration_ns": 400.0,
+    "cat_cx_phase_flip_factor": 1.445,
+    "cat_cx_bit_flip_factor": 1.890,
 }
 
 _OCELOT_SPECS = (
@@ -210,6 +215,9 @@ _OCELOT_SPECS = (
     ParamSpec("cx_duration_ns", None, "edge", "float", "CX duration, 400 ns inside 292-552 [S x2]"),
     ParamSpec("ancilla_prep_ns", None, "device", "float", "transmon reset + preparation [U]"),
     ParamSpec("cycle_ns", None, "device", "float", "cycle, 2.8 us [S x2]; the ancilla measurement takes the slack"),
+    ParamSpec("cat_cx_duration_ns", None, "edge", "float", "cat-controlled CX onto a transmon (Z checks) [U]: as cx_duration_ns"),
+    ParamSpec("cat_cx_phase_flip_factor", None, "cat", "float", "cat phase-flip rate during that CX / idle rate [U]: as Ocelot's CX"),
+    ParamSpec("cat_cx_bit_flip_factor", None, "cat", "float", "cat bit-flip rate during that CX / idle rate [U]: as Ocelot's CX"),
     ParamSpec("g2_hz", None, "buffer", "float?", "buffer two-photon coupling (with kappa_b_hz: kappa_2 = 4 g2^2/kappa_b)"),
     ParamSpec("kappa_b_hz", None, "buffer", "float?", "buffer decay rate"),
 )
@@ -416,7 +424,7 @@ class Ocelot(_PresetBase):
 
     # -- geometry: CX layer durations ------------------------------------------------------
     def _cx_ns(self, ctx: NoiseContext, a: int, b: int) -> float:
-        t = self._edge_value(ctx, a, b, "cx_duration_ns")
+        t = self._edge_value(ctx, a, b, "cat_cx_duration_ns" if _in_z_check(ctx, a, b) else "cx_duration_ns")
         if not t > 0:
             raise CatcodeError(f"cx_duration_ns of {ctx.node(a)}-{ctx.node(b)} must be > 0; got {t!r}")
         return t
@@ -503,8 +511,8 @@ class Ocelot(_PresetBase):
     def prepare(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         kind = _single_kind(op, ctx)
         if kind == "transmon":
-            _require_basis(op, "X", "transmon ancilla preparation (Ocelot's checks are X-type)")
-            return OpNoise(after=grouped("Z_ERROR", [((q,), (self.transmon(ctx, q).reset_error,)) for q in op.targets]))
+            flip = _transmon_flip_gate(op)  # Z-check ancillas: |g>, Z readout (docs/repro_rectangular.md)
+            return OpNoise(after=grouped(flip, [((q,), (self.transmon(ctx, q).reset_error,)) for q in op.targets]))
         entries, pad = [], []
         for q in op.targets:
             cat = self.cat(ctx, q)
@@ -520,14 +528,16 @@ class Ocelot(_PresetBase):
     def measure(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         kind = _single_kind(op, ctx)
         if kind == "transmon":
-            _require_basis(op, "X", "transmon ancilla measurement (Ocelot's checks are X-type)")
-            return OpNoise(before=grouped("Z_ERROR", [((q,), (self.transmon(ctx, q).readout_error,)) for q in op.targets]))
+            flip = _transmon_flip_gate(op)
+            return OpNoise(before=grouped(flip, [((q,), (self.transmon(ctx, q).readout_error,)) for q in op.targets]))
         entries = []
         for q in op.targets:
             entries.append(((q,), (self._cat_measure_flip(self.cat(ctx, q), self._cat_vals(ctx, q), op.basis),)))
         return OpNoise(before=grouped("Z_ERROR" if op.basis == "X" else "X_ERROR", entries))
 
     def cx(self, op: Operation, ctx: NoiseContext) -> OpNoise:
+        if op.tag == "cx:cat-transmon":  # Z-type checks: the data cat controls (Hann et al.)
+            return _ocelot_cat_controlled_cx(self, op, ctx)
         if op.tag != "cx:transmon-cat":
             raise CatcodeError(
                 f"noise preset 'ocelot' models the transmon-controlled CX onto a cat (tag cx:transmon-cat); "
@@ -581,7 +591,8 @@ class Ocelot(_PresetBase):
                 cats.append(((q,), physics.cat_idle_channel(self.cat(ctx, q), layer.duration_ns)))
             elif layer.has("cx"):
                 transmons.append((q, self.transmon(ctx, q), layer.duration_ns))
-        return grouped("PAULI_CHANNEL_1", cats) + self._transmon_idle(transmons)
+        x_check, z_check = _split_by_check(ctx, transmons)
+        return grouped("PAULI_CHANNEL_1", cats) + self._transmon_idle(x_check) + _z_check_transmon_idle(z_check)
 
 
 def _layout_signature(layout: Layout) -> tuple:
@@ -597,11 +608,6 @@ def _single_kind(op: Operation, ctx: NoiseContext) -> str:
     if len(kinds) != 1:
         raise CatcodeError(f"{op.gate}[{op.tag}] mixes qubit kinds {sorted(kinds)}; the compiler groups them by kind")
     return kinds.pop()
-
-
-def _require_basis(op: Operation, basis: str, what: str) -> None:
-    if op.basis != basis:
-        raise CatcodeError(f"{what} must be in the {basis} basis; got {op.gate}[{op.tag}]")
 
 
 def ocelot(nbar: float = OCELOT_DEFAULTS["nbar"], **overrides: Any) -> Ocelot:
@@ -864,3 +870,73 @@ def cat_cat(nbar: float, k1_over_k2: float, **overrides: Any) -> CatCat:
     2195.3
     """
     return CatCat(nbar=nbar, k1_over_k2=k1_over_k2, **overrides)
+
+
+# =============================================================================== Z-type checks
+# Rules for the Z-type checks of the thin rectangular surface code (Layout.rectangular_surface),
+# dispatched to from the presets above: the data cat controls the CX onto the ancilla.
+
+
+def _check_of(ctx: NoiseContext, qubit: int) -> str | None:
+    """The check basis (``"X"``/``"Z"``) of an ancilla qubit; ``None`` for a data qubit."""
+    if ctx.role(qubit) != "ancilla":
+        return None
+    return ctx.layout.graph.nodes[ctx.node(qubit)].get("check", "X")
+
+
+def _in_z_check(ctx: NoiseContext, a: int, b: int) -> bool:
+    """Whether the coupling ``a``-``b`` belongs to a Z-type check."""
+    return "Z" in (_check_of(ctx, a), _check_of(ctx, b))
+
+
+def _transmon_flip_gate(op: Operation) -> str:
+    """Flip channel of a transmon preparation / readout: Z for X-check ancillas, X for Z-check ones."""
+    if op.basis not in ("X", "Z"):
+        raise CatcodeError(f"transmon ancillas are prepared and measured in X (X checks) or Z (Z checks); got {op.gate}[{op.tag}]")
+    return "Z_ERROR" if op.basis == "X" else "X_ERROR"
+
+
+def _split_by_check(ctx: NoiseContext, items: Sequence[tuple[int, Any, float]]) -> tuple[list, list]:
+    """Split ``(qubit, params, ns)`` items of idle transmon ancillas into X-check and Z-check ones."""
+    x_check = [it for it in items if _check_of(ctx, it[0]) != "Z"]
+    return x_check, [it for it in items if _check_of(ctx, it[0]) == "Z"]
+
+
+def _z_check_transmon_idle(items: Sequence[tuple[int, TransmonParams, float]]) -> list[stim.CircuitInstruction]:
+    """Z-check transmon idling between CX gates (:func:`~catcode.physics.transmon_z_check_idle_channel`)."""
+    heralds, flips = [], []
+    for q, tr, ns in items:
+        erasure, px, pz = physics.transmon_z_check_idle_channel(tr, ns)
+        if tr.erasure_flagged and erasure > 0:
+            heralds.append(((q,), (erasure / 2, erasure / 2, 0.0, 0.0)))
+        flips.append(((q,), (px, 0.0, pz)))
+    return grouped("HERALDED_PAULI_CHANNEL_1", heralds) + grouped("PAULI_CHANNEL_1", flips)
+
+
+def _ocelot_cat_controlled_cx(model: Ocelot, op: Operation, ctx: NoiseContext) -> OpNoise:
+    """Ocelot preset, ``cx:cat-transmon``: :func:`~catcode.physics.cat_controlled_transmon_cx_channel`.
+
+    Duration ``cat_cx_duration_ns``, cat flip factors ``cat_cx_phase_flip_factor`` and
+    ``cat_cx_bit_flip_factor`` (defaults: Ocelot's CX, an assumption [U]); heralded f->e decays as
+    ``HERALDED_PAULI_CHANNEL_1(e/2, e/2, 0, 0)`` on the transmon; a gate shorter than its layer
+    idles for the rest.
+    """
+    of_pair, durations = model._layers(ctx)
+    pauli, heralds, pad_cat, pad_tr = [], [], [], []
+    for c, t in op.pairs:
+        cat, cat_vals, tr = model.cat(ctx, c), model._cat_vals(ctx, c), model.transmon(ctx, t)
+        t_ns = model._cx_ns(ctx, c, t)
+        key = ("cat_cx", tr, tuple(sorted(cat_vals.items())), t_ns)
+        ch = model._cached(key, lambda: physics.cat_controlled_transmon_cx_channel(
+            cat, tr, t_ns, phase_flip_factor=_require_factor("cat_cx_phase_flip_factor", cat_vals["cat_cx_phase_flip_factor"]),
+            bit_flip_factor=_require_factor("cat_cx_bit_flip_factor", cat_vals["cat_cx_bit_flip_factor"]),
+        ))
+        pauli.append(((c, t), physics.pauli_channel_2_args(ch.pauli)))
+        if tr.erasure_flagged and ch.erasure > 0:
+            heralds.append(((t,), ch.heralded_pauli_channel_1_args))
+        rest = durations[of_pair[frozenset((c, t))]] - t_ns if frozenset((c, t)) in of_pair else 0.0
+        if rest > 0:
+            pad_cat.append(((c,), physics.cat_idle_channel(cat, rest)))
+            pad_tr.append((t, tr, rest))
+    after = grouped("PAULI_CHANNEL_2", pauli) + grouped("HERALDED_PAULI_CHANNEL_1", heralds)
+    return OpNoise(after=after + grouped("PAULI_CHANNEL_1", pad_cat) + _z_check_transmon_idle(pad_tr))
