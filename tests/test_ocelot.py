@@ -24,8 +24,6 @@ from catcode.verify import herald_detectors, verify_memory_circuit
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATION = runpy.run_path(str(ROOT / "scripts" / "calibrate_ocelot.py"))
-TARGET_D5, TARGET_D3 = 0.0165, 0.0175  # [P] physics.md section 5
-WINDOW = 0.25
 
 
 # ----------------------------------------------------------------------------- sampling helpers
@@ -283,33 +281,43 @@ def test_observable_flips_do_not_depend_on_the_transmons_and_sit_at_the_calibrat
 
 
 # ----------------------------------------------------------------------------- the reproduction
-SHOTS = 200_000
+SHOTS = 100_000
+#: Published d = 5 logical error per cycle and its 1-sigma [P], held out of the fit.
+D5_PUBLISHED = (0.0165, 0.0003)
+#: 1-sigma of the model's d = 5 prediction at n = 1.5 propagated from the fitted parameters'
+#: covariance, as printed by scripts/calibrate_ocelot.py (docs/calibration.md).
+D5_PARAM_SIGMA = 0.0003
 
 
-@pytest.mark.parametrize(
-    "layout, target, seed",
-    [(Layout.ocelot(), TARGET_D5, 100), (Layout.ocelot().section(1, 3), TARGET_D3, 200)],
-    ids=["d5", "d3"],
-)
-def test_reproduces_ocelot_logical_error_per_cycle_at_nbar_1_5(layout, target, seed):
-    """Mean of the X- and Z-memory errors per cycle at n = 1.5 within the published value +-25 %.
-
-    Both estimators: the decay between 5 and 15 rounds (as the experiment fits it, SPAM-free) and
-    the single-r formula ``(1 - (1 - 2p)^(1/r)) / 2`` at r = 5. The 5-sigma statistical envelope
-    is small compared to the window.
-    """
-    x, sx, x5 = per_cycle(layout, "X", SHOTS, seed, nbar=1.5)
-    z, sz, z5 = per_cycle(layout, "Z", SHOTS, seed + 10, nbar=1.5)
-    total, sigma = (x + z) / 2, math.hypot(sx, sz) / 2
-    assert 5 * sigma < 0.3 * WINDOW * target
-    lo, hi = (1 - WINDOW) * target, (1 + WINDOW) * target
-    assert lo + 5 * sigma < total < hi - 5 * sigma, (total, sigma)
-    assert lo < (x5 + z5) / 2 < hi
-    # The phase part is the smaller part at this operating point, as in the experiment's d = 5 code.
-    if layout.distance == 5:
-        assert x < z
+def total_per_cycle(layout: Layout, nbar: float, seed: int) -> tuple[float, float]:
+    """(total, 1-sigma): sampled X-memory slope and the exact Z-memory (bit) part, averaged."""
+    x, sx, _ = per_cycle(layout, "X", SHOTS, seed, nbar=nbar)
+    return (x + CALIBRATION["analytic_bit_part"](layout, nbar)) / 2, sx / 2
 
 
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="held out: the model predicts 1.81(3) % at n = 1.5 against the published "
+                   "1.65(3) % (about +3.8 sigma); see docs/calibration.md")
+def test_held_out_d5_logical_error_at_nbar_1_5():
+    """Held out of the fit: the d = 5 logical error per cycle at its operating point n = 1.5 must
+    match 1.65(3) % within 3 combined sigma (published, sampling and parameter uncertainties)."""
+    total, sigma = total_per_cycle(Layout.ocelot(), 1.5, seed=100)
+    combined = math.sqrt(D5_PUBLISHED[1] ** 2 + sigma**2 + D5_PARAM_SIGMA**2)
+    assert abs(total - D5_PUBLISHED[0]) < 3 * combined, (total, combined)
+
+
+@pytest.mark.slow
+def test_regression_d3_section_minimum_matches_the_fit():
+    """Regression, passes by construction (the d = 3 section minima were fitted): at n = 0.75, the
+    model's minimum in the searched range, the d = 3 total lies between the two published section
+    minima 1.67(4) % and 1.83(3) % widened by 3 of their sigmas, and within 5 sampling sigma of the
+    fit's 1.772 %."""
+    total, sigma = total_per_cycle(Layout.ocelot().section(1, 3), 0.75, seed=200)
+    assert 0.0167 - 3 * 0.0004 < total < 0.0183 + 3 * 0.0003
+    assert abs(total - 0.01772) < 5 * sigma + 2e-4, (total, sigma)  # + interpolation error of the fit grid
+
+
+@pytest.mark.slow
 def test_phase_flip_part_lower_at_d5_than_d3_for_nbar_1_to_3():
     shots, r = 20_000, 5
     for k, nbar in enumerate((1.0, 2.0, 3.0)):
@@ -322,6 +330,7 @@ def test_phase_flip_part_lower_at_d5_than_d3_for_nbar_1_to_3():
         assert counts[3] - counts[5] > 5 * sigma, (nbar, counts)
 
 
+@pytest.mark.slow
 def test_bit_flip_part_grows_linearly_with_d_and_falls_exponentially_with_nbar():
     shots, r = 20_000, 5
     rate = {}
@@ -342,6 +351,7 @@ def test_bit_flip_part_grows_linearly_with_d_and_falls_exponentially_with_nbar()
         assert 0.6 < math.log(r2) / math.log(r1) < 1.6, (d, r1, r2)
 
 
+@pytest.mark.slow
 def test_erasure_flags_help_the_decoder_on_ocelot():
     """Same shots, decoded with and without the heralds: using them gives fewer logical errors."""
     circuit = memory_circuit(Layout.ocelot(), ocelot(nbar=1.5), rounds=10, basis="X")

@@ -167,7 +167,7 @@ OCELOT_DEFAULTS: dict[str, Any] = {
     "kappa_phi_hz": 0.0,  # [U]
     "n_thermal": 0.0,  # [U]
     "bit_flip_model": "empirical",  # Ocelot is not described by the pure-kappa_1 law (physics.md §2)
-    "bit_flip_gamma": 1.52,  # [F] to the d = 3 section minima and their location (d = 5 held out)
+    "bit_flip_gamma": 1.64,  # [F] to the d = 3 section minima and their location (d = 5 held out)
     "bit_flip_time_ref_us": 1000.0,  # one cat at n = 2: "> 1 ms" [S x2]
     "bit_flip_nbar_ref": 2.0,  # [S x2]
     "bit_flip_time_convention": "rate",  # [U]; degenerate with cx_bit_flip_factor (calibration.md)
@@ -178,8 +178,8 @@ OCELOT_DEFAULTS: dict[str, Any] = {
     # transmons (ancillas)
     "t1_us": 50.0,  # [U] placeholder (physics.md §4), held fixed in the fit
     "t2_us": 50.0,  # [U] placeholder, held fixed in the fit
-    "readout_error": 0.013,  # [F] with reset_error, to the d = 3 section minima (d = 5 held out)
-    "reset_error": 0.013,  # [F] tied to readout_error
+    "readout_error": 0.0015,  # [F] with reset_error, to the d = 3 section minima (d = 5 held out)
+    "reset_error": 0.0015,  # [F] tied to readout_error
     "erasure_flagged": True,  # three-state readout flags f->e decays [S]
     "flaggable_decay_fraction": 1.0,  # [U]
     # timings
