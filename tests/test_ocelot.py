@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -364,3 +366,16 @@ def test_erasure_flags_help_the_decoder_on_ocelot():
     only_blind = int(np.count_nonzero(wrong[False] & ~wrong[True]))
     only_aware = int(np.count_nonzero(wrong[True] & ~wrong[False]))
     assert only_blind - only_aware > 5 * math.sqrt(only_blind + only_aware), (only_blind, only_aware)
+
+
+@pytest.mark.slow
+def test_calibration_script_quick_mode_reports_the_degrees_of_freedom():
+    """``scripts/calibrate_ocelot.py --quick`` runs end to end and prints the fit's bookkeeping: the
+    stage-1 factors equal the recorded ones (closed form, no sampling), and 5 numbers - 4 parameters."""
+    script = ROOT / "scripts" / "calibrate_ocelot.py"
+    run = subprocess.run([sys.executable, str(script), "--quick", "--no_verify"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "Fitted numbers: 5; free parameters: 4; degrees of freedom: 1" in out
+    assert f"cx_phase_flip_factor   = {OCELOT_DEFAULTS['cx_phase_flip_factor']:.3f}" in out
+    assert "Held-out predictions (not fitted)" in out and "d5 at n = 1.5" in out
