@@ -104,15 +104,23 @@ class Layout:
         return cls(g, name=f"chain_{ancilla}", code="repetition")
 
     @classmethod
-    def ocelot(cls) -> Layout:
+    def ocelot(cls, params: Mapping[str | tuple[str, str], Mapping[str, Any]] | None = None) -> Layout:
         """Ocelot's device (Putterman et al., Nature 638, 927 (2025); physics.md §5).
 
         Five cat data qubits with their five buffers and four transmon ancillas, each measuring
-        ``X_i X_(i+1)`` of its two neighbours through two CX gates. Per-component parameters are
-        not set here: the noise presets carry Ocelot's numbers, and a user may override any node.
+        ``X_i X_(i+1)`` of its two neighbours through two CX gates. The noise presets carry
+        Ocelot's device-wide numbers; ``params`` sets per-component overrides, keyed by a node
+        (``"D2"``, ``"A1"``, the buffer ``"BD3"``) or a coupling (``("A1", "D1")``), e.g. a CX duration per
+        coupling inside the published 292-552 ns. Each override changes only its component's channels.
+
+        >>> Layout.ocelot({("A1", "D1"): {"cx_duration_ns": 292.0}}).edge_params("A1", "D1")
+        {'cx_duration_ns': 292.0}
         """
         chain = cls.chain(5, ancilla="transmon")
-        return cls(nx.Graph(chain.graph), name="ocelot", code="repetition")
+        layout = cls(nx.Graph(chain.graph), name="ocelot", code="repetition")
+        for component, values in (params or {}).items():
+            layout = layout.with_params(component, **values)
+        return layout
 
     def section(self, first: int, last: int) -> Layout:
         """The contiguous sub-chain of data cats ``D<first>..D<last>`` (1-based, inclusive).

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,7 @@ import pytest
 import stim
 
 from catcode import Layout, memory_circuit, physics
+from catcode.errors import CatcodeError
 from catcode.decoders import ErasureMatchingCompiledDecoder
 from catcode.noise import ocelot
 from catcode.noise.cat import OCELOT_DEFAULTS, cycle_flip_probabilities
@@ -23,8 +26,6 @@ from catcode.verify import herald_detectors, verify_memory_circuit
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATION = runpy.run_path(str(ROOT / "scripts" / "calibrate_ocelot.py"))
-TARGET_D5, TARGET_D3 = 0.0165, 0.0175  # [P] physics.md section 5
-WINDOW = 0.25
 
 
 # ----------------------------------------------------------------------------- sampling helpers
@@ -72,19 +73,28 @@ def odd_probability(probabilities) -> float:
 
 
 # ----------------------------------------------------------------------------- calibrated physics
-def test_calibration_targets_of_one_cat_with_cx_running():
-    """Per data cat and cycle at n = 2: bit flip 3.5e-3 and phase flip 9.6e-2 (physics.md section 5)."""
+def test_regression_calibrated_preset_reproduces_the_fitted_per_cycle_flips():
+    """Regression, passes by construction (these two numbers were fitted): per data cat and cycle at
+    n = 2, bit flip 3.5(4)e-3 and phase flip 9.6(4)e-2 (physics.md section 5), within 1 % of the
+    published value (the recorded factors are rounded to 3 decimals)."""
     bit, phase = cycle_flip_probabilities(ocelot(nbar=2.0))
-    assert bit == pytest.approx(3.5e-3, rel=2e-3)
-    assert phase == pytest.approx(9.6e-2, rel=2e-3)
+    assert bit == pytest.approx(3.5e-3, rel=1e-2)
+    assert phase == pytest.approx(9.6e-2, rel=1e-2)
     # Stage 1 of the calibration script reproduces the recorded factors.
-    fz, fx = CALIBRATION["fit_cx_factors"](t1_us=OCELOT_DEFAULTS["t1_us"], t2_us=OCELOT_DEFAULTS["t2_us"])
-    assert fz == pytest.approx(OCELOT_DEFAULTS["cx_phase_flip_factor"], abs=1e-3)
-    assert fx == pytest.approx(OCELOT_DEFAULTS["cx_bit_flip_factor"], abs=1e-3)
-    # Ocelot's published cat numbers that are inputs, not fits.
+    factors = CALIBRATION["fit_cx_factors"]()
+    for name, (value, sigma) in factors.items():
+        assert value == pytest.approx(OCELOT_DEFAULTS[name], abs=1e-3)
+        assert 0 < sigma < value
+    # Ocelot's published numbers that are inputs (fixed), not fits.
     assert OCELOT_DEFAULTS["kappa_1_hz"] == physics.OCELOT_KAPPA_1_HZ
     assert OCELOT_DEFAULTS["cycle_ns"] == 2800.0
     assert 292 <= OCELOT_DEFAULTS["cx_duration_ns"] <= 552
+
+
+def test_held_out_one_cat_phase_flip_time_at_nbar_2():
+    """Held out (kappa_1 comes from the storage lifetime, not from this number): one idle cat at
+    n = 2 has a phase-flip time inside the measured 27-33 us."""
+    assert 27.0 <= CALIBRATION["phase_flip_time_us"]() <= 33.0
 
 
 def test_idle_cat_bias_above_1e3_at_nbar_4():
@@ -99,6 +109,81 @@ def test_idle_cat_bias_above_1e3_at_nbar_4():
         assert pz / px > 1e3 and pz / (px + py) > 500
     # The fitted gamma keeps the bias above 1e3 with margin over a whole idle cycle.
     assert OCELOT_DEFAULTS["bit_flip_gamma"] > CALIBRATION["gamma_floor"]() + 0.05
+
+
+# ----------------------------------------------------------------------------- per-component, timing
+def _channels_by_target(circuit: stim.Circuit) -> dict[tuple, tuple]:
+    """Every noise channel split per target group: ``(layer, gate, targets) -> args``."""
+    out, layer = {}, 0
+    for inst in circuit.flattened():
+        if inst.name == "TICK":
+            layer += 1
+            continue
+        args = tuple(inst.gate_args_copy())
+        if not args or inst.name in ("DETECTOR", "OBSERVABLE_INCLUDE", "QUBIT_COORDS", "SHIFT_COORDS"):
+            continue
+        width = 2 if inst.name == "PAULI_CHANNEL_2" else 1
+        targets = [t.value for t in inst.targets_copy()]
+        for k in range(0, len(targets), width):
+            out[(layer, inst.name, tuple(targets[k:k + width]))] = args
+    return out
+
+
+@pytest.mark.parametrize(
+    "component, params, touched",
+    [
+        (("A1", "D1"), {"cx_duration_ns": 292.0}, {"A1", "D1"}),  # shorter than its layer: layer unchanged
+        ("D2", {"kappa_1_hz": 2.0e4}, {"D2"}),
+        ("A3", {"readout_error": 0.02, "t1_us": 30.0}, {"A3"}),
+    ],
+    ids=["cx-A1-D1", "cat-D2", "transmon-A3"],
+)
+def test_per_component_parameters_change_only_their_components_channels(component, params, touched):
+    base = Layout.ocelot()
+    other = Layout.ocelot({component: params})
+    a, b = (_channels_by_target(memory_circuit(lay, ocelot(), rounds=3, basis="X")) for lay in (base, other))
+    # New, removed or changed channels (a shorter CX adds idle pads on its own two qubits).
+    changed = (a.keys() ^ b.keys()) | {key for key in a.keys() & b.keys() if a[key] != b[key]}
+    assert changed
+    name = {v: k for k, v in base.qubit_index.items()}
+    for _, _, targets in changed:
+        assert {name[t] for t in targets} & touched, targets
+    # A channel on the touched component alone is changed wherever that component has noise.
+    assert any({name[t] for t in targets} <= touched for _, _, targets in changed)
+
+
+def test_data_preparation_longer_than_the_transmon_preparation_lengthens_its_layer():
+    """Issue 9: a |+> preparation of 1/kappa_2 = 500 ns in a layer of 300 ns (transmon
+    preparation). The layer lasts 500 ns; a faster cat's preparation is padded with idling up to
+    500 ns, never truncated, and a cat whose preparation is the longest gets no pad at all."""
+    layout = Layout.ocelot({"D1": {"kappa_2_hz": 1.0e7}})  # D1 prepares in 100 ns, the others in 500 ns
+    model = ocelot(nbar=1.5)
+    circuit = memory_circuit(layout, model, rounds=1, basis="X")
+    first = circuit[: next(k for k, inst in enumerate(circuit) if inst.name == "TICK")]
+    d1, d2 = layout.qubit_index["D1"], layout.qubit_index["D2"]
+    cat = model.device_cat()
+    k1n = cat.kappa_1_hz * cat.nbar
+    z = {}
+    for inst in first:
+        if inst.name in ("Z_ERROR", "PAULI_CHANNEL_1"):
+            for t in inst.targets_copy():
+                args = inst.gate_args_copy()
+                z.setdefault(t.value, []).append(args[-1] + (args[1] if len(args) == 3 else 0.0))
+    # D2: n k1 * 500 ns, one channel. D1: n k1 * 100 ns, then idle for the remaining 400 ns.
+    assert z[d2] == [pytest.approx(k1n * 500e-9, rel=1e-9)]
+    assert z[d1][0] == pytest.approx(k1n * 100e-9, rel=1e-9)
+    px, py, pz = physics.cat_idle_channel(cat, 400.0)
+    assert z[d1][1] == pytest.approx(py + pz, rel=1e-9)
+
+
+def test_cat_readout_duration_is_a_parameter_in_ns():
+    cat = ocelot(nbar=2.0).device_cat()
+    for t_ns, expected in ((None, 2.0 * cat.kappa_1_hz * 500e-9), (200.0, 2.0 * cat.kappa_1_hz * 200e-9)):
+        circuit = memory_circuit(Layout.ocelot().section(1, 3), ocelot(nbar=2.0, cat_readout_ns=t_ns), rounds=1, basis="X")
+        last = [i for i in circuit if i.name == "Z_ERROR"][-1]
+        assert last.gate_args_copy()[0] == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(CatcodeError, match="cat_readout_ns must be > 0 ns.*got -1"):
+        ocelot(cat_readout_ns=-1.0)
 
 
 # ----------------------------------------------------------------------------- structure
@@ -198,33 +283,43 @@ def test_observable_flips_do_not_depend_on_the_transmons_and_sit_at_the_calibrat
 
 
 # ----------------------------------------------------------------------------- the reproduction
-SHOTS = 200_000
+SHOTS = 100_000
+#: Published d = 5 logical error per cycle and its 1-sigma [P], held out of the fit.
+D5_PUBLISHED = (0.0165, 0.0003)
+#: 1-sigma of the model's d = 5 prediction at n = 1.5 propagated from the fitted parameters'
+#: covariance, as printed by scripts/calibrate_ocelot.py (docs/calibration.md).
+D5_PARAM_SIGMA = 0.0003
 
 
-@pytest.mark.parametrize(
-    "layout, target, seed",
-    [(Layout.ocelot(), TARGET_D5, 100), (Layout.ocelot().section(1, 3), TARGET_D3, 200)],
-    ids=["d5", "d3"],
-)
-def test_reproduces_ocelot_logical_error_per_cycle_at_nbar_1_5(layout, target, seed):
-    """Mean of the X- and Z-memory errors per cycle at n = 1.5 within the published value +-25 %.
-
-    Both estimators: the decay between 5 and 15 rounds (as the experiment fits it, SPAM-free) and
-    the single-r formula ``(1 - (1 - 2p)^(1/r)) / 2`` at r = 5. The 5-sigma statistical envelope
-    is small compared to the window.
-    """
-    x, sx, x5 = per_cycle(layout, "X", SHOTS, seed, nbar=1.5)
-    z, sz, z5 = per_cycle(layout, "Z", SHOTS, seed + 10, nbar=1.5)
-    total, sigma = (x + z) / 2, math.hypot(sx, sz) / 2
-    assert 5 * sigma < 0.3 * WINDOW * target
-    lo, hi = (1 - WINDOW) * target, (1 + WINDOW) * target
-    assert lo + 5 * sigma < total < hi - 5 * sigma, (total, sigma)
-    assert lo < (x5 + z5) / 2 < hi
-    # The phase part is the smaller part at this operating point, as in the experiment's d = 5 code.
-    if layout.distance == 5:
-        assert x < z
+def total_per_cycle(layout: Layout, nbar: float, seed: int) -> tuple[float, float]:
+    """(total, 1-sigma): sampled X-memory slope and the exact Z-memory (bit) part, averaged."""
+    x, sx, _ = per_cycle(layout, "X", SHOTS, seed, nbar=nbar)
+    return (x + CALIBRATION["analytic_bit_part"](layout, nbar)) / 2, sx / 2
 
 
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="held out: the model predicts 1.81(3) % at n = 1.5 against the published "
+                   "1.65(3) % (about +3.8 sigma); see docs/calibration.md")
+def test_held_out_d5_logical_error_at_nbar_1_5():
+    """Held out of the fit: the d = 5 logical error per cycle at its operating point n = 1.5 must
+    match 1.65(3) % within 3 combined sigma (published, sampling and parameter uncertainties)."""
+    total, sigma = total_per_cycle(Layout.ocelot(), 1.5, seed=100)
+    combined = math.sqrt(D5_PUBLISHED[1] ** 2 + sigma**2 + D5_PARAM_SIGMA**2)
+    assert abs(total - D5_PUBLISHED[0]) < 3 * combined, (total, combined)
+
+
+@pytest.mark.slow
+def test_regression_d3_section_minimum_matches_the_fit():
+    """Regression, passes by construction (the d = 3 section minima were fitted): at n = 0.75, the
+    model's minimum in the searched range, the d = 3 total lies between the two published section
+    minima 1.67(4) % and 1.83(3) % widened by 3 of their sigmas, and within 5 sampling sigma of the
+    fit's 1.772 %."""
+    total, sigma = total_per_cycle(Layout.ocelot().section(1, 3), 0.75, seed=200)
+    assert 0.0167 - 3 * 0.0004 < total < 0.0183 + 3 * 0.0003
+    assert abs(total - 0.01772) < 5 * sigma + 2e-4, (total, sigma)  # + interpolation error of the fit grid
+
+
+@pytest.mark.slow
 def test_phase_flip_part_lower_at_d5_than_d3_for_nbar_1_to_3():
     shots, r = 20_000, 5
     for k, nbar in enumerate((1.0, 2.0, 3.0)):
@@ -237,6 +332,7 @@ def test_phase_flip_part_lower_at_d5_than_d3_for_nbar_1_to_3():
         assert counts[3] - counts[5] > 5 * sigma, (nbar, counts)
 
 
+@pytest.mark.slow
 def test_bit_flip_part_grows_linearly_with_d_and_falls_exponentially_with_nbar():
     shots, r = 20_000, 5
     rate = {}
@@ -257,6 +353,7 @@ def test_bit_flip_part_grows_linearly_with_d_and_falls_exponentially_with_nbar()
         assert 0.6 < math.log(r2) / math.log(r1) < 1.6, (d, r1, r2)
 
 
+@pytest.mark.slow
 def test_erasure_flags_help_the_decoder_on_ocelot():
     """Same shots, decoded with and without the heralds: using them gives fewer logical errors."""
     circuit = memory_circuit(Layout.ocelot(), ocelot(nbar=1.5), rounds=10, basis="X")
@@ -269,3 +366,16 @@ def test_erasure_flags_help_the_decoder_on_ocelot():
     only_blind = int(np.count_nonzero(wrong[False] & ~wrong[True]))
     only_aware = int(np.count_nonzero(wrong[True] & ~wrong[False]))
     assert only_blind - only_aware > 5 * math.sqrt(only_blind + only_aware), (only_blind, only_aware)
+
+
+@pytest.mark.slow
+def test_calibration_script_quick_mode_reports_the_degrees_of_freedom():
+    """``scripts/calibrate_ocelot.py --quick`` runs end to end and prints the fit's bookkeeping: the
+    stage-1 factors equal the recorded ones (closed form, no sampling), and 5 numbers - 4 parameters."""
+    script = ROOT / "scripts" / "calibrate_ocelot.py"
+    run = subprocess.run([sys.executable, str(script), "--quick", "--no_verify"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "Fitted numbers: 5; free parameters: 4; degrees of freedom: 1" in out
+    assert f"cx_phase_flip_factor   = {OCELOT_DEFAULTS['cx_phase_flip_factor']:.3f}" in out
+    assert "Held-out predictions (not fitted)" in out and "d5 at n = 1.5" in out

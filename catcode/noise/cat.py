@@ -167,18 +167,19 @@ OCELOT_DEFAULTS: dict[str, Any] = {
     "kappa_phi_hz": 0.0,  # [U]
     "n_thermal": 0.0,  # [U]
     "bit_flip_model": "empirical",  # Ocelot is not described by the pure-kappa_1 law (physics.md §2)
-    "bit_flip_gamma": 1.54,  # [F] to the logical minima (d = 3: 1.75 %, d = 5: 1.65 %)
+    "bit_flip_gamma": 1.64,  # [F] to the d = 3 section minima and their location (d = 5 held out)
     "bit_flip_time_ref_us": 1000.0,  # one cat at n = 2: "> 1 ms" [S x2]
     "bit_flip_nbar_ref": 2.0,  # [S x2]
     "bit_flip_time_convention": "rate",  # [U]; degenerate with cx_bit_flip_factor (calibration.md)
     "cx_phase_flip_factor": 1.445,  # [F] to 9.6e-2 phase flips per cycle at n = 2 [S x2]
     "cx_bit_flip_factor": 1.890,  # [F] to 3.5e-3 bit flips per cycle at n = 2 [S x2]
     "cat_readout_error": 0.0,  # [U] data-cat readout flip (SPAM only; see calibration.md)
+    "cat_readout_ns": None,  # [U] data-cat readout duration; None = 1/kappa_2 [C: Le Régent et al.]
     # transmons (ancillas)
     "t1_us": 50.0,  # [U] placeholder (physics.md §4), held fixed in the fit
     "t2_us": 50.0,  # [U] placeholder, held fixed in the fit
-    "readout_error": 0.003,  # [F] with reset_error, to the logical minima
-    "reset_error": 0.003,  # [F] tied to readout_error
+    "readout_error": 0.0015,  # [F] with reset_error, to the d = 3 section minima (d = 5 held out)
+    "reset_error": 0.0015,  # [F] tied to readout_error
     "erasure_flagged": True,  # three-state readout flags f->e decays [S]
     "flaggable_decay_fraction": 1.0,  # [U]
     # timings
@@ -206,6 +207,7 @@ _OCELOT_SPECS = (
     ParamSpec("cx_phase_flip_factor", None, "cat", "float", "cat phase-flip rate during a CX / idle rate, >= 1 [F]"),
     ParamSpec("cx_bit_flip_factor", None, "cat", "float", "cat bit-flip rate during a CX / idle rate, >= 1 [F]"),
     ParamSpec("cat_readout_error", None, "cat", "float", "final data-cat readout flip [U]"),
+    ParamSpec("cat_readout_ns", None, "cat", "float?", "data-cat readout duration (ns); None = 1/kappa_2 [U]"),
     ParamSpec("t1_us", None, "transmon", "float", "transmon T1 [U/F]"),
     ParamSpec("t2_us", None, "transmon", "float", "transmon T2 [U/F]"),
     ParamSpec("readout_error", None, "transmon", "float", "transmon readout flip [F]"),
@@ -411,6 +413,7 @@ class Ocelot(_PresetBase):
         _require_factor("cx_phase_flip_factor", vals["cx_phase_flip_factor"])
         _require_factor("cx_bit_flip_factor", vals["cx_bit_flip_factor"])
         require_probability("cat_readout_error", vals["cat_readout_error"])
+        _cat_readout_ns(cat, vals)
         return cat
 
     def _cat_vals(self, ctx: NoiseContext, qubit: int) -> dict[str, Any]:
@@ -486,10 +489,13 @@ class Ocelot(_PresetBase):
 
     @staticmethod
     def _cat_measure_flip(cat: CatParams, vals: Mapping[str, Any], basis: str) -> float:
-        """Final data-cat readout flip: readout error, plus (X basis) the parity readout's n k1 T."""
+        """Final data-cat readout flip: readout error, plus (X basis) the parity readout's n k1 T.
+
+        T is ``cat_readout_ns`` (default 1/kappa_2).
+        """
         p = vals["cat_readout_error"]
         if basis == "X":
-            p = physics.compose_flips(physics.cat_measure_x(cat).probability, p)
+            p = physics.compose_flips(physics.cat_measure_x(cat, _cat_readout_ns(cat, vals)).probability, p)
         return p
 
     # -- NoiseModel rules -------------------------------------------------------------------
@@ -505,7 +511,7 @@ class Ocelot(_PresetBase):
         if op.kind == "measure":
             if kind == "transmon":
                 return self.measure_ns(ctx)
-            return max(1e9 / self.cat(ctx, q).kappa_2_hz for q in op.targets)
+            return max(_cat_readout_ns(self.cat(ctx, q), self._cat_vals(ctx, q)) for q in op.targets)
         return 0.0
 
     def prepare(self, op: Operation, ctx: NoiseContext) -> OpNoise:
@@ -514,13 +520,15 @@ class Ocelot(_PresetBase):
             flip = _transmon_flip_gate(op)  # Z-check ancillas: |g>, Z readout (docs/repro_rectangular.md)
             return OpNoise(after=grouped(flip, [((q,), (self.transmon(ctx, q).reset_error,)) for q in op.targets]))
         entries, pad = [], []
-        for q in op.targets:
-            cat = self.cat(ctx, q)
-            err = self._cat_prep(cat, op.basis)
+        errors = [(q, self.cat(ctx, q)) for q in op.targets]
+        errors = [(q, cat, self._cat_prep(cat, op.basis)) for q, cat in errors]
+        # The data are prepared in the layer of the first ancilla preparation, which lasts as long
+        # as its longest preparation (duration_ns: the layer is lengthened, never truncated); a
+        # faster cat preparation is followed by idling until the layer ends.
+        layer_ns = max([self._values["ancilla_prep_ns"]] + [err.duration_ns for _, _, err in errors])
+        for q, cat, err in errors:
             entries.append(((q,), (err.probability,)))
-            # The data are prepared in the layer of the first ancilla preparation: a faster cat
-            # preparation is followed by idling until the layer ends.
-            rest = self._values["ancilla_prep_ns"] - err.duration_ns
+            rest = layer_ns - err.duration_ns
             if rest > 0:
                 pad.append(((q,), physics.cat_idle_channel(cat, rest)))
         return OpNoise(after=grouped("Z_ERROR" if op.basis == "X" else "X_ERROR", entries) + grouped("PAULI_CHANNEL_1", pad))
@@ -595,6 +603,20 @@ class Ocelot(_PresetBase):
         return grouped("PAULI_CHANNEL_1", cats) + self._transmon_idle(x_check) + _z_check_transmon_idle(z_check)
 
 
+def _cat_readout_ns(cat: CatParams, vals: Mapping[str, Any]) -> float:
+    """Data-cat readout duration (ns): ``cat_readout_ns``, or 1/kappa_2 when it is None.
+
+    >>> _cat_readout_ns(ocelot().device_cat(), {"cat_readout_ns": None})
+    500.0
+    """
+    t = vals["cat_readout_ns"]
+    if t is None:
+        return 1e9 / cat.kappa_2_hz
+    if not t > 0:
+        raise CatcodeError(f"cat_readout_ns must be > 0 ns (or None for 1/kappa_2); got {t!r}")
+    return float(t)
+
+
 def _layout_signature(layout: Layout) -> tuple:
     """Hashable summary of a layout's edge overrides (cache key for the CX layer durations)."""
     return tuple(sorted(
@@ -626,12 +648,16 @@ def ocelot(nbar: float = OCELOT_DEFAULTS["nbar"], **overrides: Any) -> Ocelot:
     transmon between CX    :func:`~catcode.physics.transmon_ancilla_idle_channel` (erasure + Z)
     transmon prep / read   Z flip ``reset_error`` after ``RX``, ``readout_error`` before ``MX``
     data cat prep          |+>: Z with ``n k1 / k2``; |0>: X with ``0.39 e^{-4n}`` (§3b)
-    data cat readout       ``cat_readout_error``; X basis also Z with ``n k1 / k2`` (§3b)
+    data cat readout       ``cat_readout_error``; X basis also Z with ``n k1 T``, T = ``cat_readout_ns``
+                           (default 1/k2) (§3b)
     =====================  =========================================================================
 
     Timing: ``ancilla_prep_ns`` + the CX layers + the ancilla measurement = ``cycle_ns`` (2.8 us);
-    the measurement takes the slack. A layer lasts as long as its longest gate; a gate shorter than
-    its layer (per-edge ``cx_duration_ns``) idles for the rest.
+    the measurement takes the slack. A layer lasts as long as its longest operation; an operation
+    shorter than its layer (per-edge ``cx_duration_ns``, a cat preparation faster than the
+    transmon's) idles for the rest. The first round's preparation layer therefore lasts
+    max(``ancilla_prep_ns``, the data preparations): 500 ns for |+> at the default kappa_2, so the
+    first cycle is 200 ns longer than the others (no noise is ever dropped).
 
     Overrides: any parameter device-wide as a keyword; per cat / per transmon / per CX coupling
     through the layout's node and edge ``params`` (they take precedence); a buffer node may carry
