@@ -349,6 +349,7 @@ def _roots(log_grid: np.ndarray, f: np.ndarray) -> list[float]:
 class _Pair:
     small: float
     large: float
+    x_grid: np.ndarray  # the grid points of both curves inside their common range
     log_grid: np.ndarray
     w_small: np.ndarray  # interpolation of the small curve's ln q onto log_grid
     w_large: np.ndarray
@@ -369,19 +370,19 @@ def _pairs(curves: dict[float, list[_Point]], x_key: str, group_key: str) -> tup
     ds = sorted(curves)
     pairs = []
     for small, large in zip(ds, ds[1:]):
-        xa = np.log([p.x for p in curves[small]])
-        xb = np.log([p.x for p in curves[large]])
+        xa = np.array([p.x for p in curves[small]])
+        xb = np.array([p.x for p in curves[large]])
         lo, hi = max(xa[0], xb[0]), min(xa[-1], xb[-1])
         if not lo < hi:
             raise CatcodeError(
                 f"pair {_label(group_key, small)}, {_label(group_key, large)}: their {x_key} ranges after the cuts "
-                f"[{math.exp(xa[0]):g}, {math.exp(xa[-1]):g}] and [{math.exp(xb[0]):g}, {math.exp(xb[-1]):g}] "
-                f"do not overlap; sample both on a common grid"
+                f"[{xa[0]:g}, {xa[-1]:g}] and [{xb[0]:g}, {xb[-1]:g}] do not overlap; sample both on a common grid"
             )
         grid = np.unique(np.concatenate([xa, xb]))
         grid = grid[(grid >= lo) & (grid <= hi)]
-        pairs.append(_Pair(small, large, grid, _interpolation_matrix(grid, xa), _interpolation_matrix(grid, xb),
-                           index[small], index[large]))
+        log_grid = np.log(grid)
+        pairs.append(_Pair(small, large, grid, log_grid, _interpolation_matrix(log_grid, np.log(xa)),
+                           _interpolation_matrix(log_grid, np.log(xb)), index[small], index[large]))
     return pairs, pooled
 
 
@@ -496,7 +497,7 @@ def crossing_threshold(
         f = pair.difference(observed_logq)
         roots = _roots(pair.log_grid, f)
         name = f"pair {_label(group_key, pair.small)}, {_label(group_key, pair.large)}"
-        x_lo, x_hi = math.exp(pair.log_grid[0]), math.exp(pair.log_grid[-1])
+        x_lo, x_hi = float(pair.x_grid[0]), float(pair.x_grid[-1])
         if not roots:
             lower = _label(group_key, pair.large if f[0] > 0 else pair.small)
             raise CatcodeError(
