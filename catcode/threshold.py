@@ -394,7 +394,7 @@ def _log_rates(errors: np.ndarray, pooled: Sequence[_Point]) -> np.ndarray:
 
 
 def _orientation(pair: _Pair, f: np.ndarray) -> float:
-    """Sign of f's least-squares slope in ln x (−1: the small code is worse at small x... +1: usual)."""
+    """Sign of f's least-squares slope in ln x: −1 in the usual case (the larger code better at small x)."""
     slope = np.polyfit(pair.log_grid, f, 1)[0] if len(f) > 1 else 0.0
     return -1.0 if slope < 0 else 1.0
 
