@@ -27,6 +27,15 @@ __all__ = [
     "memory_circuit",
     "noise",
     "physics",
+    "threshold",
     "verify_memory_circuit",
     "__version__",
 ]
+
+
+def __getattr__(name: str):  # lazy: catcode.threshold imports sinter, which plain use does not need
+    if name == "threshold":
+        import importlib
+
+        return importlib.import_module("catcode.threshold")
+    raise AttributeError(f"module 'catcode' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""From sinter statistics to logical error rates, fits, suppression factors and thresholds.
+"""From sinter statistics to logical error rates, scaling fits and suppression factors.
 
 The pipeline's last stage: a sinter-format CSV (written by ``catcode collect`` or ``sinter
 collect``) becomes
@@ -8,7 +8,10 @@ collect``) becomes
 * :class:`TotalErrorRate` points -- the logical error per cycle of a repetition-code device, the
   mean of its X- and Z-basis memories, with its phase-flip and bit-flip parts;
 * a :class:`ScalingFit` of ``p_L = A (x / x_th)^(c (d + 1) / 2)``, the :class:`Suppression`
-  factor Λ between distances, and a :class:`ThresholdEstimate` of the crossing ``x_th``.
+  factor Λ between distances, and a :class:`FitParameterEstimate` of the fit parameter ``x_th``.
+
+The fit parameter x_th is not a threshold: a threshold is where the curves of consecutive
+distances actually cross, which :mod:`catcode.threshold` locates from the data.
 
 Statistics conventions (all bands use the same Bayes factor, ``max_likelihood_factor``, 1000 by
 default, as ``sinter plot`` does): a band holds every hypothesis whose likelihood is within that
@@ -176,6 +179,19 @@ def parse_filter(text: str) -> tuple[str, list[Any]]:
     if not key or not values.strip():
         raise CatcodeError(f"a filter must look like key=value or key=v1,v2; got {text!r}")
     return key, [_coerce_value(key, v) for v in values.split(",")]
+
+
+def parse_filters(texts: Iterable[str]) -> dict[str, list[Any]]:
+    """Parse repeated ``key=value[,value...]`` filters (CLI ``--filter``) into one dict.
+
+    >>> parse_filters(["d=3,5", "b=x", "d=7"])
+    {'d': [3, 5, 7], 'b': ['X']}
+    """
+    filters: dict[str, list[Any]] = {}
+    for text in texts:
+        key, values = parse_filter(text)
+        filters.setdefault(key, []).extend(values)
+    return filters
 
 
 def filter_stats(items: Sequence[Any], filters: Mapping[str, Any]) -> list[Any]:
@@ -545,7 +561,7 @@ def total_error_rates(rates: Iterable[ErrorRate]) -> list[TotalErrorRate]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Fits, suppression factors, thresholds
+# Scaling fits and suppression factors
 # ---------------------------------------------------------------------------------------------
 
 
@@ -572,8 +588,11 @@ class ScalingFit:
     """Fit of ``p_L = A (x / x_th)^(c (d + 1) / 2)`` to per-round rates.
 
     The usual below-threshold scaling ansatz (Fowler, Mariantoni, Martinis & Cleland, PRA 86,
-    032324 (2012): P_L ≈ 0.03 (p/p_th)^((d+1)/2) for the surface code): each added pair of distance multiplies p_L by ``(x / x_th)^c``, and all
-    distances cross at ``x = x_th`` where ``p_L = A``. ``covariance`` is that of
+    032324 (2012): P_L ≈ 0.03 (p/p_th)^((d+1)/2) for the surface code): each added pair of distance
+    multiplies p_L by ``(x / x_th)^c``. ``x_th`` is a **fit parameter**: the model's curves all
+    meet there, the data's need not (near saturation, or where the law bends, it can sit far from
+    the measured crossing; use :func:`catcode.threshold.crossing_threshold` for a threshold).
+    ``covariance`` is that of
     ``(ln A, ln x_th, c)``; the ``*_err`` fields are one-standard-deviation errors of ``A``,
     ``x_th`` and ``c`` (delta method). See :func:`fit_scaling` for the weighting.
     """
@@ -785,8 +804,8 @@ def suppression_factors(points: Sequence[RatePoint], *, d_key: str = "d") -> lis
 
 
 @dataclasses.dataclass(frozen=True)
-class ThresholdEstimate:
-    """The threshold crossing ``x_th`` with a ~68 % interval [low, high].
+class FitParameterEstimate:
+    """The scaling fit's parameter ``x_th`` with a ~68 % interval [low, high] (not a threshold).
 
     ``method`` is ``"covariance"`` (log-normal interval x_th·exp(±σ_ln x_th) from the fit
     covariance) or ``"bootstrap"`` (16th/84th percentiles of refits to resampled counts).
@@ -807,7 +826,11 @@ def _resampled_best(point: RatePoint, rng: np.random.Generator) -> float:
     return per_round_error_rate(errors / point.shots, rounds=point.rounds)
 
 
-def threshold_crossing(
+#: Deprecated name of :class:`FitParameterEstimate`.
+ThresholdEstimate = FitParameterEstimate
+
+
+def fit_parameter_x_th(
     points: Sequence[RatePoint],
     *,
     x_key: str,
@@ -815,8 +838,10 @@ def threshold_crossing(
     method: str = "covariance",
     num_resamples: int = 200,
     seed: int | None = 0,
-) -> ThresholdEstimate:
-    """Where the curves of all distances cross: ``x_th`` of :func:`fit_scaling`, with uncertainty.
+) -> FitParameterEstimate:
+    """The fit parameter ``x_th`` of :func:`fit_scaling`, with uncertainty (not a threshold).
+
+    The model's curves meet at x_th; the data's crossing is :func:`catcode.threshold.crossing_threshold`.
 
     ``method="covariance"``: x_th·exp(±σ) with σ the fit's standard error of ln x_th.
 
@@ -831,7 +856,7 @@ def threshold_crossing(
     fit = fit_scaling(points, x_key=x_key, d_key=d_key)
     if method == "covariance":
         s = fit.x_th_err / fit.x_th
-        return ThresholdEstimate(x_key, fit.x_th, fit.x_th * math.exp(-s), fit.x_th * math.exp(s), "covariance")
+        return FitParameterEstimate(x_key, fit.x_th, fit.x_th * math.exp(-s), fit.x_th * math.exp(s), "covariance")
     require_int_at_least("num_resamples", num_resamples, 10)
     usable, _ = _fittable(points, x_key, d_key)
     x, d, _, sigma = _fit_arrays(usable, x_key, d_key)
@@ -848,10 +873,26 @@ def threshold_crossing(
     if len(samples) < max(10, num_resamples // 2):
         raise CatcodeError(
             f"the bootstrap produced only {len(samples)} usable refits of {num_resamples}; "
-            f"the data do not constrain a threshold crossing in {x_key!r}"
+            f"the data do not constrain the fit parameter x_th in {x_key!r}"
         )
     lo, hi = np.percentile(samples, [100 * 0.158655, 100 * 0.841345])
-    return ThresholdEstimate(x_key, fit.x_th, math.exp(float(lo)), math.exp(float(hi)), "bootstrap", len(samples))
+    return FitParameterEstimate(x_key, fit.x_th, math.exp(float(lo)), math.exp(float(hi)), "bootstrap", len(samples))
+
+
+def threshold_crossing(points: Sequence[RatePoint], **kwargs: Any) -> FitParameterEstimate:
+    """Deprecated alias of :func:`fit_parameter_x_th`: it returns a fit parameter, not a crossing.
+
+    Use :func:`catcode.threshold.crossing_threshold` for the crossing of the data's curves.
+    """
+    import warnings
+
+    warnings.warn(
+        "analysis.threshold_crossing returns the scaling fit's parameter x_th, not a crossing; use "
+        "analysis.fit_parameter_x_th for it or catcode.threshold.crossing_threshold for the threshold",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return fit_parameter_x_th(points, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -916,7 +957,7 @@ def format_fit(fit: ScalingFit) -> str:
         f"fit p_L = A ({fit.x_key}/x_th)^(c ({fit.d_key}+1)/2) to {fit.num_points} points"
         f" ({fit.num_excluded} without errors excluded):\n"
         f"  A    = {fit.a:.4g} ± {fit.a_err:.2g}\n"
-        f"  x_th = {fit.x_th:.4g} ± {fit.x_th_err:.2g}\n"
+        f"  x_th = {fit.x_th:.4g} ± {fit.x_th_err:.2g}  (fit parameter, not a threshold: see catcode threshold)\n"
         f"  c    = {fit.c:.4g} ± {fit.c_err:.2g}\n"
         f"  chi2/dof = {fit.chi2:.3g}/{fit.dof}"
     )

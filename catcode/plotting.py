@@ -297,6 +297,28 @@ def plot_total_and_parts(
     return fig
 
 
+def mark_crossings(ax: Axes, estimates: Sequence[Any]) -> None:
+    """Mark threshold crossings (:class:`catcode.threshold.CrossingEstimate`) on ``ax``.
+
+    Each family's combined crossing is a solid vertical line over its shaded bootstrap band
+    (an edge beyond the grid is drawn at the axis edge); each pair's crossing a dotted line.
+    Draw on the per-shot plot whose curves were compared (``per_round=False``, rounds ∝ d).
+    """
+    left, right = ax.get_xlim()
+    varying = [k for k in metadata_keys(estimates) if len({_freeze(e.metadata.get(k)) for e in estimates}) > 1]
+    for i, est in enumerate(estimates):
+        color = f"C{(i + 5) % 10}" if len(estimates) > 1 else "0.25"
+        c = est.combined
+        where = ", ".join(f"{k}={_short(est.metadata.get(k))}" for k in varying)
+        label = f"crossing{' ' + where if where else ''}: {c.describe()}"
+        ax.axvspan(max(c.low, left), min(c.high, right), color=color, alpha=0.12, linewidth=0)
+        ax.axvline(c.value, color=color, linewidth=1.4, label=label)
+        for pair in est.pairs:
+            ax.axvline(pair.crossing.value, color=color, linewidth=0.9, linestyle=":")
+    ax.set_xlim(left, right)
+    ax.legend(fontsize="small")
+
+
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> pathlib.Path:
     """Write ``fig`` to ``path`` as PNG or SVG (chosen by the extension), atomically.
 

@@ -19,7 +19,7 @@ from catcode.analysis import (
     per_round_error_rate,
     per_shot_error_rate,
     suppression_factors,
-    threshold_crossing,
+    fit_parameter_x_th,
     total_error_rate,
     total_error_rates,
 )
@@ -213,7 +213,7 @@ def test_total_error_rate_checks_its_inputs():
 
 
 # ------------------------------------------------------------------------------------------------
-# fits, suppression, threshold
+# fits, suppression, fit parameter x_th
 # ------------------------------------------------------------------------------------------------
 
 
@@ -269,10 +269,10 @@ def test_suppression_factor_exact_ratio_and_zero_errors():
     assert s57.value == math.inf and s57.high == math.inf and 0 < s57.low < math.inf
 
 
-def test_threshold_crossing_covariance_and_bootstrap():
+def test_fit_parameter_x_th_covariance_and_bootstrap():
     rates = error_rates(_synthetic_stats(seed=11))
-    cov = threshold_crossing(rates, x_key="p", method="covariance")
-    boot = threshold_crossing(rates, x_key="p", method="bootstrap", num_resamples=300, seed=3)
+    cov = fit_parameter_x_th(rates, x_key="p", method="covariance")
+    boot = fit_parameter_x_th(rates, x_key="p", method="bootstrap", num_resamples=300, seed=3)
     for est in (cov, boot):
         assert est.low < est.x_th < est.high
         half_width = (est.high - est.low) / 2
@@ -282,7 +282,11 @@ def test_threshold_crossing_covariance_and_bootstrap():
     r = (boot.high - boot.low) / (cov.high - cov.low)
     assert 0.5 < r < 2
     with pytest.raises(CatcodeError, match="'covariance', 'bootstrap'"):
-        threshold_crossing(rates, x_key="p", method="guess")
+        fit_parameter_x_th(rates, x_key="p", method="guess")
+    with pytest.deprecated_call():
+        old = analysis.threshold_crossing(rates, x_key="p", method="covariance")
+    assert old == cov
+    assert analysis.ThresholdEstimate is analysis.FitParameterEstimate
 
 
 def test_fit_of_totals():
@@ -387,6 +391,7 @@ def test_cli_end_to_end_png_and_svg(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "phase (X mem)" in out and "bit (Z mem)" in out
     assert "x_th = " in out and "(fit covariance)" in out and "(bootstrap, " in out
+    assert "fit parameter x_th" in out and "threshold crossing" not in out
     assert out.count("Λ(d=") == len(XS) * 2
     assert _is_svg(svg)
 

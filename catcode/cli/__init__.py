@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "layout": ("catcode.cli.layout", "draw a device layout to PNG or SVG"),
     "collect": ("catcode.cli.collect", "sample a sweep of circuits with sinter into a resumable CSV"),
     "plot": ("catcode.cli.plot", "plot logical error per round from a stats CSV"),
+    "threshold": ("catcode.cli.threshold", "locate thresholds as crossings of consecutive distances, with bands"),
     "estimate": ("catcode.cli.estimate", "estimate rare logical error rates below sampling reach"),
     "overhead": ("catcode.cli.overhead", "compare qubit overhead with the surface code"),
 }

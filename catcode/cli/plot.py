@@ -16,16 +16,21 @@ examples:
   # Ocelot-style total error per cycle (mean of X and Z memories) next to its phase and bit parts
   catcode plot --in stats.csv --x nbar --total --out total.svg
 
-  # threshold study of the cat-cat code: X-basis memories at n̄ = 4, fit, Λ and bootstrap threshold
+  # threshold study of the cat-cat code (rounds = d): per-shot curves with their crossings marked
   catcode plot --in sweep.csv --x k1_over_k2 --filter b=X --filter nbar=4 \\
-      --fit --suppression --bootstrap 200 --out threshold.png
+      --no-per_round --mark_thresholds --out threshold.png
+
+  # scaling fit with its fit parameter x_th (bootstrap interval) and Λ
+  catcode plot --in sweep.csv --x k1_over_k2 --filter b=X --filter nbar=4 \\
+      --fit --suppression --bootstrap 200 --out fit.png
 
   # per-shot rates against distance, only print the table (no --out)
   catcode plot --in a.csv b.csv --x d --no-per_round --filter noise=depolarizing
 
 Filters: --filter key=value keeps rows whose metadata key equals value; key=v1,v2 accepts either;
 repeat --filter to require several keys (use decoder=NAME for the decoder column).
-The fit is p_L = A (x/x_th)^(c (d+1)/2), weighted least squares on ln p_L (see catcode.analysis).
+The fit is p_L = A (x/x_th)^(c (d+1)/2), weighted least squares on ln p_L (see catcode.analysis);
+its x_th is a fit parameter, not a threshold. Thresholds are crossings: see `catcode threshold`.
 """
 
 
@@ -52,12 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--total", action="store_true",
                         help="plot the total (mean of X- and Z-basis memories) next to its phase and bit parts")
     parser.add_argument("--fit", action="store_true",
-                        help="fit p_L = A (x/x_th)^(c (d+1)/2), overlay it, print it and its threshold crossing")
+                        help="fit p_L = A (x/x_th)^(c (d+1)/2), overlay it, print it and its fit parameter x_th")
     parser.add_argument("--suppression", action="store_true",
                         help="print the suppression factor Λ = p_L(d)/p_L(d') between consecutive distances")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
-                        help="with --fit: also estimate the threshold's uncertainty from N bootstrap resamples")
-    parser.add_argument("--seed", type=int, default=0, help="random seed for --bootstrap (default 0)")
+                        help="with --fit: also estimate the fit parameter x_th's uncertainty from N bootstrap resamples")
+    parser.add_argument("--mark_thresholds", action="store_true",
+                        help="with --no-per_round: mark the crossings of consecutive distances (catcode threshold) "
+                             "as vertical lines with their bootstrap bands")
+    parser.add_argument("--seed", type=int, default=0, help="random seed for --bootstrap and --mark_thresholds (default 0)")
     parser.add_argument("--filter", dest="filters", action="append", default=[], metavar="KEY=VALUE",
                         help="keep rows whose metadata KEY equals VALUE (repeatable; VALUE may be v1,v2)")
     parser.add_argument("--max_likelihood_factor", type=float, default=1e3,
@@ -87,18 +95,17 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         ext = pathlib.Path(args.out).suffix.lower()
         require_choice("--out extension", ext or "(none)", plotting.FIGURE_FORMATS)
     if args.bootstrap and not args.fit:
-        raise CatcodeError(f"--bootstrap {args.bootstrap} needs --fit (the threshold comes from the fit)")
+        raise CatcodeError(f"--bootstrap {args.bootstrap} needs --fit (x_th is a parameter of the fit)")
+    if args.mark_thresholds and (args.per_round or args.total):
+        raise CatcodeError("--mark_thresholds marks crossings of the error per shot of single memories; "
+                           "add --no-per_round and drop --total")
     if args.bootstrap < 0:
         raise CatcodeError(f"--bootstrap must be an integer >= 0; got {args.bootstrap}")
 
     stats = analysis.read_stats(*args.inputs)
     if not stats:
         raise CatcodeError(f"no rows in {', '.join(args.inputs)}: nothing to plot")
-    filters: dict[str, list[Any]] = {}
-    for text in args.filters:
-        key, values = analysis.parse_filter(text)
-        filters.setdefault(key, []).extend(values)
-    stats = analysis.filter_stats(stats, filters)
+    stats = analysis.filter_stats(stats, analysis.parse_filters(args.filters))
 
     keys = analysis.metadata_keys(stats)
     if args.x_key is None:
@@ -145,14 +152,14 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     if fit is not None:
         print()
         print(analysis.format_fit(fit))
-        est = analysis.threshold_crossing(points, x_key=x_key, method="covariance")
-        print(f"threshold crossing {x_key}_th = {est.x_th:.4g}, 68% interval [{est.low:.4g}, {est.high:.4g}] (fit covariance)")
+        est = analysis.fit_parameter_x_th(points, x_key=x_key, method="covariance")
+        print(f"fit parameter x_th ({x_key}) = {est.x_th:.4g}, 68% interval [{est.low:.4g}, {est.high:.4g}] (fit covariance)")
         if args.bootstrap:
-            est = analysis.threshold_crossing(
+            est = analysis.fit_parameter_x_th(
                 points, x_key=x_key, method="bootstrap", num_resamples=args.bootstrap, seed=args.seed
             )
             print(
-                f"threshold crossing {x_key}_th = {est.x_th:.4g}, 68% interval [{est.low:.4g}, {est.high:.4g}] "
+                f"fit parameter x_th ({x_key}) = {est.x_th:.4g}, 68% interval [{est.low:.4g}, {est.high:.4g}] "
                 f"(bootstrap, {est.num_resamples} refits)"
             )
     if args.suppression:
@@ -170,6 +177,15 @@ def main(*, command_line_args: list[str] | None = None) -> int:
                 line += f"; fit (x_th/x)^c = {fit.suppression(float(s.metadata[x_key])):.4g}"
             print(line)
 
+    crossings = None
+    if args.mark_thresholds:
+        from catcode import threshold
+
+        crossings = threshold.crossing_thresholds(stats, x_key=x_key, group_key=group_key or "d", seed=args.seed,
+                                                  max_likelihood_factor=args.max_likelihood_factor)
+        print()
+        print(threshold.format_crossings(crossings))
+
     if args.out is not None:
         if args.total:
             fig = plotting.plot_total_and_parts(
@@ -181,6 +197,8 @@ def main(*, command_line_args: list[str] | None = None) -> int:
                 points, x_key=x_key, group_key=group_key, fit=fit, per_round=args.per_round,
                 xscale=args.xscale, yscale=args.yscale, title=args.title,
             )
+        if crossings:
+            plotting.mark_crossings(fig.axes[0], crossings)
         out = plotting.save_figure(fig, args.out)
         print(f"wrote {out}", file=sys.stderr)
     return 0
