@@ -342,7 +342,8 @@ def test_erasure_flag_off_removes_heralds_and_moves_decays_into_syndrome_errors(
 
 
 def test_cat_cat_channels_and_optimal_time():
-    model = cat_cat(nbar=4, k1_over_k2=1e-3)
+    gm_convention = {"convention": "guillaud_mirrahimi"}
+    model = cat_cat(nbar=4, k1_over_k2=1e-3, **gm_convention)
     layout = Layout.chain(3, ancilla="cat")
     circuit = memory_circuit(layout, model, rounds=2, basis="X")
     (args,) = {tuple(i.gate_args_copy()) for i in _instructions(circuit, "PAULI_CHANNEL_2")}
@@ -353,15 +354,15 @@ def test_cat_cat_channels_and_optimal_time():
     t_star = physics.cat_cat_cx_optimal_duration_ns(physics.CatParams(nbar=4, kappa_1_hz=1e3, kappa_2_hz=1e6))
     assert model.cx_duration_ns() == pytest.approx(t_star)
     # Variant, faster ancilla and a fixed duration change the gate as the formulas say.
-    gm = cat_cat(nbar=4, k1_over_k2=1e-3, variant="guillaud_mirrahimi")
+    gm = cat_cat(nbar=4, k1_over_k2=1e-3, variant="guillaud_mirrahimi", **gm_convention)
     assert gm.cx_duration_ns() == pytest.approx(1e9 / (2 * 4 * math.sqrt(math.pi * 1e3 * 1e6)))
-    fast = cat_cat(nbar=4, k1_over_k2=1e-3, anc_k2_factor=3.0)
+    fast = cat_cat(nbar=4, k1_over_k2=1e-3, anc_k2_factor=3.0, **gm_convention)
     assert fast.cx_duration_ns() < model.cx_duration_ns()
     fixed = cat_cat(nbar=4, k1_over_k2=1e-3, cx_duration_ns=1000.0)
     assert fixed.cx_duration_ns() == 1000.0
-    # Preparation / readout of the ancillas: Z with n k1 / k2 in 1/k2 (section 3b).
+    # Preparation / readout of the ancillas: Z with n k1 T in one slot, T = T* here (section 3b).
     z = [i.gate_args_copy()[0] for i in _instructions(circuit, "Z_ERROR")]
-    assert any(v == pytest.approx(4 * 1e-3) for v in z)
+    assert any(v == pytest.approx(4 * 1e3 * t_star * 1e-9) for v in z)
     for basis in "XZ":
         c = memory_circuit(Layout.chain(5, ancilla="cat"), fast, rounds=3, basis=basis)
         verify_memory_circuit(c, Layout.chain(5, ancilla="cat"), rounds=3, basis=basis, distance=5 if basis == "X" else 1)
@@ -441,11 +442,12 @@ def test_ocelot_probabilities_in_range_or_rejected(
     anc=st.floats(1.0, 10.0),
     duration=st.one_of(st.none(), st.floats(10.0, 1e5)),
     basis=st.sampled_from("XZ"),
+    convention=st.sampled_from(["alice_bob", "guillaud_mirrahimi"]),
 )
-def test_cat_cat_probabilities_in_range_or_rejected(nbar, k1_over_k2, variant, cx_bit_flip, anc, duration, basis):
+def test_cat_cat_probabilities_in_range_or_rejected(nbar, k1_over_k2, variant, cx_bit_flip, anc, duration, basis, convention):
     try:
         model = cat_cat(nbar=nbar, k1_over_k2=k1_over_k2, variant=variant, cx_bit_flip=cx_bit_flip,
-                        anc_k2_factor=anc, cx_duration_ns=duration)
+                        anc_k2_factor=anc, cx_duration_ns=duration, convention=convention)
         circuit = memory_circuit(Layout.chain(3, ancilla="cat"), model, rounds=2, basis=basis)
     except CatcodeError as exc:
         assert "0.5" in str(exc) or "sum to" in str(exc), str(exc)
