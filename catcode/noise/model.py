@@ -9,8 +9,8 @@ The pass walks the ideal circuit one layer (``TICK`` to ``TICK``) at a time. For
    layer after one without CX gates) — where Stim's ``before_round_data_depolarization`` sits;
 3. wraps every operation in the model's rule for its kind (``prepare``, ``cx``, ``measure``):
    noise before it and after it. An operation with no rule raises :class:`CatcodeError`. An
-   operation shorter than its layer then gets the model's ``pad`` noise for the rest of the layer
-   (default: none; cat presets idle the qubits, see :meth:`NoiseModel.pad`);
+   operation then gets the model's ``pad`` noise for the rest of the layer, if any (default: none;
+   cat presets idle the qubits, see :meth:`NoiseModel.pad`);
 4. applies the model's ``idle`` rule to every qubit the layer does not act on, with the
    :class:`Layer` (its operations and duration).
 
@@ -172,10 +172,12 @@ class NoiseModel(ABC):
         return 0.0
 
     def pad(self, op: Operation, rest_ns: float, layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
-        """Noise on ``op``'s qubits while they wait ``rest_ns`` (> 0) for the longer ``layer`` to end.
+        """Noise on ``op``'s qubits while they wait ``rest_ns`` (>= 0) for ``layer`` to end.
 
-        The pass calls it after the operation's own noise whenever ``duration_ns(op)`` is shorter
-        than the layer. Default: no noise (models whose rules already cover the whole layer).
+        The pass calls it after every operation's own noise, with ``rest_ns = layer.duration_ns -
+        duration_ns(op)``; an instruction holding several gates of different durations (one CX
+        instruction, several pairs) can pad each gate to ``layer.duration_ns``. Default: no noise
+        (models whose rules already cover the whole layer).
 
         >>> from catcode.noise.generic import depolarizing
         >>> depolarizing(p=1e-3).pad(Operation("RX", "prepare", "X", (0,), ""), 5.0, Layer((), 10.0), None)
@@ -346,8 +348,7 @@ class _NoisePass:
                 state.ideal_count += n
                 state.noisy_count += n
             self._emit(noise.after, out, state)
-            if op_ns[id(inst)] < duration:
-                self._emit(self.model.pad(op, duration - op_ns[id(inst)], layer, self.ctx), out, state)
+            self._emit(self.model.pad(op, duration - op_ns[id(inst)], layer, self.ctx), out, state)
         idle = [q for q in self.ctx.all_qubits if q not in touched]
         if idle:
             self._emit(self.model.idle(idle, layer, self.ctx), out, state)
