@@ -9,7 +9,7 @@ an edge's ``params`` take precedence over the device-wide value::
     circuit = memory_circuit(layout, ocelot(nbar=1.5), rounds=5, basis="X")
 
 Sources and trust tags ([P] paper, [C] authors' code, [S] summaries, [D] derived here, [U] placeholder,
-[F] fitted by ``scripts/calibrate_ocelot.py``) follow ``shared/physics.md``; the calibration is
+[F] fitted by ``scripts/calibrate_ocelot.py``) follow ``docs/physics.md``; the calibration is
 documented in ``docs/calibration.md``.
 
 Metadata (:attr:`NoiseModel.params`): the parameters the user set, plus ``nbar`` always, so that file
@@ -157,7 +157,7 @@ def _metadata_params(values: Mapping[str, Any], given: Mapping[str, Any], always
 
 # =============================================================================== Ocelot
 #: Ocelot preset defaults. Tags: [S]/[P] from Putterman et al., Nature 638, 927 (2025) via
-#: shared/physics.md §5; [U] placeholders; [F] fitted by scripts/calibrate_ocelot.py to the published
+#: docs/physics.md §5; [U] placeholders; [F] fitted by scripts/calibrate_ocelot.py to the published
 #: numbers (docs/calibration.md). The fitted values are recorded here, not computed at import.
 OCELOT_DEFAULTS: dict[str, Any] = {
     # cats (data qubits)
@@ -166,7 +166,7 @@ OCELOT_DEFAULTS: dict[str, Any] = {
     "kappa_2_hz": 2.0e6,  # [U]: sets only the cat preparation / X-readout time 1/kappa_2
     "kappa_phi_hz": 0.0,  # [U]
     "n_thermal": 0.0,  # [U]
-    "bit_flip_model": "empirical",  # Ocelot is not described by the pure-kappa_1 law (physics.md §2)
+    "bit_flip_model": "empirical",  # Ocelot is not described by the pure-kappa_1 law (docs/physics.md §2)
     "bit_flip_gamma": 1.54,  # [F] to the logical minima (d = 3: 1.75 %, d = 5: 1.65 %)
     "bit_flip_time_ref_us": 1000.0,  # one cat at n = 2: "> 1 ms" [S x2]
     "bit_flip_nbar_ref": 2.0,  # [S x2]
@@ -175,7 +175,7 @@ OCELOT_DEFAULTS: dict[str, Any] = {
     "cx_bit_flip_factor": 1.890,  # [F] to 3.5e-3 bit flips per cycle at n = 2 [S x2]
     "cat_readout_error": 0.0,  # [U] data-cat readout flip (SPAM only; see calibration.md)
     # transmons (ancillas)
-    "t1_us": 50.0,  # [U] placeholder (physics.md §4), held fixed in the fit
+    "t1_us": 50.0,  # [U] placeholder (docs/physics.md §4), held fixed in the fit
     "t2_us": 50.0,  # [U] placeholder, held fixed in the fit
     "readout_error": 0.003,  # [F] with reset_error, to the logical minima
     "reset_error": 0.003,  # [F] tied to readout_error
@@ -193,7 +193,7 @@ _OCELOT_SPECS = (
     ParamSpec("kappa_2_hz", None, "cat", "float", "two-photon dissipation [U]; sets the cat preparation and X-readout time 1/kappa_2"),
     ParamSpec("kappa_phi_hz", None, "cat", "float", "storage pure dephasing [U]"),
     ParamSpec("n_thermal", None, "cat", "float", "storage thermal photons [U]"),
-    ParamSpec("bit_flip_model", None, "cat", "str", "'empirical' T_X(n) law (physics.md §2) or 'two_photon'"),
+    ParamSpec("bit_flip_model", None, "cat", "str", "'empirical' T_X(n) law (docs/physics.md §2) or 'two_photon'"),
     ParamSpec("bit_flip_gamma", None, "cat", "float", "gamma of T_X(n) = T0 e^{gamma n}/n [F]"),
     ParamSpec("bit_flip_time_ref_us", None, "cat", "float", "idle bit-flip time at bit_flip_nbar_ref: 1 ms [S x2]"),
     ParamSpec("bit_flip_nbar_ref", None, "cat", "float", "nbar of that measurement: 2 [S x2]"),
@@ -607,7 +607,7 @@ def _require_basis(op: Operation, basis: str, what: str) -> None:
 def ocelot(nbar: float = OCELOT_DEFAULTS["nbar"], **overrides: Any) -> Ocelot:
     """Ocelot's repetition code: cat data qubits, transmon ancillas, calibrated defaults.
 
-    Putterman et al., Nature 638, 927 (2025) (physics.md §5). Every operation's noise follows from
+    Putterman et al., Nature 638, 927 (2025) (docs/physics.md §5). Every operation's noise follows from
     physical parameters through ``catcode.physics``:
 
     =====================  =========================================================================
@@ -646,7 +646,7 @@ def ocelot(nbar: float = OCELOT_DEFAULTS["nbar"], **overrides: Any) -> Ocelot:
 def cycle_flip_probabilities(model: Ocelot, nbar: float | None = None, *, cx_per_cycle: int = 2) -> tuple[float, float]:
     """(bit flip, phase flip) probability of one Ocelot data cat over one cycle with CX running.
 
-    The convention-free per-cycle quantities of physics.md §5 (3.5e-3 and 9.6e-2 at n = 2): a cat
+    The convention-free per-cycle quantities of docs/physics.md §5 (3.5e-3 and 9.6e-2 at n = 2): a cat
     in the bulk of the chain does ``cx_per_cycle`` CX gates and idles for the rest of the cycle.
     Bit flip = X or Y (flips of Z); phase flip = Z or Y.
 
