@@ -521,7 +521,7 @@ def test_cat_cat_longer_gate_lengthens_its_layer():
     idx = layout.qubit_index
     first_cx = str(circuit).split("CX[cx:cat-cat]")[1].split("TICK")[0]
     cat = physics.CatParams(nbar=4, kappa_1_hz=1e3, kappa_2_hz=1e6)
-    lines = [ln.strip() for ln in first_cx.splitlines() if ln.strip().startswith("PAULI_CHANNEL_1")]
+    lines = [ln.strip() for ln in first_cx.splitlines() if ln.strip().startswith("PAULI_CHANNEL_1(")]  # not the idle slot
     by_targets = {tuple(int(t) for t in ln.split(")")[1].split()): [float(a) for a in ln.split("(")[1].split(")")[0].split(",")] for ln in lines}
     pair_a2 = {idx["A2"], idx["D2"]} if {idx["A2"], idx["D2"]} <= set(sum(by_targets, ())) else set()
     assert pair_a2, by_targets  # the 1 us gate A2-D2 waits 2 us

@@ -7,7 +7,8 @@ probabilities present in the compiled noisy circuit, found by walking its instru
 layer and by tag, so the test covers the noise pass as well as the formulas.
 
 Slot and duration conventions of the provider: every operation lasts 1/k2 except |0> preparation
-(0.1 / (k2 n)) and Z readout (850 ns); a round is 5 slots of 1/k2 (docs/physics.md §3a′).
+(0.1 / (k2 n)) and Z readout (850 ns); a round is 5 slots of 1/k2, ordered prep | CX | idle | CX |
+measure as in Le Régent et al.'s ``qsim/logical_gate/lidle.py`` (docs/physics.md §3a′).
 """
 
 from __future__ import annotations
@@ -155,9 +156,14 @@ def test_alice_bob_round_has_five_slots_of_one_over_kappa_2():
     n, r = 8.0, 1e-3
     circuit = memory_circuit(Layout.chain(3, ancilla="cat"), cat_cat(nbar=n, k1_over_k2=r), rounds=3, basis="X")
     body = next(i for i in circuit if isinstance(i, stim.CircuitRepeatBlock)).body_copy()
-    # prep | idle slot | CX | CX | measure: the idle slot is emitted at the start of the first CX layer.
+    # prep | CX | idle slot | CX | measure (Le Régent et al.'s lidle.py): the idle slot of every cat
+    # is emitted in the first CX layer, after its gates.
     assert len(layers(body)) == 4
-    assert [i.tag for i in body if i.name == "PAULI_CHANNEL_1" and i.tag] == ["idle_slot"]
+    slot = [i for i in body if i.name == "PAULI_CHANNEL_1" and i.tag]
+    assert {i.tag for i in slot} == {"idle_slot"}
+    assert sorted(t.value for i in slot for t in i.targets_copy()) == list(range(5))
+    first_cx_layer = layers(body)[1]
+    assert first_cx_layer[0].name == "CX" and all(i in first_cx_layer for i in slot)
     # The bulk data cat D2 (qubit 2): idle in prep and measure layers, idle slot, two CX at 1/k2.
     k1 = r * K2_HZ
     pz_idle = [i.gate_args_copy()[2] for i in body if i.name == "PAULI_CHANNEL_1" and 2 in [t.value for t in i.targets_copy()]]

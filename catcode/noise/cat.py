@@ -764,20 +764,21 @@ class CatCat(_PresetBase):
         return self._cached(("cat", role, tuple(sorted(vals.items()))), lambda: self._cat_from(vals, role))
 
     # -- timing convention (docs/physics.md §3a′) -------------------------------------------
-    def _slot_ns(self, cat: CatParams) -> float:
-        """Duration of one slot (|+> preparation, X readout, idle slot) for this cat.
+    def _slot_ns(self, cat: CatParams | None) -> float:
+        """Duration of one slot (|+> preparation, X readout, idle slot); the same for every cat.
 
-        ``"alice_bob"``: ``1/kappa_2`` of the cat itself; ``"guillaud_mirrahimi"``: the device's CX
-        time (T* unless ``cx_duration_ns`` is set).
+        ``"alice_bob"``: ``1/kappa_2`` of the ancilla cats (Le Régent et al.'s ``run_fixedcnot.py``
+        sets every gate time to ``1/k2_ancilla`` [C]; equal to 1/kappa_2 without a faster ancilla);
+        ``"guillaud_mirrahimi"``: the device's CX time (T* unless ``cx_duration_ns`` is set).
         """
         if self._values["convention"] == "alice_bob":
-            return 1e9 / cat.kappa_2_hz
+            return 1e9 / self._cat_from(self._values, role="ancilla").kappa_2_hz
         return self.cx_duration_ns()
 
     def _default_cx_ns(self, control: CatParams, target: CatParams) -> float:
-        """The convention's CX time: ``1/kappa_2`` of the (slower) data cat, or the optimal T*."""
+        """The convention's CX time: one slot (``1/kappa_2`` of the ancilla), or the optimal T*."""
         if self._values["convention"] == "alice_bob":
-            return 1e9 / min(control.kappa_2_hz, target.kappa_2_hz)
+            return 1e9 / control.kappa_2_hz
         return physics.cat_cat_cx_optimal_duration_ns(control, target, variant=self._values["variant"])
 
     def _cx(self, control: CatParams, target: CatParams, duration_ns: float | None) -> tuple[float, dict[str, float]]:
@@ -854,14 +855,25 @@ class CatCat(_PresetBase):
             rest = layer.duration_ns - own if op.kind == "cx" else rest_ns
             if rest > 0:
                 entries += [((q,), physics.cat_idle_channel(self.cat(ctx, q), rest)) for q in group]
-        return grouped("PAULI_CHANNEL_1", entries)
+        slot = self._idle_slot(op.targets, ctx) if op.kind == "cx" and self._first_cx_layer(layer, ctx) else []
+        return grouped("PAULI_CHANNEL_1", entries) + slot
 
-    def round_start(self, data_qubits: Sequence[int], ctx: NoiseContext) -> list[stim.CircuitInstruction]:
-        """``"alice_bob"``: the round's fifth slot, every data cat idle for ``1/kappa_2`` (§3a′)."""
-        if self._values["convention"] != "alice_bob":
-            return []
-        entries = [((q,), physics.cat_idle_channel(self.cat(ctx, q), self._slot_ns(self.cat(ctx, q)))) for q in data_qubits]
-        return grouped("PAULI_CHANNEL_1", entries, tag="idle_slot")
+    def _idle_slot(self, qubits: Sequence[int], ctx: NoiseContext) -> list[stim.CircuitInstruction]:
+        """``"alice_bob"``: the round's fifth slot, between the two CX layers (docs/physics.md §3a′).
+
+        Every cat idles one slot, tagged ``idle_slot``; emitted with the first CX layer, after its
+        gates, as Le Régent et al.'s ``IdleGateInterCNOTData`` / ``...Ancilla`` [C].
+        """
+        slot = self._slot_ns(None)
+        return grouped("PAULI_CHANNEL_1", [((q,), physics.cat_idle_channel(self.cat(ctx, q), slot)) for q in qubits], tag="idle_slot")
+
+    def _first_cx_layer(self, layer: Layer, ctx: NoiseContext) -> bool:
+        """Whether ``layer`` holds the first CX layer of a round (the idle slot follows it)."""
+        if self._values["convention"] != "alice_bob" or not layer.has("cx") or not ctx.layout.cx_layers:
+            return False
+        idx = ctx.layout.qubit_index
+        first = {(idx[a], idx[d]) for a, d in ctx.layout.cx_layers[0]}
+        return any(pair in first for op in layer.operations if op.kind == "cx" for pair in op.pairs)
 
     def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         """Every idle cat: :func:`~catcode.physics.cat_idle_channel` over the layer's duration."""
@@ -870,7 +882,8 @@ class CatCat(_PresetBase):
             if ctx.kind(q) != "cat":
                 raise CatcodeError(f"noise preset 'cat_cat' models cat qubits only; qubit {ctx.node(q)!r} is a {ctx.kind(q)}")
             entries.append(((q,), physics.cat_idle_channel(self.cat(ctx, q), layer.duration_ns)))
-        return grouped("PAULI_CHANNEL_1", entries)
+        slot = self._idle_slot(qubits, ctx) if self._first_cx_layer(layer, ctx) else []
+        return grouped("PAULI_CHANNEL_1", entries) + slot
 
 
 def cat_cat(nbar: float, k1_over_k2: float, **overrides: Any) -> CatCat:
@@ -883,10 +896,10 @@ def cat_cat(nbar: float, k1_over_k2: float, **overrides: Any) -> CatCat:
     ``convention`` names the published timing convention (docs/physics.md §3a′):
 
     * ``"alice_bob"`` (default): every operation (|+> preparation, CX, X readout, idle slot) lasts
-      ``1/kappa_2`` and a round has 5 slots: ancilla preparation, CX, CX, ancilla readout, and a
-      data idle slot (the noise model's ``round_start``, tagged ``idle_slot``), as in Alice & Bob's
-      ``qiskit-alice-bob-provider`` (cycle ``5/kappa_2`` per round) and Le Régent et al. It is the
-      default because the published cat-cat thresholds catcode is compared with use it.
+      ``1/kappa_2`` and a round has 5 slots: ancilla preparation, CX, idle slot (every cat, tagged
+      ``idle_slot``), CX, ancilla readout, as in Le Régent et al.'s code (``qsim/logical_gate/
+      lidle.py``) and Alice & Bob's ``qiskit-alice-bob-provider`` (cycle ``5/kappa_2`` per round).
+      It is the default because the published cat-cat thresholds catcode is compared with use it.
     * ``"guillaud_mirrahimi"``: every operation lasts the optimal CX time T* (4 slots per round),
       Guillaud & Mirrahimi's convention ("PRA" in Le Régent et al.'s code).
 
