@@ -328,7 +328,7 @@ class TotalErrorRate:
     """Logical error per cycle of a repetition-code device: mean of X- and Z-basis memories.
 
     ``phase`` is the X-basis memory (it fails on logical phase flips, Z errors) and ``bit`` the
-    Z-basis memory (logical bit flips, X errors), following physics.md section 5 ("total error
+    Z-basis memory (logical bit flips, X errors), following docs/physics.md §5 ("total error
     definition", ε_L = (ε_L,phase + ε_L,bit)/2, Putterman et al., Nature 638, 927 (2025)).
     ``low``/``high`` bound the total by profile likelihood over both memories' counts (see
     :func:`total_error_rates`). ``metadata`` is the shared metadata, without ``b``.
@@ -529,7 +529,7 @@ def _mean_band(x: ErrorRate, z: ErrorRate, factor: float) -> tuple[float, float,
 def total_error_rate(x_memory: ErrorRate, z_memory: ErrorRate) -> TotalErrorRate:
     """Combine an X-basis and a Z-basis memory into the logical error per cycle.
 
-    ``best = (q_X + q_Z) / 2`` (physics.md section 5). The band is the profile-likelihood interval
+    ``best = (q_X + q_Z) / 2`` (docs/physics.md §5). The band is the profile-likelihood interval
     of that mean: every total T whose best split T = (q_X + q_Z)/2 has a joint binomial likelihood
     within the same Bayes factor of the maximum, the two-parameter analogue of
     :func:`sinter.fit_binomial` (it stays correct when the bit part has few or no errors).

@@ -1,6 +1,6 @@
 """Erasure-aware minimum-weight matching for sinter: heralds reweight the matching graph per shot.
 
-Herald convention (docs/../shared/physics.md §1, §3c; common rules of the project): a herald is a
+Herald convention (docs/physics.md §1, §3c; common rules of the project): a herald is a
 measurement-record bit written by ``HERALDED_ERASE`` or ``HERALDED_PAULI_CHANNEL_1``, exposed as a
 detector with **exactly four coordinates whose fourth is 1**, e.g. ``DETECTOR(x, y, t, 1) rec[-1]``.
 Every other detector is an ordinary syndrome detector (normally ``(x, y, t)``). The fourth
@@ -30,7 +30,7 @@ detectors only:
   ``q0`` (an edge with ``q0 = 0`` is absent). These shots are decoded in one batch by the base
   graph, which is plain PyMatching on the unheralded part of the DEM.
 * **Shot with fired heralds F**: each edge conditioned on a fired herald h gets
-  ``p = q0 ⊕ c_h(e)`` (``a ⊕ b = a(1−b) + b(1−a)``, physics.md §1) and the weight
+  ``p = q0 ⊕ c_h(e)`` (``a ⊕ b = a(1−b) + b(1−a)``, docs/physics.md §1) and the weight
   ``w = log((1−p)/p)``: ≈ 0 for an erasure, negative if p > 1/2. PyMatching 2.4 has no per-shot
   weights, so instead of rebuilding a graph per shot (≈ 100× slower than matching), all such
   shots are decoded in one batch on a static *gadget graph*: the base graph plus, per (h, e), a
@@ -50,7 +50,7 @@ decoder that knows erasure rates but not which erasure happened): the fair basel
 
 This is the erasure-conversion decoding of Wu, Kolkowitz, Puri & Thompson, Nat. Commun. 13, 4657
 (2022) and Kubica et al., PRX 13, 041022 (2023), applied per shot as the Ocelot decoder used its
-transmon erasure flags in matching (Putterman et al., Nature 638, 927 (2025); physics.md §5).
+transmon erasure flags in matching (Putterman et al., Nature 638, 927 (2025); docs/physics.md §5).
 
 Limitations (documented model choices): a mechanism carrying two or more heralds is rejected
 (no herald convention produces one); a heralded edge whose observables differ between mechanisms
@@ -282,7 +282,7 @@ def erasure_model(dem: stim.DetectorErrorModel) -> ErasureModel:
 
 
 def _xor(a: float, b: float) -> float:
-    """Two independent flips compose to a(1−b) + b(1−a) (physics.md §1)."""
+    """Two independent flips compose to a(1−b) + b(1−a) (docs/physics.md §1)."""
     return a * (1.0 - b) + b * (1.0 - a)
 
 

@@ -105,7 +105,7 @@ class Layout:
 
     @classmethod
     def ocelot(cls, params: Mapping[str | tuple[str, str], Mapping[str, Any]] | None = None) -> Layout:
-        """Ocelot's device (Putterman et al., Nature 638, 927 (2025); physics.md §5).
+        """Ocelot's device (Putterman et al., Nature 638, 927 (2025); docs/physics.md §5).
 
         Five cat data qubits with their five buffers and four transmon ancillas, each measuring
         ``X_i X_(i+1)`` of its two neighbours through two CX gates. The noise presets carry

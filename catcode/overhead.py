@@ -4,7 +4,7 @@ Two questions, answered from simulated circuits (catcode's own compiler and nois
 architectures) plus fits with stated uncertainties:
 
 * :func:`compare_at_distance` -- at one distance ``d``: the qubit counts (repetition code
-  ``2d - 1``, rotated surface code ``2d^2 - 1``: 9 against 49 at ``d = 5``, physics.md §6) and the
+  ``2d - 1``, rotated surface code ``2d^2 - 1``: 9 against 49 at ``d = 5``, docs/physics.md §6) and the
   simulated logical error per cycle of each under the stated noise.
 * :func:`qubits_for_target` -- for target logical errors per cycle (1e-6, 1e-9, ...): the fewest
   qubits each architecture needs, the reduction ``1 - cat_qubits / surface_qubits`` in percent,
@@ -13,7 +13,7 @@ architectures) plus fits with stated uncertainties:
 
 Conventions
 -----------
-* **Logical error per cycle** (project convention, physics.md §5, Putterman et al., Nature 638,
+* **Logical error per cycle** (project convention, docs/physics.md §5, Putterman et al., Nature 638,
   927 (2025)): the mean of the X- and Z-basis memories' per-round error rates,
   ``eps = (eps_X + eps_Z) / 2``, for both architectures. For the cat code the X memory fails on
   phase flips and the Z memory on bit flips. Per-round rates come from per-shot rates by
@@ -23,7 +23,7 @@ Conventions
   the per-round rate is the *bulk* rate of a long memory, which is what "per cycle" means at 1e-9.
   With noisy boundaries a d-round experiment adds its readout error divided by d to every
   "per-round" rate: for the cat code's Z memory that readout term (``exp(-1.5 - 0.9 n)`` per cat,
-  physics.md §3b) would swamp bit flips of 1e-9 and fake a floor. ``boundary="noisy"`` keeps them
+  docs/physics.md §3b) would swamp bit flips of 1e-9 and fake a floor. ``boundary="noisy"`` keeps them
   (the convention of ``catcode collect`` studies with ``r = d``).
 * **Bands**: every interval has the likelihood level of ``sinter.fit_binomial`` with
   ``max_likelihood_factor`` (1000 by default, as ``sinter plot``), i.e. ``z = sqrt(2 ln F)``
@@ -41,9 +41,9 @@ Method of :func:`qubits_for_target`
    :func:`catcode.rare.estimate_logical_error` (stratified sampling by fault count), when installed.
 2. Fit, per ``nbar``, ``ln eps_X = a + b (d + 1)/2`` (phase flips fall exponentially with
    distance below threshold, Λ = e^{-b} per step of two; Fowler et al., PRA 86, 032324 (2012)) and
-   ``eps_Z = u + v d`` (each data cat's bit flip is a logical bit flip, physics.md §5, and the
+   ``eps_Z = u + v d`` (each data cat's bit flip is a logical bit flip, docs/physics.md §5, and the
    number of places where one can happen is affine in d). Where an ``nbar`` has no resolved
-   bit-flip points, the global fit ``eps_Z = A d^beta e^{-gamma nbar}`` (physics.md §2: bit flips
+   bit-flip points, the global fit ``eps_Z = A d^beta e^{-gamma nbar}`` (docs/physics.md §2: bit flips
    fall exponentially in nbar) fills in; it is also reported as the bit-flip law. The surface code
    gets ``ln eps = a + b (d + 1)/2`` for each memory. Fits are weighted least squares with weights
    from the bands; their covariance is scaled by chi^2/dof when that exceeds 1.
@@ -117,7 +117,7 @@ ARCHITECTURES = ("repetition", "surface")
 BOUNDARIES = ("ideal", "noisy")
 
 #: Surface-code noise parameters used when none are given to a preset that takes ``p``
-#: (si1000, depolarizing): p = 1e-3, the scale of physics.md §4/§6's comparisons. Printed in every
+#: (si1000, depolarizing): p = 1e-3, the scale of docs/physics.md §4/§6's comparisons. Printed in every
 #: table header, never silent.
 DEFAULT_SURFACE_P = 1e-3
 
@@ -136,7 +136,7 @@ ProgressFn = Callable[[str], None]
 
 
 def repetition_qubits(d: int) -> int:
-    """Qubits of a distance-``d`` repetition code: ``d`` data cats + ``d - 1`` ancillas (physics.md §6).
+    """Qubits of a distance-``d`` repetition code: ``d`` data cats + ``d - 1`` ancillas (docs/physics.md §6).
 
     Buffers are part of each cat, not extra qubits. Ocelot: 5 cats + 4 transmons = 9.
 
@@ -148,7 +148,7 @@ def repetition_qubits(d: int) -> int:
 
 
 def surface_qubits(d: int) -> int:
-    """Qubits of a distance-``d`` rotated surface code: ``d^2`` data + ``d^2 - 1`` measure (physics.md §6).
+    """Qubits of a distance-``d`` rotated surface code: ``d^2`` data + ``d^2 - 1`` measure (docs/physics.md §6).
 
     >>> surface_qubits(5)
     49
@@ -551,11 +551,11 @@ class RepetitionModel:
     * ``phase[nbar]``: ``ln eps_X = a + b h``, ``h = (d + 1)/2``; Λ = e^{-b} (Fowler et al., PRA 86,
       032324 (2012)).
     * ``bit[nbar]``: ``eps_Z = u + v d`` (linear space): at leading order every fault location that
-      bit-flips a data cat is a logical bit flip (physics.md §5), and their number is affine in d
+      bit-flips a data cat is a logical bit flip (docs/physics.md §5), and their number is affine in d
       (d idling cats, 2(d - 1) CX). With a single resolved distance, or a fitted slope v < 0 (the
       data cannot tell), ``eps_Z = v d`` through the points.
     * ``bit_global``: ``ln eps_Z = ln A + beta ln d - gamma nbar`` over every resolved point, the
-      bit-flip law of physics.md §2 (``A``, ``beta``, ``gamma`` reported); it predicts the bit part
+      bit-flip law of docs/physics.md §2 (``A``, ``beta``, ``gamma`` reported); it predicts the bit part
       at an nbar without resolved bit-flip points.
     * ``excluded``: nbar values left out of the search, with the reason.
     """
@@ -727,7 +727,7 @@ def find_requirement(candidates: Sequence[Candidate], target: float, *, architec
     predicted total (the most margin), then the lowest nbar. ``qubits_low``/``qubits_high``: the same
     with ``total.low`` / ``total.high`` in place of ``total.best``.
 
-    When no candidate qualifies, ``reason`` names the obstacle (physics.md §5-6). For the cat code:
+    When no candidate qualifies, ``reason`` names the obstacle (docs/physics.md §5-6). For the cat code:
     the *bit-flip floor* (the Z memory's part ``eps_Z / 2`` alone reaches the target already at the
     smallest distance, even at the nbar where bit flips are rarest; it only grows with d); phase
     flips that fall with d at no nbar (above threshold); otherwise the best trade-off (the lowest

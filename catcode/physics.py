@@ -1,11 +1,11 @@
 """Physical parameters of cat qubits and transmons, and the formulas that turn them into Pauli channels.
 
-Every formula cites its source: a section of ``shared/physics.md`` (the project's formula reference)
+Every formula cites its source: a section of ``docs/physics.md`` (the project's formula reference)
 and the paper or code it comes from. Trust tags follow that page: [P] primary source, [C] authors'
 public code, [S] third-party summaries, [D] derived here, [U] unverified placeholder (always a
 parameter, never a hidden constant).
 
-Conventions (physics.md §1)
+Conventions (docs/physics.md §1)
 ---------------------------
 * Pauli names: ``|0> ~ |+alpha>``, ``|1> ~ |-alpha>``. **X is a bit flip** (exponentially suppressed
   in nbar), **Z is a phase flip** (dominant, grows with nbar).
@@ -16,7 +16,7 @@ Conventions (physics.md §1)
 * Rate -> probability. A Pauli flip occurring as a Poisson process at rate ``Gamma`` over ``t`` has
   probability ``(1 - exp(-2 Gamma t)) / 2`` (:func:`flip_probability`). Free evolution (idles, and
   the loss processes inside our cat-transmon CX model) uses this exact form. Operations tabulated in
-  physics.md §3 (cat-cat CX, cat preparation and measurement) use the source's first-order
+  docs/physics.md §3 (cat-cat CX, cat preparation and measurement) use the source's first-order
   expressions verbatim as per-operation probabilities, as the sources do; both agree to first order.
 * Every returned probability lies in [0, 0.5]; a parameter set that would push one above 0.5 raises
   :class:`~catcode.errors.CatcodeError` naming the parameters to change. Nothing is clamped.
@@ -94,25 +94,29 @@ PAULI_CHANNEL_2_ORDER: tuple[str, ...] = tuple(
 BIT_FLIP_MODELS = ("two_photon", "empirical")
 #: How a measured bit-flip time maps to a flip rate: ``"rate"`` Gamma = 1/T, ``"decay"`` Gamma = 1/(2T).
 BIT_FLIP_TIME_CONVENTIONS = ("rate", "decay")
-#: Non-adiabatic term of the cat-cat CX (physics.md §3a).
+#: Non-adiabatic term of the cat-cat CX (docs/physics.md §3a).
 CX_VARIANTS = ("chamberland", "guillaud_mirrahimi")
-#: Bit-flip part of the cat-cat CX (physics.md §3a).
+#: Bit-flip part of the cat-cat CX (docs/physics.md §3a).
 CX_BIT_FLIP_MODELS = ("alice_bob", "guillaud_mirrahimi", "idle", "none")
+#: Timing conventions of the cat-cat repetition code (docs/physics.md §3a′): "alice_bob", every
+#: operation 1/kappa_2 and 5 slots per round; "guillaud_mirrahimi", every operation at the optimal
+#: CX time T*.
+CAT_CAT_CONVENTIONS = ("alice_bob", "guillaud_mirrahimi")
 
 #: Ocelot storage-mode loss rate, 1/(60 us) [S x2: storage T1 > 60 us, effective lifetime under
-#: stabilisation 57-68 us; physics.md §5]. With it, 1/(n kappa_1) = 30 us at nbar = 2, inside the
+#: stabilisation 57-68 us; docs/physics.md §5]. With it, 1/(n kappa_1) = 30 us at nbar = 2, inside the
 #: measured 27-33 us phase-flip time if that time is quoted as 1/Gamma [D].
 OCELOT_KAPPA_1_HZ = 1.0 / 60e-6
 
 #: Idle bit-flip prefactor of the Alice & Bob emulator: r_X = r_Y = 1/2 * 1.1e-3 * n * k1 * e^{-2n}
-#: [C: Alice & Bob qiskit provider; physics.md §2].
+#: [C: Alice & Bob qiskit provider; docs/physics.md §2].
 TWO_PHOTON_IDLE_BIT_FLIP_PREFACTOR = 1.1e-3
-#: Total cat-cat CX bit flip 2631 * n * k1 * T * e^{-2n} (T = 1/k2 in the source) [C; physics.md §3a].
+#: Total cat-cat CX bit flip 2631 * n * k1 * T * e^{-2n} (T = 1/k2 in the source) [C; docs/physics.md §3a].
 ALICE_BOB_CX_BIT_FLIP_PREFACTOR = 2631.0
 #: Guillaud & Mirrahimi PRA 2021 fit of the CX bit flip: (5.58 sqrt(k1/k2) + 1.68 k1/k2) e^{-2n} [C].
 GUILLAUD_MIRRAHIMI_CX_BIT_FLIP_COEFFS = (5.58, 1.68)
 #: Slots over which a cat-cat CX bit flip is spread evenly: {X_c, X_t, X_c X_t, Y_c, Y_c X_t, Z_c X_t}
-#: [C: Alice & Bob provider; physics.md §3a].
+#: [C: Alice & Bob provider; docs/physics.md §3a].
 CX_BIT_FLIP_SLOTS = ("XI", "IX", "XX", "YI", "YX", "ZX")
 
 _NS = 1e-9
@@ -147,7 +151,7 @@ def _require_bool(name: str, value: object) -> bool:
 def kappa_2_from_buffer(g2_hz: float, kappa_b_hz: float) -> float:
     """Two-photon dissipation rate from the buffer: ``kappa_2 = 4 g2^2 / kappa_b``.
 
-    Adiabatic elimination of a lossy buffer (physics.md §1) [S; consistent with Alice & Bob's
+    Adiabatic elimination of a lossy buffer (docs/physics.md §1) [S; consistent with Alice & Bob's
     published Boson 4 parameters, D]. Valid for ``g2 << kappa_b``. The result is in the
     convention of the inputs (pass both as s^-1, or both as /2pi).
 
@@ -163,7 +167,7 @@ def kappa_2_from_buffer(g2_hz: float, kappa_b_hz: float) -> float:
 class CatParams:
     """One stabilised cat qubit (storage mode + two-photon dissipation).
 
-    Fields (provenance tag in brackets, physics.md sections in parentheses):
+    Fields (provenance tag in brackets, docs/physics.md sections in parentheses):
 
     * ``nbar``: mean photon number ``|alpha|^2``, > 0. Required. The asymptotic formulas below
       are meant for ``nbar >~ 1``; below ``1/gamma`` the ``n e^{-gamma n}`` bit-flip laws are not
@@ -239,7 +243,7 @@ class CatParams:
     ) -> CatParams:
         """Build from the buffer's two-photon coupling and decay rate: kappa_2 = 4 g2^2 / kappa_b.
 
-        See :func:`kappa_2_from_buffer` (physics.md §1). Other fields pass through by name.
+        See :func:`kappa_2_from_buffer` (docs/physics.md §1). Other fields pass through by name.
 
         >>> CatParams.from_buffer(1e6, 10e6, nbar=2, kappa_1_hz=1e4).kappa_2_hz
         400000.0
@@ -252,7 +256,7 @@ class CatParams:
 
 @dataclasses.dataclass(frozen=True)
 class TransmonParams:
-    """One transmon ancilla (Ocelot encodes its qubit in ``|g>`` and ``|f>``; physics.md §3c, §4).
+    """One transmon ancilla (Ocelot encodes its qubit in ``|g>`` and ``|f>``; docs/physics.md §3c, §4).
 
     Ocelot's transmon numbers were not found [U] (§4): the defaults are placeholders for the
     calibration of the Ocelot preset.
@@ -366,7 +370,7 @@ class Timings:
 def flip_probability(rate_hz: float, duration_ns: float) -> float:
     """Probability of an odd number of flips of a Poisson process: ``(1 - exp(-2 Gamma t)) / 2``.
 
-    physics.md §1 [C: Le Régent et al. released code]: <X> decays as exp(-2 Gamma t). Never above
+    docs/physics.md §1 [C: Le Régent et al. released code]: <X> decays as exp(-2 Gamma t). Never above
     0.5; ``1 - exp(-Gamma t)`` would be wrong by up to 2x at Ocelot's error levels.
 
     >>> round(flip_probability(1e4, 1000.0), 6)  # 2 Gamma t = 0.02
@@ -389,7 +393,7 @@ def pauli_probabilities(
 ) -> tuple[float, float, float]:
     """(pX, pY, pZ) after ``duration_ns`` of independent X, Y, Z flip processes at the given rates.
 
-    Closed form of physics.md §1 [C: Alice & Bob qiskit provider]:
+    Closed form of docs/physics.md §1 [C: Alice & Bob qiskit provider]:
     ``pX = 1/4 [1 + e^{-2(rY+rZ)t} - e^{-2(rX+rZ)t} - e^{-2(rX+rY)t}]`` and cyclically. It is
     evaluated as the composition of the three independent flips (each by :func:`flip_probability`),
     ``pX = qX (1-qY)(1-qZ) + (1-qX) qY qZ``, which is algebraically identical and free of
@@ -406,7 +410,7 @@ def pauli_probabilities(
 
 
 def compose_flips(a: float, b: float) -> float:
-    """Two independent flips with probabilities a and b: ``a(1-b) + b(1-a)`` (physics.md §1) [C].
+    """Two independent flips with probabilities a and b: ``a(1-b) + b(1-a)`` (docs/physics.md §1) [C].
 
     >>> compose_flips(0.1, 0.2)
     0.26
@@ -458,7 +462,7 @@ def _validated_channel(name: str, channel: Mapping[str, float]) -> tuple[int, di
 def compose_pauli_channels(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
     """Pauli channel of ``a`` followed by ``b`` (independent): p(P) = sum over Q R = P of a(Q) b(R).
 
-    Generalises :func:`compose_flips` (physics.md §1) to n-qubit Pauli channels. Keys are Pauli
+    Generalises :func:`compose_flips` (docs/physics.md §1) to n-qubit Pauli channels. Keys are Pauli
     strings of one length (identity implied as the remainder); the result has every non-identity
     key, in Stim's order.
 
@@ -488,7 +492,7 @@ def pauli_channel_2_args(channel: Mapping[str, float]) -> tuple[float, ...]:
     """The 15 arguments of Stim's ``PAULI_CHANNEL_2`` from a two-letter-keyed channel dict.
 
     Order IX, IY, IZ, XI, XX, XY, XZ, YI, YX, YY, YZ, ZI, ZX, ZY, ZZ; the first letter acts on
-    the first target (physics.md §1) [D, checked with stim 1.16]. Missing keys are 0; every value
+    the first target (docs/physics.md §1) [D, checked with stim 1.16]. Missing keys are 0; every value
     must lie in [0, 0.5].
 
     >>> pauli_channel_2_args({"ZI": 0.02, "ZZ": 0.01})
@@ -508,7 +512,7 @@ def pauli_channel_2_args(channel: Mapping[str, float]) -> tuple[float, ...]:
 def cat_phase_flip_rate_hz(cat: CatParams) -> float:
     """Phase-flip (Z) rate of a stabilised cat (s^-1).
 
-    ``Gamma_Z = k1 [n (1 + 2 nth) + nth] + c * kphi * n`` (physics.md §2): every photon loss flips
+    ``Gamma_Z = k1 [n (1 + 2 nth) + nth] + c * kphi * n`` (docs/physics.md §2): every photon loss flips
     parity, ``n k1`` [C: Alice & Bob provider; Le Régent et al.]; thermal correction [D, not
     source-verified]; dephasing term with prefactor ``c = cat.dephasing_z_prefactor`` [U].
 
@@ -522,11 +526,11 @@ def cat_phase_flip_rate_hz(cat: CatParams) -> float:
 def cat_bit_flip_rate_hz(cat: CatParams) -> float:
     """Total bit-flip rate (X plus Y, the flips of <Z>) of a cat at rest (s^-1).
 
-    * ``"two_photon"``: ``1.1e-3 * n * k1 * e^{-2n}`` (physics.md §2, §3b) [C: Alice & Bob
+    * ``"two_photon"``: ``1.1e-3 * n * k1 * e^{-2n}`` (docs/physics.md §2, §3b) [C: Alice & Bob
       emulator, split evenly into X and Y by :func:`cat_idle_channel`].
     * ``"empirical"``: ``1 / T_X(n)`` with ``T_X(n) = T0 e^{gamma n} / n`` and ``T0`` fixed by
       ``T_X(n_ref) = T_ref``, i.e. ``Gamma_X = n / (n_ref T_ref) * e^{-gamma (n - n_ref)}``
-      (physics.md §2) [C-ish]; halved under ``bit_flip_time_convention="decay"``.
+      (docs/physics.md §2) [C-ish]; halved under ``bit_flip_time_convention="decay"``.
 
     >>> cat = CatParams(nbar=2, kappa_1_hz=1e4, kappa_2_hz=1e6, bit_flip_model="empirical")
     >>> cat_bit_flip_rate_hz(cat)  # 1 / (1 ms) at the reference point
@@ -546,7 +550,7 @@ def cat_idle_channel(cat: CatParams, duration_ns: float) -> tuple[float, float, 
     """(pX, pY, pZ) of a cat idling for ``duration_ns``.
 
     Rates ``r_Z = Gamma_Z`` (:func:`cat_phase_flip_rate_hz`) and ``r_X = r_Y = Gamma_X / 2``
-    (:func:`cat_bit_flip_rate_hz`), combined by the closed form of physics.md §1 (table row
+    (:func:`cat_bit_flip_rate_hz`), combined by the closed form of docs/physics.md §1 (table row
     "idle" of §3b) [C: Alice & Bob provider].
 
     >>> cat = CatParams(nbar=4, kappa_1_hz=OCELOT_KAPPA_1_HZ, kappa_2_hz=1e6, bit_flip_model="empirical")
@@ -578,7 +582,7 @@ def cat_cat_cx_optimal_duration_ns(
     The Z error of :func:`cat_cat_cx_channel` is ``B T + A / T`` with ``B = Gamma_Z(control) +
     Gamma_Z(target)`` (the loss terms ``n k1 T + n k1 T / 2 + n k1 T / 2``) and ``A`` the
     non-adiabatic coefficient, so ``T* = sqrt(A / B)``. For identical cats without thermal photons
-    or dephasing (physics.md §3a):
+    or dephasing (docs/physics.md §3a):
 
     * ``"chamberland"`` (A = pi^2 / (64 n k2)): ``T* = pi / (8 n sqrt(2 k1 k2))`` [C], giving
       ``p = n k1 T* = pi / (8 sqrt 2) * sqrt(k1/k2)``;
@@ -613,7 +617,7 @@ def cat_cat_cx_channel(
     Apply after ``CX control target``; it covers everything during the gate, so do not add idle
     noise for the same interval. ``duration_ns=None`` uses :func:`cat_cat_cx_optimal_duration_ns`.
 
-    Phase flips (physics.md §3a) [C: Alice & Bob provider; Le Régent et al. code], Chamberland et
+    Phase flips (docs/physics.md §3a) [C: Alice & Bob provider; Le Régent et al. code], Chamberland et
     al. PRX Quantum 3, 010329 (2022) / Gouzien et al. PRL 2023, for gate time T:
 
     * ``ZI`` (Z on control) = ``n k1 T + pi^2 / (64 n k2 T)`` (``"chamberland"``) or
@@ -629,9 +633,11 @@ def cat_cat_cx_channel(
 
     Bit flips (``bit_flip``):
 
-    * ``"guillaud_mirrahimi"`` (default): total ``(5.58 sqrt(k1/k2) + 1.68 k1/k2) e^{-2n}`` per
-      CX (Guillaud & Mirrahimi PRA 2021 fit of simulated CNOTs) [C], spread evenly over X_c, X_t,
-      X_cX_t, Y_c, Y_cX_t, Z_cX_t (our choice [D]: the fit gives a total only);
+    * ``"guillaud_mirrahimi"`` (default): total ``(5.58 sqrt(k1/k2) T/T* + 1.68 k1/k2) e^{-2n}``
+      per CX (Guillaud & Mirrahimi PRA 2021 fit of simulated CNOTs at the optimal time T*) [C],
+      spread evenly over X_c, X_t, X_cX_t, Y_c, Y_cX_t, Z_cX_t (our choice [D]: the fit gives a
+      total only). At T = T* this is the published fit; for another gate time the sqrt term,
+      which is ``n k1 T*`` times a constant, scales with T (docs/physics.md §3a) [D];
     * ``"alice_bob"``: total ``2631 n k1 T e^{-2n}`` (the emulator's expression, evaluated there
       at T = 1/k2) over the same six slots [C]. Its prefactor was tuned to a single point
       (n = 19, k1/k2 = 1e-5, per the emulator's code comment); at moderate n it exceeds the GM fit
@@ -679,7 +685,10 @@ def cat_cat_cx_channel(
             total = ALICE_BOB_CX_BIT_FLIP_PREFACTOR * n * k1 * t * math.exp(-2.0 * n)
         else:
             c_sqrt, c_lin = GUILLAUD_MIRRAHIMI_CX_BIT_FLIP_COEFFS
-            total = (c_sqrt * math.sqrt(k1 / k2) + c_lin * k1 / k2) * math.exp(-2.0 * n)
+            # The fit is per CX at the optimal time T*; its sqrt(k1/k2) term is n k1 T* times a
+            # constant (loss-driven flips accumulate over the gate), so it scales as T / T*.
+            t_opt = cat_cat_cx_optimal_duration_ns(control, target, variant=variant) * _NS
+            total = (c_sqrt * math.sqrt(k1 / k2) * (t / t_opt) + c_lin * k1 / k2) * math.exp(-2.0 * n)
         each = _checked(
             total / 6.0,
             f"cat-cat CX bit flip per Pauli ({bit_flip} model, total {total:.4g} over 6 Paulis)",
@@ -719,7 +728,7 @@ class OperationError(NamedTuple):
 def cat_prepare_plus(cat: CatParams, duration_ns: float | None = None) -> OperationError:
     """Prepare |+> by inflating the cat from vacuum: Z with ``n k1 T``, ``T = 1/k2`` by default.
 
-    physics.md §3b [C: Alice & Bob provider, citing Chamberland et al. PRX Quantum 3, 010329
+    docs/physics.md §3b [C: Alice & Bob provider, citing Chamberland et al. PRX Quantum 3, 010329
     (2022)]. ``n k1`` is the full phase-flip rate (:func:`cat_phase_flip_rate_hz`). Pass
     ``duration_ns`` to use a measured preparation time instead of 1/k2.
 
@@ -730,7 +739,7 @@ def cat_prepare_plus(cat: CatParams, duration_ns: float | None = None) -> Operat
 
 
 def _phase_flips_during(cat: CatParams, duration_ns: float | None, what: str, step: str) -> OperationError:
-    """Z with ``n k1 T`` over an X-basis step lasting ``T`` (``1/kappa_2`` by default), physics.md §3b."""
+    """Z with ``n k1 T`` over an X-basis step lasting ``T`` (``1/kappa_2`` by default), docs/physics.md §3b."""
     t_ns = 1e9 / cat.kappa_2_hz if duration_ns is None else _require_duration("duration_ns", duration_ns)
     p = _checked(
         cat_phase_flip_rate_hz(cat) * t_ns * _NS,
@@ -743,7 +752,7 @@ def _phase_flips_during(cat: CatParams, duration_ns: float | None, what: str, st
 def cat_prepare_zero(cat: CatParams) -> OperationError:
     """Prepare |0> as a coherent state: X with ``0.39 e^{-4n}``, duration ``0.1 / (k2 n)``.
 
-    physics.md §3b [C: Alice & Bob provider, citing Chamberland et al. (2022), Table II].
+    docs/physics.md §3b [C: Alice & Bob provider, citing Chamberland et al. (2022), Table II].
 
     >>> op = cat_prepare_zero(CatParams(nbar=1, kappa_1_hz=1e3, kappa_2_hz=1e6))
     >>> op.duration_ns, round(op.probability, 5), op.pauli
@@ -756,7 +765,7 @@ def cat_prepare_zero(cat: CatParams) -> OperationError:
 def cat_measure_x(cat: CatParams, duration_ns: float | None = None) -> OperationError:
     """Measure X (photon-number parity): Z with ``n k1 T``, ``T = 1/k2`` by default.
 
-    physics.md §3b [C: Alice & Bob provider, citing Chamberland et al. (2022)]; ``n k1`` is the
+    docs/physics.md §3b [C: Alice & Bob provider, citing Chamberland et al. (2022)]; ``n k1`` is the
     full phase-flip rate. Pass ``duration_ns`` to use a measured readout time.
 
     >>> cat_measure_x(CatParams(nbar=4, kappa_1_hz=1e3, kappa_2_hz=1e6)).probability
@@ -765,15 +774,20 @@ def cat_measure_x(cat: CatParams, duration_ns: float | None = None) -> Operation
     return _phase_flips_during(cat, duration_ns, "cat X-measurement error (n k1 T)", "measurement")
 
 
-def cat_measure_z(cat: CatParams) -> OperationError:
-    """Measure Z: outcome flip (X) with ``exp(-1.5 - 0.9 n)``, 850 ns.
+#: Z-readout duration of a cat (ns) in the Alice & Bob provider [C] (docs/physics.md §3b).
+CAT_MEASURE_Z_NS = 850.0
 
-    physics.md §3b [C: Alice & Bob provider, citing Chamberland et al. (2022), Eq. 38].
+
+def cat_measure_z(cat: CatParams, duration_ns: float = CAT_MEASURE_Z_NS) -> OperationError:
+    """Measure Z: outcome flip (X) with ``exp(-1.5 - 0.9 n)``, lasting ``duration_ns`` (850 ns).
+
+    docs/physics.md §3b [C: Alice & Bob provider, citing Chamberland et al. (2022), Eq. 38]. The
+    error does not depend on the duration (a fit at the published 850 ns).
 
     >>> round(cat_measure_z(CatParams(nbar=2, kappa_1_hz=1e3, kappa_2_hz=1e6)).probability, 5)
     0.03688
     """
-    return OperationError(850.0, math.exp(-1.5 - 0.9 * cat.nbar), "X")
+    return OperationError(_require_duration("duration_ns", duration_ns), math.exp(-1.5 - 0.9 * cat.nbar), "X")
 
 
 # --------------------------------------------------------------------------- transmons (§4)
@@ -783,7 +797,7 @@ def transmon_idle_channel(transmon: TransmonParams, duration_ns: float) -> tuple
     """(pX, pY, pZ) of a transmon idling: Pauli-twirled amplitude and phase damping.
 
     ``pX = pY = (1 - e^{-t/T1}) / 4``, ``pZ = (1 - e^{-t/T2}) / 2 - pX`` (Ghosh, Fowler & Geller,
-    PRA 86, 062318 (2012); physics.md §4). ``T2 <= 2 T1`` keeps pZ >= 0.
+    PRA 86, 062318 (2012); docs/physics.md §4). ``T2 <= 2 T1`` keeps pZ >= 0.
 
     Its X and Y parts on a control transmon would spread to cat X through a following CX in a
     Stim circuit; for ancillas of a bias-preserving CX, :func:`transmon_ancilla_idle_channel`
@@ -824,7 +838,7 @@ def transmon_dephasing_probability(transmon: TransmonParams, duration_ns: float)
     """Pure-dephasing Z probability: ``(1 - e^{-t/T_phi}) / 2`` with ``1/T_phi = 1/T2 - 1/(2 T1)``.
 
     The T1 part of T2 is the decay, handled separately (:func:`transmon_decay_split`) (standard
-    decomposition, e.g. Ghosh, Fowler & Geller PRA 86, 062318 (2012); physics.md §4).
+    decomposition, e.g. Ghosh, Fowler & Geller PRA 86, 062318 (2012); docs/physics.md §4).
 
     >>> round(transmon_dephasing_probability(TransmonParams(t1_us=50, t2_us=50), 1000.0), 6)
     0.004975
@@ -844,7 +858,7 @@ def _at_least_two_decays(x: float) -> float:
 def transmon_decay_split(transmon: TransmonParams, duration_ns: float) -> tuple[float, float]:
     """(heralded, unheralded) decay probabilities of a g/f transmon over ``duration_ns``.
 
-    Model choice [D] (physics.md §3c: f->e decays flagged by a three-state readout [S]), with
+    Model choice [D] (docs/physics.md §3c: f->e decays flagged by a three-state readout [S]), with
     ``x = t / T1``, f fraction ``f = flaggable_decay_fraction`` and the e level decaying with the
     same T1 [U]:
 
@@ -919,7 +933,7 @@ def cat_transmon_cx_channel(
     """Noise of Ocelot's CX (transmon control, cat target) from physical parameters.
 
     Apply the ``pauli`` part after ``CX transmon cat``; it covers both qubits for the whole gate,
-    so add no idle noise for the same interval. Model (physics.md §3c; our reasoning [D], the
+    so add no idle noise for the same interval. Model (docs/physics.md §3c; our reasoning [D], the
     gate's physics [P: Putterman et al., Nature 638, 927 (2025), abstract; S]):
 
     The CX rotates the cat by pi in phase space conditioned on the transmon (|g>, |f> encoding),

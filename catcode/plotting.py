@@ -270,7 +270,7 @@ def plot_total_and_parts(
 ) -> Figure:
     """Three panels sharing the y axis: total error per cycle, its phase part, its bit part.
 
-    Total = mean of the X- and Z-basis memories (physics.md section 5); phase part = the X-basis
+    Total = mean of the X- and Z-basis memories (docs/physics.md §5); phase part = the X-basis
     memory's rate, bit part = the Z-basis memory's rate. ``fit`` (a fit to the totals) is
     overlaid on the total panel only.
     """

@@ -6,7 +6,7 @@ Usage::
     .venv/bin/python scripts/calibrate_ocelot.py --quick    # fewer shots and a coarser grid, ~20 s
 
 Fixed from independent measurements (Putterman et al., Nature 638, 927 (2025), via
-shared/physics.md §5): kappa_1 = 1/(60 us) (storage lifetime under stabilisation), kappa_phi = 0
+docs/physics.md §5): kappa_1 = 1/(60 us) (storage lifetime under stabilisation), kappa_phi = 0
 (bounded by T2 > 80 us and the 27-33 us phase-flip time), CX = 400 ns (inside 292-552 ns), cycle
 2.8 us, idle bit-flip time 1 ms at n = 2.
 

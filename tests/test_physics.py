@@ -720,3 +720,13 @@ def test_all_public_names_exist():
     for name in physics.__all__:
         assert hasattr(physics, name), name
     assert len(set(itertools.chain(physics.__all__))) == len(physics.__all__)
+
+
+def test_cat_measure_z_duration_is_a_parameter_and_does_not_change_the_fitted_error():
+    """Provider: 850 ns and exp(-1.5 - 0.9 n) (docs/physics.md §3b); the duration is now settable."""
+    cat = cat_with(nbar=3.0)
+    assert cat_measure_z(cat).duration_ns == 850.0
+    longer = cat_measure_z(cat, 2000.0)
+    assert longer.duration_ns == 2000.0 and longer.probability == pytest.approx(math.exp(-1.5 - 2.7), rel=1e-12)
+    with pytest.raises(CatcodeError, match="duration_ns"):
+        cat_measure_z(cat, -1.0)

@@ -342,7 +342,8 @@ def test_erasure_flag_off_removes_heralds_and_moves_decays_into_syndrome_errors(
 
 
 def test_cat_cat_channels_and_optimal_time():
-    model = cat_cat(nbar=4, k1_over_k2=1e-3)
+    gm_convention = {"convention": "guillaud_mirrahimi"}
+    model = cat_cat(nbar=4, k1_over_k2=1e-3, **gm_convention)
     layout = Layout.chain(3, ancilla="cat")
     circuit = memory_circuit(layout, model, rounds=2, basis="X")
     (args,) = {tuple(i.gate_args_copy()) for i in _instructions(circuit, "PAULI_CHANNEL_2")}
@@ -353,15 +354,15 @@ def test_cat_cat_channels_and_optimal_time():
     t_star = physics.cat_cat_cx_optimal_duration_ns(physics.CatParams(nbar=4, kappa_1_hz=1e3, kappa_2_hz=1e6))
     assert model.cx_duration_ns() == pytest.approx(t_star)
     # Variant, faster ancilla and a fixed duration change the gate as the formulas say.
-    gm = cat_cat(nbar=4, k1_over_k2=1e-3, variant="guillaud_mirrahimi")
+    gm = cat_cat(nbar=4, k1_over_k2=1e-3, variant="guillaud_mirrahimi", **gm_convention)
     assert gm.cx_duration_ns() == pytest.approx(1e9 / (2 * 4 * math.sqrt(math.pi * 1e3 * 1e6)))
-    fast = cat_cat(nbar=4, k1_over_k2=1e-3, anc_k2_factor=3.0)
+    fast = cat_cat(nbar=4, k1_over_k2=1e-3, anc_k2_factor=3.0, **gm_convention)
     assert fast.cx_duration_ns() < model.cx_duration_ns()
     fixed = cat_cat(nbar=4, k1_over_k2=1e-3, cx_duration_ns=1000.0)
     assert fixed.cx_duration_ns() == 1000.0
-    # Preparation / readout of the ancillas: Z with n k1 / k2 in 1/k2 (section 3b).
+    # Preparation / readout of the ancillas: Z with n k1 T in one slot, T = T* here (section 3b).
     z = [i.gate_args_copy()[0] for i in _instructions(circuit, "Z_ERROR")]
-    assert any(v == pytest.approx(4 * 1e-3) for v in z)
+    assert any(v == pytest.approx(4 * 1e3 * t_star * 1e-9) for v in z)
     for basis in "XZ":
         c = memory_circuit(Layout.chain(5, ancilla="cat"), fast, rounds=3, basis=basis)
         verify_memory_circuit(c, Layout.chain(5, ancilla="cat"), rounds=3, basis=basis, distance=5 if basis == "X" else 1)
@@ -441,11 +442,12 @@ def test_ocelot_probabilities_in_range_or_rejected(
     anc=st.floats(1.0, 10.0),
     duration=st.one_of(st.none(), st.floats(10.0, 1e5)),
     basis=st.sampled_from("XZ"),
+    convention=st.sampled_from(["alice_bob", "guillaud_mirrahimi"]),
 )
-def test_cat_cat_probabilities_in_range_or_rejected(nbar, k1_over_k2, variant, cx_bit_flip, anc, duration, basis):
+def test_cat_cat_probabilities_in_range_or_rejected(nbar, k1_over_k2, variant, cx_bit_flip, anc, duration, basis, convention):
     try:
         model = cat_cat(nbar=nbar, k1_over_k2=k1_over_k2, variant=variant, cx_bit_flip=cx_bit_flip,
-                        anc_k2_factor=anc, cx_duration_ns=duration)
+                        anc_k2_factor=anc, cx_duration_ns=duration, convention=convention)
         circuit = memory_circuit(Layout.chain(3, ancilla="cat"), model, rounds=2, basis=basis)
     except CatcodeError as exc:
         assert "0.5" in str(exc) or "sum to" in str(exc), str(exc)
@@ -467,3 +469,83 @@ def test_transmon_probabilities_in_range(t1_us, t2_ratio, err, cx_ns, measure_ns
                      cx_duration_ns=cx_ns, ancilla_measure_ns=measure_ns)
     circuit = memory_circuit(Layout.rotated_surface(2), model, rounds=2, basis="X")
     assert all(0.0 <= a <= 0.5 for a in all_noise_args(circuit))
+
+
+# ---------------------------------------------------------------- conventions and layer durations
+def test_cat_cat_faster_ancilla_keeps_k1_over_k2():
+    """Le Régent et al.'s run_fixedcnot.py: k1_ancilla = k2_ancilla * k1/k2 (docs/physics.md §3a)."""
+    model = cat_cat(nbar=4, k1_over_k2=1e-3, anc_k2_factor=3.0, kappa_2_hz=1e6)
+    layout = Layout.chain(3, ancilla="cat")
+    ctx = NoiseContext(layout)
+    anc, data = model.cat(ctx, layout.qubit_index["A1"]), model.cat(ctx, layout.qubit_index["D1"])
+    assert (anc.kappa_2_hz, anc.kappa_1_hz) == (3e6, pytest.approx(3e3, rel=1e-12))
+    assert (data.kappa_2_hz, data.kappa_1_hz) == (1e6, pytest.approx(1e3, rel=1e-12))
+    # Ancilla |+> preparation: Z with n k1_anc / k2_anc = 4e-3, in 1/k2_anc = 333 ns.
+    circuit = memory_circuit(layout, model, rounds=2, basis="X")
+    a1 = layout.qubit_index["A1"]
+    anc_z = [i.gate_args_copy()[0] for i in _instructions(circuit, "Z_ERROR") if a1 in [t.value for t in i.targets_copy()]]
+    assert anc_z and all(z == pytest.approx(4e-3, rel=1e-12) for z in anc_z)
+
+
+def test_cat_cat_gm_bit_flip_law_scales_with_gate_time():
+    """The GM fit's sqrt(k1/k2) term is n k1 T* times a constant, so it scales as T/T* (§3a)."""
+    r, n = 1e-3, 4.0
+    cat = physics.CatParams(nbar=n, kappa_1_hz=r * 1e6, kappa_2_hz=1e6)
+    t_star = physics.cat_cat_cx_optimal_duration_ns(cat)
+    bits = lambda t: physics.cat_cat_cx_channel(cat, duration_ns=t)["XI"] * 6  # noqa: E731
+    at_star = (5.58 * math.sqrt(r) + 1.68 * r) * math.exp(-2 * n)  # the published value at T*
+    assert bits(None) == pytest.approx(at_star, rel=1e-12) and bits(t_star) == pytest.approx(at_star, rel=1e-12)
+    assert bits(2 * t_star) == pytest.approx((2 * 5.58 * math.sqrt(r) + 1.68 * r) * math.exp(-2 * n), rel=1e-12)
+
+
+def test_cat_cat_measure_z_duration_is_a_parameter():
+    layout = Layout.chain(3, ancilla="cat")
+    r = 1e-3
+    for ns in (850.0, 4000.0):
+        circuit = memory_circuit(layout, cat_cat(nbar=4, k1_over_k2=r, measure_z_ns=ns), rounds=1, basis="Z")
+        last = str(circuit).split("M[measure:cat]")[-1]
+        # Ancillas idle during the final Z readout layer, which lasts measure_z_ns.
+        pz = float(last.split("PAULI_CHANNEL_1(")[1].split(")")[0].split(",")[2])
+        assert pz == pytest.approx(0.5 * (1 - math.exp(-2 * 4 * r * 1e6 * ns * 1e-9)), rel=1e-3)
+    with pytest.raises(CatcodeError, match="measure_z_ns must be > 0; got -1"):
+        cat_cat(nbar=4, k1_over_k2=r, measure_z_ns=-1.0)
+    with pytest.raises(CatcodeError, match="convention.*alice_bob"):
+        cat_cat(nbar=4, k1_over_k2=r, convention="hybrid")
+
+
+def test_cat_cat_longer_gate_lengthens_its_layer():
+    """A 3 us CX in a 1 us-slot layer: the layer lasts 3 us; the other gate pads, idle cats idle 3 us."""
+    layout = Layout.chain(3, ancilla="cat").with_params(("A1", "D1"), cx_duration_ns=3000.0)
+    model = cat_cat(nbar=4, k1_over_k2=1e-3)
+    circuit = memory_circuit(layout, model, rounds=1, basis="X")
+    idx = layout.qubit_index
+    first_cx = str(circuit).split("CX[cx:cat-cat]")[1].split("TICK")[0]
+    cat = physics.CatParams(nbar=4, kappa_1_hz=1e3, kappa_2_hz=1e6)
+    lines = [ln.strip() for ln in first_cx.splitlines() if ln.strip().startswith("PAULI_CHANNEL_1(")]  # not the idle slot
+    by_targets = {tuple(int(t) for t in ln.split(")")[1].split()): [float(a) for a in ln.split("(")[1].split(")")[0].split(",")] for ln in lines}
+    pair_a2 = {idx["A2"], idx["D2"]} if {idx["A2"], idx["D2"]} <= set(sum(by_targets, ())) else set()
+    assert pair_a2, by_targets  # the 1 us gate A2-D2 waits 2 us
+    for targets, args in by_targets.items():
+        want = 2000.0 if set(targets) <= pair_a2 else 3000.0
+        assert args == pytest.approx(list(physics.cat_idle_channel(cat, want)), rel=1e-5), (targets, want)  # printed to 6 digits
+
+
+def test_transmon_longer_preparation_lengthens_its_layer():
+    """Transmon preset: data idle during the ancilla-preparation layer for ancilla_prep_ns, however long."""
+    layout = Layout.rotated_surface(3)
+    for prep in (50.0, 5000.0):
+        model = transmon(ancilla_prep_ns=prep)
+        circuit = memory_circuit(layout, model, rounds=2, basis="Z")  # round 2 resets the ancillas alone
+        q = physics.TransmonParams(t1_us=TRANSMON_DEFAULTS["t1_us"], t2_us=TRANSMON_DEFAULTS["t2_us"])
+        want = list(physics.transmon_idle_channel(q, prep))
+        got = [i.gate_args_copy() for i in _instructions(circuit, "PAULI_CHANNEL_1")]
+        assert any(g == pytest.approx(want, rel=1e-12) for g in got), (prep, want)
+
+
+def test_negative_operation_duration_is_refused():
+    class Broken(type(transmon())):
+        def duration_ns(self, op, ctx):
+            return -5.0 if op.kind == "prepare" else super().duration_ns(op, ctx)
+
+    with pytest.raises(CatcodeError, match="duration of -5.0 ns; valid durations are finite numbers >= 0"):
+        memory_circuit(Layout.rotated_surface(2), Broken(), rounds=1, basis="Z")

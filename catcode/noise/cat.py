@@ -9,7 +9,7 @@ an edge's ``params`` take precedence over the device-wide value::
     circuit = memory_circuit(layout, ocelot(nbar=1.5), rounds=5, basis="X")
 
 Sources and trust tags ([P] paper, [C] authors' code, [S] summaries, [D] derived here, [U] placeholder,
-[F] fitted by ``scripts/calibrate_ocelot.py``) follow ``shared/physics.md``; the calibration is
+[F] fitted by ``scripts/calibrate_ocelot.py``) follow ``docs/physics.md``; the calibration is
 documented in ``docs/calibration.md``.
 
 Metadata (:attr:`NoiseModel.params`): the parameters the user set, plus ``nbar`` always, so that file
@@ -157,7 +157,7 @@ def _metadata_params(values: Mapping[str, Any], given: Mapping[str, Any], always
 
 # =============================================================================== Ocelot
 #: Ocelot preset defaults. Tags: [S]/[P] from Putterman et al., Nature 638, 927 (2025) via
-#: shared/physics.md §5; [U] placeholders; [F] fitted by scripts/calibrate_ocelot.py to the published
+#: docs/physics.md §5; [U] placeholders; [F] fitted by scripts/calibrate_ocelot.py to the published
 #: numbers (docs/calibration.md). The fitted values are recorded here, not computed at import.
 OCELOT_DEFAULTS: dict[str, Any] = {
     # cats (data qubits)
@@ -166,7 +166,7 @@ OCELOT_DEFAULTS: dict[str, Any] = {
     "kappa_2_hz": 2.0e6,  # [U]: sets only the cat preparation / X-readout time 1/kappa_2
     "kappa_phi_hz": 0.0,  # [U]
     "n_thermal": 0.0,  # [U]
-    "bit_flip_model": "empirical",  # Ocelot is not described by the pure-kappa_1 law (physics.md §2)
+    "bit_flip_model": "empirical",  # Ocelot is not described by the pure-kappa_1 law (docs/physics.md §2)
     "bit_flip_gamma": 1.64,  # [F] to the d = 3 section minima and their location (d = 5 held out)
     "bit_flip_time_ref_us": 1000.0,  # one cat at n = 2: "> 1 ms" [S x2]
     "bit_flip_nbar_ref": 2.0,  # [S x2]
@@ -176,7 +176,7 @@ OCELOT_DEFAULTS: dict[str, Any] = {
     "cat_readout_error": 0.0,  # [U] data-cat readout flip (SPAM only; see calibration.md)
     "cat_readout_ns": None,  # [U] data-cat readout duration; None = 1/kappa_2 [C: Le Régent et al.]
     # transmons (ancillas)
-    "t1_us": 50.0,  # [U] placeholder (physics.md §4), held fixed in the fit
+    "t1_us": 50.0,  # [U] placeholder (docs/physics.md §4), held fixed in the fit
     "t2_us": 50.0,  # [U] placeholder, held fixed in the fit
     "readout_error": 0.0015,  # [F] with reset_error, to the d = 3 section minima (d = 5 held out)
     "reset_error": 0.0015,  # [F] tied to readout_error
@@ -199,7 +199,7 @@ _OCELOT_SPECS = (
     ParamSpec("kappa_2_hz", None, "cat", "float", "two-photon dissipation [U]; sets the cat preparation and X-readout time 1/kappa_2"),
     ParamSpec("kappa_phi_hz", None, "cat", "float", "storage pure dephasing [U]"),
     ParamSpec("n_thermal", None, "cat", "float", "storage thermal photons [U]"),
-    ParamSpec("bit_flip_model", None, "cat", "str", "'empirical' T_X(n) law (physics.md §2) or 'two_photon'"),
+    ParamSpec("bit_flip_model", None, "cat", "str", "'empirical' T_X(n) law (docs/physics.md §2) or 'two_photon'"),
     ParamSpec("bit_flip_gamma", None, "cat", "float", "gamma of T_X(n) = T0 e^{gamma n}/n [F]"),
     ParamSpec("bit_flip_time_ref_us", None, "cat", "float", "idle bit-flip time at bit_flip_nbar_ref: 1 ms [S x2]"),
     ParamSpec("bit_flip_nbar_ref", None, "cat", "float", "nbar of that measurement: 2 [S x2]"),
@@ -635,7 +635,7 @@ def _single_kind(op: Operation, ctx: NoiseContext) -> str:
 def ocelot(nbar: float = OCELOT_DEFAULTS["nbar"], **overrides: Any) -> Ocelot:
     """Ocelot's repetition code: cat data qubits, transmon ancillas, calibrated defaults.
 
-    Putterman et al., Nature 638, 927 (2025) (physics.md §5). Every operation's noise follows from
+    Putterman et al., Nature 638, 927 (2025) (docs/physics.md §5). Every operation's noise follows from
     physical parameters through ``catcode.physics``:
 
     =====================  =========================================================================
@@ -678,7 +678,7 @@ def ocelot(nbar: float = OCELOT_DEFAULTS["nbar"], **overrides: Any) -> Ocelot:
 def cycle_flip_probabilities(model: Ocelot, nbar: float | None = None, *, cx_per_cycle: int = 2) -> tuple[float, float]:
     """(bit flip, phase flip) probability of one Ocelot data cat over one cycle with CX running.
 
-    The convention-free per-cycle quantities of physics.md §5 (3.5e-3 and 9.6e-2 at n = 2): a cat
+    The convention-free per-cycle quantities of docs/physics.md §5 (3.5e-3 and 9.6e-2 at n = 2): a cat
     in the bulk of the chain does ``cx_per_cycle`` CX gates and idles for the rest of the cycle.
     Bit flip = X or Y (flips of Z); phase flip = Z or Y.
 
@@ -707,6 +707,7 @@ def cycle_flip_probabilities(model: Ocelot, nbar: float | None = None, *, cx_per
 
 # =============================================================================== cat-cat
 CAT_CAT_DEFAULTS: dict[str, Any] = {
+    "convention": "alice_bob",  # timing convention (docs/physics.md §3a′)
     "kappa_2_hz": 1.0e6,  # [U] time unit only: every probability depends on k1/k2 and nbar
     "kappa_phi_hz": 0.0,
     "n_thermal": 0.0,
@@ -714,22 +715,27 @@ CAT_CAT_DEFAULTS: dict[str, Any] = {
     "variant": "chamberland",  # non-adiabatic CX term (§3a)
     "cx_bit_flip": "guillaud_mirrahimi",  # CX bit-flip law (§3a)
     "anc_k2_factor": 1.0,  # faster ancillas: kappa_2(ancilla) / kappa_2(data) (Le Régent et al.)
-    "cx_duration_ns": None,  # None: the optimal gate time T*
+    "cx_duration_ns": None,  # None: the convention's CX time (1/kappa_2 or T*)
+    "measure_z_ns": physics.CAT_MEASURE_Z_NS,  # data Z readout, 850 ns [C]
 }
 
 _CAT_CAT_SPECS = (
     ParamSpec("nbar", None, "cat", "float", "mean photon number"),
-    ParamSpec("k1_over_k2", None, "cat", "float", "kappa_1 / kappa_2"),
-    ParamSpec("kappa_2_hz", CAT_CAT_DEFAULTS["kappa_2_hz"], "cat", "float", "time unit [U]"),
-    ParamSpec("kappa_phi_hz", 0.0, "cat", "float", "pure dephasing [U]"),
-    ParamSpec("n_thermal", 0.0, "cat", "float", "thermal photons [U]"),
-    ParamSpec("bit_flip_model", "two_photon", "cat", "str", "idle bit-flip law (§2)"),
-    ParamSpec("variant", "chamberland", "device", "str", "'chamberland' or 'guillaud_mirrahimi' (§3a)"),
-    ParamSpec("cx_bit_flip", "guillaud_mirrahimi", "device", "str", "CX bit-flip law (§3a)"),
-    ParamSpec("anc_k2_factor", 1.0, "device", "float", "ancilla kappa_2 / data kappa_2, >= 1 (faster ancilla)"),
-    ParamSpec("cx_duration_ns", None, "edge", "float?", "CX duration; None = optimal T* (§3a)"),
+    ParamSpec("k1_over_k2", None, "cat", "float", "kappa_1 / kappa_2 (also of a faster ancilla)"),
+    ParamSpec("convention", None, "device", "str", "'alice_bob' (1/kappa_2, 5 slots) or 'guillaud_mirrahimi' (T*) (§3a′)"),
+    ParamSpec("kappa_2_hz", None, "cat", "float", "time unit [U]"),
+    ParamSpec("kappa_phi_hz", None, "cat", "float", "pure dephasing [U]"),
+    ParamSpec("n_thermal", None, "cat", "float", "thermal photons [U]"),
+    ParamSpec("bit_flip_model", None, "cat", "str", "idle bit-flip law (§2)"),
+    ParamSpec("variant", None, "device", "str", "'chamberland' or 'guillaud_mirrahimi' (§3a)"),
+    ParamSpec("cx_bit_flip", None, "device", "str", "CX bit-flip law (§3a)"),
+    ParamSpec("anc_k2_factor", None, "device", "float", "ancilla kappa_2 / data kappa_2, >= 1 (faster ancilla)"),
+    ParamSpec("cx_duration_ns", None, "edge", "float?", "CX duration; None = the convention's (§3a′)"),
+    ParamSpec("measure_z_ns", None, "device", "float", "data-cat Z readout duration, 850 ns (§3b)"),
 )
-_CAT_CAT_TABLE = _SpecTable("cat_cat", _CAT_CAT_SPECS)
+_CAT_CAT_TABLE = _SpecTable(
+    "cat_cat", [dataclasses.replace(s, default=CAT_CAT_DEFAULTS.get(s.name)) for s in _CAT_CAT_SPECS]
+)
 
 
 class CatCat(_PresetBase):
@@ -744,31 +750,39 @@ class CatCat(_PresetBase):
         given = {"nbar": nbar, "k1_over_k2": k1_over_k2, **overrides}
         values = self._table.device_values(given)
         super().__init__(values, given, always=("nbar", "k1_over_k2"))
+        require_choice("convention", values["convention"], physics.CAT_CAT_CONVENTIONS)
         require_choice("variant", values["variant"], physics.CX_VARIANTS)
         require_choice("cx_bit_flip", values["cx_bit_flip"], physics.CX_BIT_FLIP_MODELS)
         if not values["anc_k2_factor"] >= 1.0:
             raise CatcodeError(f"anc_k2_factor (ancilla kappa_2 / data kappa_2) must be >= 1; got {values['anc_k2_factor']!r}")
         if values["cx_duration_ns"] is not None and not values["cx_duration_ns"] > 0:
-            raise CatcodeError(f"cx_duration_ns must be > 0 (or None for the optimal time); got {values['cx_duration_ns']!r}")
+            raise CatcodeError(f"cx_duration_ns must be > 0 (or None for the convention's time); got {values['cx_duration_ns']!r}")
+        if not values["measure_z_ns"] > 0:
+            raise CatcodeError(f"measure_z_ns must be > 0; got {values['measure_z_ns']!r}")
         data = self._cat_from(values, role="data")
         anc = self._cat_from(values, role="ancilla")
-        self._cx(anc, data, values["cx_duration_ns"])
-        physics.cat_prepare_plus(anc)
-        physics.cat_measure_x(anc)
-        physics.cat_prepare_plus(data)
+        t = self.cx_duration_ns()
+        physics.cat_cat_cx_channel(anc, data, t, variant=values["variant"], bit_flip=values["cx_bit_flip"])
+        for cat in (anc, data):
+            physics.cat_prepare_plus(cat, self._slot_ns(cat))
+            physics.cat_measure_x(cat, self._slot_ns(cat))
 
     def _cat_from(self, vals: Mapping[str, Any], role: str) -> CatParams:
+        """CatParams of a data or ancilla cat; a faster ancilla keeps k1/k2 (k1 scales with k2).
+
+        Le Régent et al., Quantum 7, 1198 (2023), code ``run_fixedcnot.py`` [C via
+        docs/physics.md §3a]: ``k1_ancilla = k2_ancilla * k1/k2``.
+        """
         k1_over_k2 = vals["k1_over_k2"]
         if not (k1_over_k2 > 0):
             raise CatcodeError(f"k1_over_k2 must be a finite number > 0; got {k1_over_k2!r}")
         k2 = vals["kappa_2_hz"]
         if not (k2 > 0):
             raise CatcodeError(f"kappa_2_hz must be a finite number > 0; got {k2!r}")
-        k1 = k1_over_k2 * k2
         factor = self._values["anc_k2_factor"] if role == "ancilla" else 1.0
         return CatParams(
             nbar=vals["nbar"],
-            kappa_1_hz=k1,
+            kappa_1_hz=k1_over_k2 * k2 * factor,
             kappa_2_hz=k2 * factor,
             kappa_phi_hz=vals["kappa_phi_hz"],
             n_thermal=vals["n_thermal"],
@@ -781,17 +795,41 @@ class CatCat(_PresetBase):
         role = ctx.role(qubit)
         return self._cached(("cat", role, tuple(sorted(vals.items()))), lambda: self._cat_from(vals, role))
 
+    # -- timing convention (docs/physics.md §3a′) -------------------------------------------
+    def _slot_ns(self, cat: CatParams | None) -> float:
+        """Duration of one slot (|+> preparation, X readout, idle slot); the same for every cat.
+
+        ``"alice_bob"``: ``1/kappa_2`` of the ancilla cats (Le Régent et al.'s ``run_fixedcnot.py``
+        sets every gate time to ``1/k2_ancilla`` [C]; equal to 1/kappa_2 without a faster ancilla);
+        ``"guillaud_mirrahimi"``: the device's CX time (T* unless ``cx_duration_ns`` is set).
+        """
+        if self._values["convention"] == "alice_bob":
+            return 1e9 / self._cat_from(self._values, role="ancilla").kappa_2_hz
+        return self.cx_duration_ns()
+
+    def _default_cx_ns(self, control: CatParams, target: CatParams) -> float:
+        """The convention's CX time: one slot (``1/kappa_2`` of the ancilla), or the optimal T*."""
+        if self._values["convention"] == "alice_bob":
+            return 1e9 / control.kappa_2_hz
+        return physics.cat_cat_cx_optimal_duration_ns(control, target, variant=self._values["variant"])
+
     def _cx(self, control: CatParams, target: CatParams, duration_ns: float | None) -> tuple[float, dict[str, float]]:
         v = self._values
-        t = duration_ns if duration_ns is not None else physics.cat_cat_cx_optimal_duration_ns(control, target, variant=v["variant"])
+        t = duration_ns if duration_ns is not None else self._default_cx_ns(control, target)
         ch = physics.cat_cat_cx_channel(control, target, t, variant=v["variant"], bit_flip=v["cx_bit_flip"])
         return t, ch
 
     def cx_duration_ns(self) -> float:
-        """Device-wide CX duration (ns): ``cx_duration_ns`` or the optimal T* for the default cats."""
+        """Device-wide CX duration (ns): ``cx_duration_ns``, else the convention's CX time.
+
+        >>> cat_cat(nbar=4, k1_over_k2=1e-3).cx_duration_ns()  # alice_bob: 1/kappa_2
+        1000.0
+        """
+        if self._values["cx_duration_ns"] is not None:
+            return self._values["cx_duration_ns"]
         anc = self._cat_from(self._values, role="ancilla")
         data = self._cat_from(self._values, role="data")
-        return self._cx(anc, data, self._values["cx_duration_ns"])[0]
+        return self._default_cx_ns(anc, data)
 
     def _cx_of(self, ctx: NoiseContext, c: int, t: int) -> tuple[float, dict[str, float]]:
         control, target = self.cat(ctx, c), self.cat(ctx, t)
@@ -809,13 +847,13 @@ class CatCat(_PresetBase):
             return max(self._meas(self.cat(ctx, q), op.basis).duration_ns for q in op.targets)
         return 0.0
 
-    @staticmethod
-    def _prep(cat: CatParams, basis: str) -> physics.OperationError:
-        return physics.cat_prepare_plus(cat) if basis == "X" else physics.cat_prepare_zero(cat)
+    def _prep(self, cat: CatParams, basis: str) -> physics.OperationError:
+        return physics.cat_prepare_plus(cat, self._slot_ns(cat)) if basis == "X" else physics.cat_prepare_zero(cat)
 
-    @staticmethod
-    def _meas(cat: CatParams, basis: str) -> physics.OperationError:
-        return physics.cat_measure_x(cat) if basis == "X" else physics.cat_measure_z(cat)
+    def _meas(self, cat: CatParams, basis: str) -> physics.OperationError:
+        if basis == "X":
+            return physics.cat_measure_x(cat, self._slot_ns(cat))
+        return physics.cat_measure_z(cat, self._values["measure_z_ns"])
 
     def _check_cats(self, op: Operation, ctx: NoiseContext) -> None:
         kinds = {ctx.kind(q) for q in op.targets}
@@ -825,22 +863,11 @@ class CatCat(_PresetBase):
                 "Use Layout.chain(d, ancilla='cat')"
             )
 
+    # -- NoiseModel rules -------------------------------------------------------------------
     def prepare(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         self._check_cats(op, ctx)
-        entries, pad = [], []
-        anc_prep_ns = None
-        for q in op.targets:
-            cat = self.cat(ctx, q)
-            err = self._prep(cat, op.basis)
-            entries.append(((q,), (err.probability,)))
-            if ctx.role(q) == "data":
-                # Prepared in the layer of the first ancilla preparation (|+>, 1/kappa_2 of the
-                # ancilla): idle for the rest of that layer.
-                if anc_prep_ns is None:
-                    anc_prep_ns = 1e9 / self._cat_from(self._values, role="ancilla").kappa_2_hz
-                if anc_prep_ns > err.duration_ns:
-                    pad.append(((q,), physics.cat_idle_channel(cat, anc_prep_ns - err.duration_ns)))
-        return OpNoise(after=grouped("Z_ERROR" if op.basis == "X" else "X_ERROR", entries) + grouped("PAULI_CHANNEL_1", pad))
+        entries = [((q,), (self._prep(self.cat(ctx, q), op.basis).probability,)) for q in op.targets]
+        return OpNoise(after=grouped("Z_ERROR" if op.basis == "X" else "X_ERROR", entries))
 
     def measure(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         self._check_cats(op, ctx)
@@ -849,15 +876,36 @@ class CatCat(_PresetBase):
 
     def cx(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         self._check_cats(op, ctx)
-        layer_ns = self.duration_ns(op, ctx)
-        pauli, pad = [], []
-        for c, t in op.pairs:
-            t_ns, ch = self._cx_of(ctx, c, t)
-            pauli.append(((c, t), physics.pauli_channel_2_args(ch)))
-            if layer_ns > t_ns:
-                pad.append(((c,), physics.cat_idle_channel(self.cat(ctx, c), layer_ns - t_ns)))
-                pad.append(((t,), physics.cat_idle_channel(self.cat(ctx, t), layer_ns - t_ns)))
-        return OpNoise(after=grouped("PAULI_CHANNEL_2", pauli) + grouped("PAULI_CHANNEL_1", pad))
+        pauli = [((c, t), physics.pauli_channel_2_args(self._cx_of(ctx, c, t)[1])) for c, t in op.pairs]
+        return OpNoise(after=grouped("PAULI_CHANNEL_2", pauli))
+
+    def pad(self, op: Operation, rest_ns: float, layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
+        """Each of ``op``'s cats idles for the rest of the layer (per gate, when gates differ)."""
+        entries = []
+        for group in (op.pairs if op.kind == "cx" else [(q,) for q in op.targets]):
+            own = max(self._cx_of(ctx, *group)[0] if op.kind == "cx" else self.duration_ns(op, ctx), 0.0)
+            rest = layer.duration_ns - own if op.kind == "cx" else rest_ns
+            if rest > 0:
+                entries += [((q,), physics.cat_idle_channel(self.cat(ctx, q), rest)) for q in group]
+        slot = self._idle_slot(op.targets, ctx) if op.kind == "cx" and self._first_cx_layer(layer, ctx) else []
+        return grouped("PAULI_CHANNEL_1", entries) + slot
+
+    def _idle_slot(self, qubits: Sequence[int], ctx: NoiseContext) -> list[stim.CircuitInstruction]:
+        """``"alice_bob"``: the round's fifth slot, between the two CX layers (docs/physics.md §3a′).
+
+        Every cat idles one slot, tagged ``idle_slot``; emitted with the first CX layer, after its
+        gates, as Le Régent et al.'s ``IdleGateInterCNOTData`` / ``...Ancilla`` [C].
+        """
+        slot = self._slot_ns(None)
+        return grouped("PAULI_CHANNEL_1", [((q,), physics.cat_idle_channel(self.cat(ctx, q), slot)) for q in qubits], tag="idle_slot")
+
+    def _first_cx_layer(self, layer: Layer, ctx: NoiseContext) -> bool:
+        """Whether ``layer`` holds the first CX layer of a round (the idle slot follows it)."""
+        if self._values["convention"] != "alice_bob" or not layer.has("cx") or not ctx.layout.cx_layers:
+            return False
+        idx = ctx.layout.qubit_index
+        first = {(idx[a], idx[d]) for a, d in ctx.layout.cx_layers[0]}
+        return any(pair in first for op in layer.operations if op.kind == "cx" for pair in op.pairs)
 
     def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         """Every idle cat: :func:`~catcode.physics.cat_idle_channel` over the layer's duration."""
@@ -866,32 +914,42 @@ class CatCat(_PresetBase):
             if ctx.kind(q) != "cat":
                 raise CatcodeError(f"noise preset 'cat_cat' models cat qubits only; qubit {ctx.node(q)!r} is a {ctx.kind(q)}")
             entries.append(((q,), physics.cat_idle_channel(self.cat(ctx, q), layer.duration_ns)))
-        return grouped("PAULI_CHANNEL_1", entries)
+        slot = self._idle_slot(qubits, ctx) if self._first_cx_layer(layer, ctx) else []
+        return grouped("PAULI_CHANNEL_1", entries) + slot
 
 
 def cat_cat(nbar: float, k1_over_k2: float, **overrides: Any) -> CatCat:
     """The repetition cat code with cat ancillas, noise from nbar and kappa_1/kappa_2.
 
     Guillaud & Mirrahimi, PRX 9, 041053 (2019); Chamberland et al., PRX Quantum 3, 010329 (2022);
-    Le Régent et al., Quantum 7, 1198 (2023) (physics.md §2, §3a, §3b). Use with
+    Le Régent et al., Quantum 7, 1198 (2023) (docs/physics.md §2, §3a, §3a′, §3b). Use with
     ``Layout.chain(d, ancilla="cat")``.
+
+    ``convention`` names the published timing convention (docs/physics.md §3a′):
+
+    * ``"alice_bob"`` (default): every operation (|+> preparation, CX, X readout, idle slot) lasts
+      ``1/kappa_2`` and a round has 5 slots: ancilla preparation, CX, idle slot (every cat, tagged
+      ``idle_slot``), CX, ancilla readout, as in Le Régent et al.'s code (``qsim/logical_gate/
+      lidle.py``) and Alice & Bob's ``qiskit-alice-bob-provider`` (cycle ``5/kappa_2`` per round).
+      It is the default because the published cat-cat thresholds catcode is compared with use it.
+    * ``"guillaud_mirrahimi"``: every operation lasts the optimal CX time T* (4 slots per round),
+      Guillaud & Mirrahimi's convention ("PRA" in Le Régent et al.'s code).
 
     ====================  ==========================================================================
     CX (ancilla -> data)  :func:`~catcode.physics.cat_cat_cx_channel`, ``variant`` ("chamberland" or
-                          "guillaud_mirrahimi"), bit flips by ``cx_bit_flip``; duration the optimal
-                          T* (:func:`~catcode.physics.cat_cat_cx_optimal_duration_ns`) unless
-                          ``cx_duration_ns`` is set (device-wide or per coupling)
-    prepare |+> / |0>     Z with ``n k1 / k2`` in ``1/k2`` / X with ``0.39 e^{-4n}`` in ``0.1/(k2 n)``
-    measure X / Z         Z with ``n k1 / k2`` in ``1/k2`` / flip ``exp(-1.5 - 0.9 n)`` in 850 ns
+                          "guillaud_mirrahimi"), bit flips by ``cx_bit_flip``; duration the
+                          convention's unless ``cx_duration_ns`` is set (device-wide or per coupling)
+    prepare |+> / |0>     Z with ``n k1 T`` in one slot T / X with ``0.39 e^{-4n}`` in ``0.1/(k2 n)``
+    measure X / Z         Z with ``n k1 T`` in one slot T / flip ``exp(-1.5 - 0.9 n)`` in ``measure_z_ns``
     idle                  :func:`~catcode.physics.cat_idle_channel` over the layer (``bit_flip_model``)
     ====================  ==========================================================================
 
-    ``anc_k2_factor`` > 1 gives faster ancillas (kappa_2 of the ancillas that many times the data's,
-    same kappa_1): the CX's non-adiabatic term uses the mean kappa_2, the ancilla preparation and
-    readout take ``1/kappa_2(ancilla)``. ``kappa_2_hz`` only sets the time unit. Per-cat overrides
-    (``nbar``, ``k1_over_k2``, ``kappa_2_hz``, ...) go on the layout's nodes.
+    An operation shorter than its layer idles for the rest (:meth:`CatCat.pad`). ``anc_k2_factor``
+    > 1 gives faster ancillas: kappa_2 of the ancillas that many times the data's, and kappa_1 too
+    (same k1/k2, Le Régent et al.'s code); the CX's non-adiabatic term uses the mean kappa_2.
+    ``kappa_2_hz`` only sets the time unit. Per-cat overrides go on the layout's nodes.
 
-    >>> m = cat_cat(nbar=4, k1_over_k2=1e-3)
+    >>> m = cat_cat(nbar=4, k1_over_k2=1e-3, convention="guillaud_mirrahimi")
     >>> round(m.cx_duration_ns(), 1)  # T* = pi / (8 n sqrt(2 k1 k2)) with k2 = 1e6 / s
     2195.3
     """

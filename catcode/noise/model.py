@@ -3,11 +3,14 @@
 The pass walks the ideal circuit one layer (``TICK`` to ``TICK``) at a time. For each layer it
 
 1. asks the model for the duration of every operation and takes the longest as the layer's
-   duration;
+   duration (a negative or non-finite duration raises :class:`CatcodeError`), so an operation
+   longer than the others lengthens its layer and never overruns it;
 2. inserts the model's ``round_start`` noise before the first CX layer of every round (the
    layer after one without CX gates) — where Stim's ``before_round_data_depolarization`` sits;
 3. wraps every operation in the model's rule for its kind (``prepare``, ``cx``, ``measure``):
-   noise before it and after it. An operation with no rule raises :class:`CatcodeError`;
+   noise before it and after it. An operation with no rule raises :class:`CatcodeError`. An
+   operation then gets the model's ``pad`` noise for the rest of the layer, if any (default: none;
+   cat presets idle the qubits, see :meth:`NoiseModel.pad`);
 4. applies the model's ``idle`` rule to every qubit the layer does not act on, with the
    :class:`Layer` (its operations and duration).
 
@@ -168,6 +171,20 @@ class NoiseModel(ABC):
         """How long ``op`` takes; the layer lasts as long as its longest operation."""
         return 0.0
 
+    def pad(self, op: Operation, rest_ns: float, layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
+        """Noise on ``op``'s qubits while they wait ``rest_ns`` (>= 0) for ``layer`` to end.
+
+        The pass calls it after every operation's own noise, with ``rest_ns = layer.duration_ns -
+        duration_ns(op)``; an instruction holding several gates of different durations (one CX
+        instruction, several pairs) can pad each gate to ``layer.duration_ns``. Default: no noise
+        (models whose rules already cover the whole layer).
+
+        >>> from catcode.noise.generic import depolarizing
+        >>> depolarizing(p=1e-3).pad(Operation("RX", "prepare", "X", (0,), ""), 5.0, Layer((), 10.0), None)
+        []
+        """
+        return []
+
     def round_start(self, data_qubits: Sequence[int], ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         """Noise on the data qubits before the first CX layer of every round (default: none)."""
         return []
@@ -308,11 +325,13 @@ class _NoisePass:
                 if q in touched:
                     raise CatcodeError(f"qubit {q} is used twice in one layer (at {inst}); separate the operations with TICK")
                 touched.add(q)
-        duration = max(float(self.model.duration_ns(op, self.ctx)) for _, op in ops)
+        op_ns = {id(inst): self._duration(op) for inst, op in ops}
+        duration = max(op_ns.values())
         has_cx = any(op.kind == "cx" for _, op in ops)
         if has_cx and not state.previous_layer_had_cx:
             self._emit(self.model.round_start(self.ctx.data_qubits, self.ctx), out, state)
         state.previous_layer_had_cx = has_cx
+        layer = Layer(tuple(op for _, op in ops), duration)
         rules = {"prepare": self.model.prepare, "cx": self.model.cx, "measure": self.model.measure, "gate1": self.model.gate1}
         op_of = {id(inst): op for inst, op in ops}
         for inst in items:
@@ -329,10 +348,20 @@ class _NoisePass:
                 state.ideal_count += n
                 state.noisy_count += n
             self._emit(noise.after, out, state)
+            self._emit(self.model.pad(op, duration - op_ns[id(inst)], layer, self.ctx), out, state)
         idle = [q for q in self.ctx.all_qubits if q not in touched]
         if idle:
-            layer = Layer(tuple(op for _, op in ops), duration)
             self._emit(self.model.idle(idle, layer, self.ctx), out, state)
+
+    def _duration(self, op: Operation) -> float:
+        """The model's duration of ``op``, checked to be a finite number >= 0."""
+        ns = self.model.duration_ns(op, self.ctx)
+        if isinstance(ns, bool) or not isinstance(ns, int | float) or not 0.0 <= ns < float("inf"):
+            raise CatcodeError(
+                f"noise model {self.model!r} gives operation {op.gate}[{op.tag}] a duration of {ns!r} ns; "
+                "valid durations are finite numbers >= 0"
+            )
+        return float(ns)
 
     def _emit(self, noise: Sequence[stim.CircuitInstruction], out: stim.Circuit, state: _RecordState) -> None:
         for inst in noise:

@@ -20,7 +20,7 @@ class SI1000(NoiseModel):
     """Superconducting-inspired circuit noise with one parameter ``p`` (SI1000).
 
     Source: Gidney, Newman, Fowler & Broughton, "A fault-tolerant honeycomb memory",
-    Quantum 5, 605 (2021), arXiv:2108.10457, Table 2 (physics.md §4):
+    Quantum 5, 605 (2021), arXiv:2108.10457, Table 2 (docs/physics.md §4):
 
     ===========================  =====================
     CX (two-qubit Clifford)      ``DEPOLARIZE2(p)`` after

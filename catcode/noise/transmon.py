@@ -153,7 +153,7 @@ def transmon(**overrides: Any) -> Transmon:
 
     ===================  ========================================================================
     every layer          :func:`~catcode.physics.transmon_idle_channel` (Pauli-twirled amplitude
-                         and phase damping, physics.md §4) over the layer, for every qubit
+                         and phase damping, docs/physics.md §4) over the layer, for every qubit
     CX                   ``DEPOLARIZE2(cx_error)`` plus both qubits' decoherence over the layer
     single-qubit gate    ``DEPOLARIZE1(gate1_error)`` plus decoherence over ``gate1_ns``
     reset / readout      flip with ``reset_error`` after, ``readout_error`` before
