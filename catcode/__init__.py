@@ -6,7 +6,7 @@
 24
 """
 
-__version__ = "0.1.0"
+from catcode._version import __version__
 
 from catcode import noise, physics
 from catcode.compiler import ideal_memory_circuit, logical_support, memory_circuit

@@ -24,7 +24,7 @@ from typing import Any
 
 import stim
 
-from catcode import __version__
+from catcode._version import __version__
 from catcode.compiler import memory_circuit
 from catcode.errors import CatcodeError, require_choice
 from catcode.layout import Layout
