@@ -481,6 +481,6 @@ def sinter_decoders() -> dict[str, sinter.Decoder]:
     >>> sorted(sinter_decoders())
     ['bposd', 'pymatching_erasure', 'pymatching_ignore_heralds']
     """
-    from catcode.bposd import BpOsdSinterDecoder  # BP+OSD (ldpc), for LDPC-cat and other non-matchable DEMs
+    from catcode.bposd import BpOsdSinterDecoder  # BP+OSD (ldpc v2) for LDPC-cat and other non-matchable DEMs
 
     return {**CUSTOM_DECODERS, "bposd": BpOsdSinterDecoder()}
