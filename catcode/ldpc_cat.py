@@ -317,6 +317,11 @@ KNOWN_DISTANCES: dict[tuple[int, int, str], int] = {
     (4, 17, "periodic"): 5,
     (5, 17, "periodic"): 9,
     (6, 17, "periodic"): 12,
+    (7, 17, "periodic"): 16,
+    (8, 17, "open"): 22,
+    # (8, 17, "periodic"): HiGHS found weight 22 with dual bound 16 after 90 s; upper bound only,
+    # so code_distance uses the paper's value 22 there (Ruiz et al., Table 1).
+    (8, 17, "periodic"): 22,
 }
 
 
