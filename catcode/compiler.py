@@ -110,9 +110,25 @@ def ideal_memory_circuit(layout: Layout, *, rounds: int, basis: str) -> stim.Cir
     for s in checked:
         recs = [data_rec[q] for q in s.data] + [b.check_record(s, rounds_back=0, after_data=True)]
         b.detector(s.ancilla, recs)
-    obs = [data_rec[q] for q in logical_support(layout, basis)]
-    b.circuit.append("OBSERVABLE_INCLUDE", _canonical_recs(obs), [0])
+    for k, support in enumerate(logical_supports(layout, basis)):
+        b.circuit.append("OBSERVABLE_INCLUDE", _canonical_recs([data_rec[q] for q in support]), [k])
     return b.circuit
+
+
+def logical_supports(layout: Layout, basis: str) -> tuple[tuple[str, ...], ...]:
+    """One support per logical qubit (observable ``k`` is the ``k``-th).
+
+    A layout may declare them in ``layout.graph.graph["logicals"][basis]`` (a tuple of supports,
+    as :meth:`Layout.ldpc_cat` does); otherwise the code has one, :func:`logical_support`.
+
+    >>> from catcode import Layout
+    >>> logical_supports(Layout.chain(3), "X")
+    (('D3',),)
+    """
+    declared = layout.graph.graph.get("logicals")
+    if declared is not None:
+        return tuple(tuple(s) for s in declared[basis])
+    return (logical_support(layout, basis),)
 
 
 def logical_support(layout: Layout, basis: str) -> tuple[str, ...]:

@@ -509,6 +509,8 @@ def sinter_decoders() -> dict[str, sinter.Decoder]:
     """A fresh copy of :data:`CUSTOM_DECODERS` for ``sinter.collect(custom_decoders=...)``.
 
     >>> sorted(sinter_decoders())
-    ['pymatching_correlated', 'pymatching_erasure', 'pymatching_ignore_heralds']
+    ['bposd', 'pymatching_correlated', 'pymatching_erasure', 'pymatching_ignore_heralds']
     """
-    return dict(CUSTOM_DECODERS)
+    from catcode.bposd import BpOsdSinterDecoder  # BP+OSD (ldpc v2) for LDPC-cat and other non-matchable DEMs
+
+    return {**CUSTOM_DECODERS, "bposd": BpOsdSinterDecoder()}

@@ -34,7 +34,7 @@ NODE_KINDS = ("cat", "transmon", "buffer")
 QUBIT_KINDS = ("cat", "transmon")
 ROLES = ("data", "ancilla")
 EDGE_KINDS = ("cx", "stabilization")
-CODES = ("repetition", "rotated_surface")
+CODES = ("repetition", "rotated_surface", "ldpc_cat")
 
 
 @dataclass(frozen=True)
@@ -272,18 +272,21 @@ class Layout:
         """
         if self.code == "repetition":
             return len(self.data_qubits)
+        if "distance" in self.graph.graph:  # declared by the constructor (e.g. ldpc_cat)
+            return int(self.graph.graph["distance"])
         return len({self.coords(q)[0] for q in self.data_qubits})
 
     @property
     def bit_distance(self) -> int:
         """Fewest X errors on data that make a logical error of the Z memory.
 
-        Repetition code: 1 (any single bit flip); surface patch: its height (data rows).
+        Repetition and LDPC-cat codes: 1 (no check sees a bit flip); surface patch: its height
+        (data rows).
 
         >>> Layout.chain(5).bit_distance, Layout.rotated_surface(3).bit_distance
         (1, 3)
         """
-        if self.code == "repetition":
+        if self.code in ("repetition", "ldpc_cat"):
             return 1
         return len({self.coords(q)[1] for q in self.data_qubits})
 
@@ -394,9 +397,9 @@ class Layout:
             raise CatcodeError("layout has no data qubits")
         for anc in self._nodes_with(role="ancilla"):
             data = sorted(n for n in g[anc] if g.edges[anc, n]["kind"] == "cx")
-            allowed = (2,) if self.code == "repetition" else (2, 4)
+            allowed = {"repetition": (2,), "ldpc_cat": (2, 3, 4)}.get(self.code, (2, 4))
             if len(data) not in allowed:
-                need = "exactly 2" if self.code == "repetition" else "2 or 4"
+                need = " or ".join(map(str, allowed)) if len(allowed) > 1 else f"exactly {allowed[0]}"
                 raise CatcodeError(
                     f"ancilla {anc!r} has cx couplings to {len(data)} data qubits ({', '.join(data)}); "
                     f"a {self.code} check needs {need}"
@@ -441,6 +444,40 @@ class Layout:
 
     def _edge_kind(self, a: str, b: str) -> str:
         return self.graph.edges[a, b]["kind"]
+
+    @classmethod
+    def ldpc_cat(cls, height: int, width: int, boundary: str = "periodic") -> Layout:
+        """An LDPC-cat code (Ruiz et al., Nat. Commun. 16, 1040 (2025)); see :mod:`catcode.ldpc_cat`.
+
+        Data cat ``D<r>_<c>`` (row r, column c) at ``(3c, 3r)``; one cat ancilla ``A<i>_<j>`` per
+        check just above its new-row qubit ``(i+2, j)``; every cat has its buffer. The ancilla
+        controls CX onto its new-row qubit in layer 0, then onto its mask qubits (row-major) in
+        layers 2, 4, 6 (the authors' slots; :func:`catcode.ldpc_cat.cx_schedule` proves them
+        conflict-free). The graph declares ``distance`` and its ``logicals`` per basis: X of each
+        qubit of rows 0-1 (an information set) and, for Z, a basis of the codewords.
+
+        >>> lay = Layout.ldpc_cat(4, 5)
+        >>> lay.num_qubits, len(lay.stabilizers), lay.distance
+        (30, 10, 5)
+        """
+        from catcode.ldpc_cat import LdpcCatCode, code_distance, cx_schedule
+
+        code = LdpcCatCode(height, width, boundary)
+        slots = cx_schedule(height, width, boundary)
+        first = min(lo for lo, _ in code.columns)
+        name = {q: f"D{q[0]}_{q[1] - first}" for q in code.qubits}
+        g = nx.Graph()
+        for (r, c), node in name.items():
+            _add_cat_with_buffer(g, node, "data", (3 * (c - first), 3 * r), {})
+        for check in code.checks:
+            anc = f"A{check.row}_{check.col - first}"
+            _add_cat_with_buffer(g, anc, "ancilla", (3 * (check.col - first) + 1, 3 * check.row + 5), {})
+            for pos, q in _ldpc_cat_positions(code, check):
+                g.add_edge(anc, name[q], kind="cx", layer=slots[check.row][pos], params={})
+        basis_words = [tuple(name[q] for q, bit in zip(code.qubits, word) if bit) for word in code.codeword_basis]
+        g.graph["logicals"] = {"X": tuple((name[q],) for q in code.information_set), "Z": tuple(basis_words)}
+        g.graph["distance"] = code_distance(height, width, boundary)
+        return cls(g, name=f"ldpc_cat_{height}x{width}_{boundary}", code="ldpc_cat")
 
 
 def _add_cat_with_buffer(g: nx.Graph, name: str, role: str, xy: tuple[int, int], params: Mapping[str, Any]) -> None:
@@ -513,3 +550,9 @@ def _validate_params(where: str, params: object) -> None:
             continue
         if not _is_finite_number(value) or value < 0:
             raise CatcodeError(f"{where} parameter {key!r} must be a finite number >= 0; got {value!r}")
+
+
+def _ldpc_cat_positions(code: Any, check: Any) -> list[tuple[int, tuple[int, int]]]:
+    from catcode.ldpc_cat import check_positions
+
+    return check_positions(code, check)

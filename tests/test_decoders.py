@@ -209,7 +209,7 @@ def test_wrong_shape_is_rejected_and_decoders_pickle():
         )
     for name, dec in CUSTOM_DECODERS.items():
         assert repr(pickle.loads(pickle.dumps(dec))) == repr(dec), name
-    assert sinter_decoders() == CUSTOM_DECODERS and sinter_decoders() is not CUSTOM_DECODERS
+    assert {k: v for k, v in sinter_decoders().items() if k != "bposd"} == CUSTOM_DECODERS  # + catcode.bposd
 
 
 def test_a_fired_herald_changes_the_matching_of_one_shot():
