@@ -63,14 +63,22 @@ def experiment_metadata(
     layout: str, distance: int, *, rounds: int, basis: str, noise: str, ancilla: str | None = None,
     section: str | None = None, **noise_params: Any,
 ) -> dict[str, Any]:
-    """Canonical metadata dict (fixed key order) for one memory experiment."""
+    """Canonical metadata dict for one memory experiment: structure keys in a fixed order, then the
+    noise parameters sorted by name, numbers as floats (so ``eta=100`` and ``eta=100.0``, in any
+    order, name the same task).
+
+    >>> experiment_metadata("chain", 3, rounds=3, basis="Z", noise="biased", p=1e-3, eta=100)
+    {'layout': 'chain', 'd': 3, 'r': 3, 'b': 'Z', 'noise': 'biased', 'eta': 100.0, 'p': 0.001}
+    """
     meta: dict[str, Any] = {"layout": layout, "d": distance}
     if ancilla is not None and ancilla != "transmon":
         meta["ancilla"] = ancilla
     if section is not None:
         meta["section"] = section
     meta.update({"r": rounds, "b": basis, "noise": noise})
-    meta.update(noise_params)
+    for key in sorted(noise_params):
+        value = noise_params[key]
+        meta[key] = float(value) if isinstance(value, int) and not isinstance(value, bool) else value
     return meta
 
 

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from catcode.cli._sweep_args import add_sweep_arguments, sweep_from_args
+from catcode.cli import ArgumentParser
 from catcode.errors import CatcodeError
 
 EPILOG = """\
@@ -56,7 +57,7 @@ def _count(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog="catcode collect",
         description="Sample a sweep of memory circuits with sinter (or Dask) into a resumable sinter CSV.",
         epilog=EPILOG,

@@ -9,6 +9,7 @@ from pathlib import Path
 import stim
 
 from catcode.cli._sweep_args import add_sweep_arguments, sweep_from_args
+from catcode.cli import ArgumentParser
 from catcode.errors import CatcodeError
 
 EPILOG = """\
@@ -40,7 +41,7 @@ def _metadata_of(path: str) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog="catcode estimate",
         description="Estimate rare logical error rates (per shot) of Stim circuits by stratified "
         "sampling over fault counts, extended by a failing-set Markov chain where needed.",
@@ -50,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_sweep_arguments(p, what="estimated", circuits_help="estimate these .stim files instead of a sweep "
                         "(metadata from key=value,...stim names)")
     p.add_argument("--out", default=None, help="CSV file to append estimate rows to")
-    p.add_argument("--decoder", default="pymatching", help="pymatching (default) or another sinter decoder name")
+    p.add_argument("--decoder", default="auto", help="auto (default: pymatching_erasure if the circuit has "
+                   "herald detectors, else pymatching), pymatching, pymatching_erasure or a sinter decoder name")
     p.add_argument("--method", default="auto", help="auto (default), subset or splitting")
     p.add_argument("--target_relative_ci", type=float, default=2.0,
                    help="stop when the rate is known within this factor (default 2)")

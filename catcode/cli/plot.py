@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from catcode.cli import ArgumentParser
 from catcode.errors import CatcodeError
 
 EPILOG = """\
@@ -30,7 +31,7 @@ The fit is p_L = A (x/x_th)^(c (d+1)/2), weighted least squares on ln p_L (see c
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="catcode plot",
         description=(
             "Plot logical error per round (converted from per-shot rates, with likelihood bands) from "
