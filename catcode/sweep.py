@@ -366,9 +366,9 @@ def tasks_from_circuit_files(
     decoders = _as_tuple("decoders", decoders)
     tasks = []
     for path in paths:
-        p = pathlib.Path(path)
-        if not p.is_file():
-            raise CatcodeError(f"circuit file {str(p)!r} does not exist or is not a file")
+        from catcode.io import check_input_file
+
+        p = check_input_file(path, what="circuit file")
         try:
             meta = sinter.comma_separated_key_values(str(p))
         except ValueError:
