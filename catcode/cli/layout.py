@@ -34,10 +34,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         raise CatcodeError(f"--out must end in one of {', '.join(FIGURE_FORMATS)}; got {args.out!r}")
     check_output_path(out)
     layout = build_layout(args.layout, args.d, ancilla=args.ancilla, section=args.section)
-    import matplotlib
-
-    matplotlib.use("Agg")
     fig = layout.draw()
     save_figure(fig, out)
-    print(out, file=sys.stderr)
+    print(f"wrote {out}", file=sys.stderr)
     return 0

@@ -83,10 +83,13 @@ def _row_to_stats(fields: list[str], values: list[str]) -> sinter.TaskStats:
         if not isinstance(loaded, dict) or not all(isinstance(v, int) for v in loaded.values()):
             raise ValueError(f"custom_counts {custom!r} is not a dict of integer counts")
         counts = collections.Counter(loaded)
+    shots, errors, discards = int(row["shots"]), int(row["errors"]), int(row["discards"])
+    if min(shots, errors, discards) < 0 or errors + discards > shots:
+        raise ValueError(f"shots={shots}, errors={errors}, discards={discards}: need 0 <= errors + discards <= shots")
     return sinter.TaskStats(
-        shots=int(row["shots"]),
-        errors=int(row["errors"]),
-        discards=int(row["discards"]),
+        shots=shots,
+        errors=errors,
+        discards=discards,
         seconds=float(row["seconds"]),
         decoder=row["decoder"].strip(),
         strong_id=row["strong_id"].strip(),
