@@ -72,6 +72,8 @@ def check_input_file(path: str | os.PathLike, *, what: str = "input file") -> Pa
     p = Path(path)
     try:
         st = os.stat(p)
+    except FileNotFoundError:
+        raise CatcodeError(f"{what} {str(p)!r} not found") from None
     except OSError as exc:
         raise CatcodeError(f"{what} {str(p)!r} cannot be read: {exc.strerror or exc}") from None
     if stat.S_ISDIR(st.st_mode):

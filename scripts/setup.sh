@@ -17,11 +17,11 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONWARNINGS=ignore::DeprecationWarning
-"$venv/bin/python" -m pip install --quiet --upgrade pip
+"$venv/bin/python" -m pip install -qq --upgrade pip
 if [ -n "$extras" ]; then
-    "$venv/bin/python" -m pip install --quiet -e "$root[$extras]"
+    "$venv/bin/python" -m pip install -qq -e "$root[$extras]"
 else
-    "$venv/bin/python" -m pip install --quiet -e "$root"
+    "$venv/bin/python" -m pip install -qq -e "$root"
 fi
 # The stamp lists every extras set installed for this pyproject.toml (study.sh needs none,
 # test.sh needs "test"; either run after the other must not reinstall).
