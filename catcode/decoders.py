@@ -496,15 +496,12 @@ def default_decoder(circuit_or_dem: stim.Circuit | stim.DetectorErrorModel) -> s
     Used by ``catcode collect``, ``estimate``, ``overhead`` and :class:`catcode.sweep.Sweep`
     whenever the decoder is ``"auto"`` (their default); plain ``"pymatching"`` stays available by name.
 
-    >>> default_decoder(stim.Circuit('M 0\nDETECTOR(0, 0, 0, 1) rec[-1]'))
+    >>> default_decoder(stim.Circuit('M 0\\nDETECTOR(0, 0, 0, 1) rec[-1]'))
     'pymatching_erasure'
-    >>> default_decoder(stim.Circuit('M 0\nDETECTOR(0, 0, 0) rec[-1]'))
+    >>> default_decoder(stim.Circuit('M 0\\nDETECTOR(0, 0, 0) rec[-1]'))
     'pymatching'
     """
-    if isinstance(circuit_or_dem, stim.Circuit):
-        coords = circuit_or_dem.get_detector_coordinates()
-    else:
-        coords = circuit_or_dem.get_detector_coordinates()
+    coords = circuit_or_dem.get_detector_coordinates()  # after all SHIFT_COORDS, for both types
     return "pymatching_erasure" if any(is_herald(c) for c in coords.values()) else "pymatching"
 
 

@@ -36,11 +36,11 @@ def check_output_path(path: str | os.PathLike, *, create_dir: bool = False, what
 
     >>> check_output_path("/")
     Traceback (most recent call last):
-    catcode.errors.CatcodeError: output path '/' is a directory; give a file path
+    catcode.errors.CatcodeError: output path '/' is a directory, not a regular file; give a file path
     """
     p = Path(path)
     if str(path) == "" or p.is_dir():
-        raise CatcodeError(f"{what} path {str(path)!r} is a directory; give a file path")
+        raise CatcodeError(f"{what} path {str(path)!r} is a directory, not a regular file; give a file path")
     if p.is_symlink():
         raise CatcodeError(f"{what} path {str(p)!r} is a symbolic link; give the real file path "
                            f"({str(p.resolve())!r}) or another name")
@@ -50,10 +50,11 @@ def check_output_path(path: str | os.PathLike, *, create_dir: bool = False, what
         if not os.access(p, os.W_OK):
             raise CatcodeError(f"{what} file {str(p)!r} is not writable")
     directory = p.parent
-    if create_dir:
-        while not directory.exists() and directory.parent != directory:
-            directory = directory.parent
+    while not directory.exists() and directory.parent != directory:
+        directory = directory.parent
     if not directory.is_dir():
+        raise CatcodeError(f"cannot write {what} {str(p)!r}: {str(directory)!r} is not a directory")
+    if directory != p.parent and not create_dir:
         raise CatcodeError(f"{what} directory {str(p.parent)!r} does not exist")
     if not os.access(directory, os.W_OK | os.X_OK):
         raise CatcodeError(f"{what} directory {str(directory)!r} is not writable")

@@ -168,7 +168,7 @@ def connect(scheduler: str, *, processes: int | None = None, timeout: float = 5.
     except Exception as exc:  # noqa: BLE001 - a non-Dask service answers with garbage (e.g. MemoryError)
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise CatcodeError(
-            f"cannot reach a Dask scheduler at {scheduler!r} within {timeout:g} s ({reason}); start one with "
+            f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s ({reason}); start one with "
             "`dask scheduler` (and workers with `dask worker ADDRESS`), or use --scheduler local") from None
     return client, None
 
