@@ -163,3 +163,32 @@ def test_the_base_command_lines_of_the_matrix_succeed(workdir, monkeypatch):
     assert main(["collect", "--circuits", GOOD_STIM, "--max_shots", "10", "--out", "ok2.csv", "--quiet"]) == 0
     assert main(["plot", "--in", "ok.csv", "--x", "p", "--out", "ok.png"]) == 0
     assert main(["layout", "--out", "ok.svg"]) == 0
+
+
+def test_scheduler_that_is_not_dask_is_one_line(tmp_path, capsys):
+    """A service that answers with garbage (here: an HTTP-like reply) must not crash the client."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+                conn.sendall(b"HTTP/1.1 200 OK\r\n" + b"\xff" * 64)
+                conn.recv(100)
+            except OSError:
+                return
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        code = main(COLLECT + ["--out", str(tmp_path / "s.csv"), "--scheduler",
+                               f"tcp://127.0.0.1:{server.getsockname()[1]}", "--scheduler_timeout", "2"])
+    finally:
+        server.close()
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Dask" in err, err
+    assert not (tmp_path / "s.csv").exists()

@@ -167,6 +167,8 @@ def connect(scheduler: str, *, processes: int | None = None, timeout: float = 5.
         client = distributed.Client(scheduler, timeout=timeout)
     except Exception as exc:  # noqa: BLE001 - a non-Dask service answers with garbage (e.g. MemoryError)
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        if isinstance(exc, MemoryError):  # a length prefix read from a non-Dask protocol
+            reason = "the service there does not speak Dask's protocol"
         raise CatcodeError(
             f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s ({reason}); start one with "
             "`dask scheduler` (and workers with `dask worker ADDRESS`), or use --scheduler local") from None
