@@ -57,6 +57,8 @@ CASES = {
     "generate bad int": ["generate", "--rounds", "x", "--basis", "X", "--noise", "biased", "--out", "a.stim"],
     "generate duplicate param": GEN + ["--param", "p=0.3", "--out", "a.stim"],
     "generate section on chain": GEN + ["--section", "1-3", "--out", "a.stim"],
+    "generate ocelot d=3 without section": ["generate", "--layout", "ocelot", "--d", "3", "--rounds", "3", "--basis", "X",
+                                            "--noise", "ocelot", "--out", "a.stim"],
     "generate unknown preset": ["generate", "--d", "3", "--rounds", "3", "--basis", "X", "--noise", "nope", "--out", "a.stim"],
     "layout bad extension": ["layout", "--out", "a.pdf"],
     "collect missing max_shots": ["collect", "--d", "3", "--out", "s.csv"],

@@ -86,7 +86,11 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     sweep = Sweep(d=(distance,), b=(args.basis,), noise=(args.noise,), layout=(args.layout,), rounds=args.rounds,
                   params={k: (v,) for k, v in params.items()}, ancilla=(args.ancilla,),
                   section=None if args.section is None else (args.section,))
-    (meta,) = sweep.points()
+    points = sweep.points()
+    if len(points) != 1:  # ocelot at d = 3 without --section means two sections
+        raise CatcodeError(f"--layout {args.layout} --d {distance} names {len(points)} circuits; "
+                           "choose one with --section (e.g. 1-3 or 3-5)")
+    (meta,) = points
     circuit = build_circuit(meta)
     if out is None:
         Path(args.out_dir).mkdir(parents=True, exist_ok=True)
