@@ -107,7 +107,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     ):
         if not args.quiet:
             status = "skipped (already in --out)" if est is None else str(est)
-            print(f"[{i + 1}/{len(tasks)}] {names[i]}: {status}", file=sys.stderr, flush=True)
+            print(f"[{i + 1}/{len(tasks)}] {names[i]} (decoder {record.decoder}): {status}", file=sys.stderr, flush=True)
         records.append(record)
     print(format_table(records))
     return 0
