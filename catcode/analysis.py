@@ -925,7 +925,8 @@ def format_rates_table(points: Sequence[RatePoint], *, x_key: str, group_key: st
     ]
     if len({_decoder(p) for p in points}) > 1:
         varying.append("decoder")
-    header = ([group_key] if group_key else []) + varying + [x_key, "shots", "errors", "rate [band]"]
+    counts = ["shots (X+Z)", "errors (X+Z)"] if totals else ["shots", "errors"]  # totals sum both memories
+    header = ([group_key] if group_key else []) + varying + [x_key, *counts, "rate [band]"]
     if totals:
         header += ["phase (X mem) [band]", "bit (Z mem) [band]"]
 
@@ -940,7 +941,7 @@ def format_rates_table(points: Sequence[RatePoint], *, x_key: str, group_key: st
     for p in sorted(points, key=sort_key):
         md = _metadata(p)
         md["decoder"] = _decoder(p)
-        row = ([_fmt(md.get(group_key))] if group_key else []) + [_fmt(md.get(k)) for k in varying]
+        row = ([_fmt(md.get(group_key))] if group_key else []) + ["-" if md.get(k) is None else _fmt(md.get(k)) for k in varying]
         row += [_fmt(md.get(x_key)), str(p.shots), str(p.errors), _band(p)]
         if totals:
             row += [_band(p.phase), _band(p.bit)]

@@ -98,6 +98,8 @@ __all__ = [
     "erasure_model",
     "herald_detectors",
     "sinter_decoders",
+    "default_decoder",
+    "resolve_decoder_name",
 ]
 
 #: Fourth detector coordinate that marks a herald (erasure flag) detector; set by the noise pass.
@@ -514,3 +516,31 @@ def sinter_decoders() -> dict[str, sinter.Decoder]:
     from catcode.bposd import BpOsdSinterDecoder  # BP+OSD (ldpc v2) for LDPC-cat and other non-matchable DEMs
 
     return {**CUSTOM_DECODERS, "bposd": BpOsdSinterDecoder()}
+
+
+#: Decoder name meaning "the default rule of :func:`default_decoder`" in the CLI and sweeps.
+AUTO_DECODER = "auto"
+
+
+def default_decoder(circuit_or_dem: stim.Circuit | stim.DetectorErrorModel) -> str:
+    """The one default-decoder rule: ``pymatching_erasure`` if there are herald detectors, else ``pymatching``.
+
+    Used by ``catcode collect``, ``estimate``, ``overhead`` and :class:`catcode.sweep.Sweep`
+    whenever the decoder is ``"auto"`` (their default); plain ``"pymatching"`` stays available by name.
+
+    >>> default_decoder(stim.Circuit('M 0\\nDETECTOR(0, 0, 0, 1) rec[-1]'))
+    'pymatching_erasure'
+    >>> default_decoder(stim.Circuit('M 0\\nDETECTOR(0, 0, 0) rec[-1]'))
+    'pymatching'
+    """
+    coords = circuit_or_dem.get_detector_coordinates()  # after all SHIFT_COORDS, for both types
+    return "pymatching_erasure" if any(is_herald(c) for c in coords.values()) else "pymatching"
+
+
+def resolve_decoder_name(name: str, circuit: stim.Circuit) -> str:
+    """``name`` itself, or :func:`default_decoder` of ``circuit`` when ``name`` is ``"auto"``.
+
+    >>> resolve_decoder_name("auto", stim.Circuit()), resolve_decoder_name("pymatching_erasure", stim.Circuit())
+    ('pymatching', 'pymatching_erasure')
+    """
+    return default_decoder(circuit) if name == AUTO_DECODER else name

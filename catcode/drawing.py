@@ -32,11 +32,7 @@ def draw_layout(layout: Layout, ax: Any = None, *, labels: bool = True) -> Any:
     >>> len(fig.axes)
     1
     """
-    import matplotlib
-
-    if ax is None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # the current backend: inline in Jupyter, Agg without a display
 
     g = layout.graph
     if ax is None:

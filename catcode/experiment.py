@@ -86,10 +86,12 @@ def experiment_metadata(
     section: str | None = None, bit_distance: int | None = None, height: int | None = None,
     width: int | None = None, boundary: str | None = None, **noise_params: Any,
 ) -> dict[str, Any]:
-    """Canonical metadata dict (fixed key order) for one memory experiment.
+    """Canonical metadata dict for one memory experiment: structure keys in a fixed order, then the
+    noise parameters sorted by name, numbers as floats (so ``eta=100`` and ``eta=100.0``, in any
+    order, name the same task).
 
-    >>> experiment_metadata("rectangular_surface", 11, bit_distance=3, rounds=5, basis="Z", noise="ocelot", nbar=2.0)
-    {'layout': 'rectangular_surface', 'd': 11, 'bit_d': 3, 'r': 5, 'b': 'Z', 'noise': 'ocelot', 'nbar': 2.0}
+    >>> experiment_metadata("chain", 3, rounds=3, basis="Z", noise="biased", p=1e-3, eta=100)
+    {'layout': 'chain', 'd': 3, 'r': 3, 'b': 'Z', 'noise': 'biased', 'eta': 100.0, 'p': 0.001}
     """
     meta: dict[str, Any] = {"layout": layout, "d": distance}
     if bit_distance is not None:
@@ -100,7 +102,9 @@ def experiment_metadata(
         meta["section"] = section
     meta.update({k: v for k, v in (("height", height), ("width", width), ("boundary", boundary)) if v is not None})
     meta.update({"r": rounds, "b": basis, "noise": noise})
-    meta.update(noise_params)
+    for key in sorted(noise_params):
+        value = noise_params[key]
+        meta[key] = float(value) if isinstance(value, int) and not isinstance(value, bool) else value
     return meta
 
 

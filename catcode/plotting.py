@@ -1,8 +1,9 @@
 """Matplotlib figures of logical error rates: curves with likelihood bands, totals and fits.
 
-Every function builds a :class:`matplotlib.figure.Figure` on the Agg canvas without touching
-pyplot's global state, and returns it, so scripts can save it (:func:`save_figure`) and notebooks
-can display it.
+Every function builds a :class:`matplotlib.figure.Figure` through pyplot (``plt.subplots``) with
+the current backend, and returns it: a figure at the end of a Jupyter cell shows as an image, and
+scripts save it with :func:`save_figure` (which also closes it, so scripts do not accumulate open
+figures). No backend is forced; without a display matplotlib falls back to Agg by itself.
 
 >>> import sinter
 >>> from catcode.analysis import error_rates
@@ -24,7 +25,6 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -212,8 +212,9 @@ def _setup_axes(ax: Axes, points: Sequence[Any], x_key: str, xscale: str, yscale
 
 
 def _new_figure(ncols: int, *, width: float, height: float, sharey: bool) -> Figure:
-    fig = Figure(figsize=(width * ncols, height), layout="constrained")
-    FigureCanvasAgg(fig)
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(width * ncols, height), layout="constrained")
     fig.subplots(1, ncols, sharey=sharey, squeeze=False)
     return fig
 
@@ -319,10 +320,40 @@ def mark_crossings(ax: Axes, estimates: Sequence[Any]) -> None:
     ax.legend(fontsize="small")
 
 
+def mark_references(fig: Figure, references: Sequence[tuple[float, str]]) -> None:
+    """Draw each ``(value, label)`` as a labelled horizontal dotted line on the first panel.
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig, _ = plt.subplots()
+    >>> mark_references(fig, [(0.0175, "published d = 3")])
+    >>> fig.axes[0].get_lines()[-1].get_label()
+    'published d = 3'
+    """
+    ax = fig.axes[0]
+    for (value, label), style in zip(references, _LINESTYLES[2:] * len(references)):
+        ax.axhline(value, color="black", linestyle=style, linewidth=1.0, label=label)
+    if references:
+        ax.legend(fontsize="small")
+
+
+def caption_bands(fig: Figure, max_likelihood_factor: float) -> None:
+    """Say under the figure what its shaded bands are.
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig, _ = plt.subplots()
+    >>> caption_bands(fig, 1000)
+    >>> fig.texts[-1].get_text()
+    'bands: likelihood ratio 1000 (sinter.fit_binomial)'
+    """
+    fig.text(0.01, 0.0, f"bands: likelihood ratio {max_likelihood_factor:g} (sinter.fit_binomial)",
+             fontsize="small", ha="left", va="bottom")
+
+
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> pathlib.Path:
     """Write ``fig`` to ``path`` as PNG or SVG (chosen by the extension), atomically.
 
-    Written through :func:`catcode.io.atomic_output`, so a failure never leaves a partial file.
+    Written through :func:`catcode.io.atomic_output`, so a failure never leaves a partial file;
+    the figure is closed in pyplot afterwards (it stays usable, e.g. for another save).
     Raises CatcodeError for another extension or a missing directory.
     """
     out = pathlib.Path(path)
@@ -333,4 +364,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> pathlib.Path:
         )
     with atomic_output(out) as tmp:
         fig.savefig(tmp, format=ext[1:], dpi=150)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
     return out

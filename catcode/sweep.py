@@ -49,7 +49,7 @@ BASES: tuple[str, ...] = ("X", "Z")
 #: Layout kinds (those of :mod:`catcode.experiment`).
 LAYOUTS: tuple[str, ...] = ("chain", "ocelot", "rotated_surface")
 ANCILLAS: tuple[str, ...] = ("transmon", "cat")
-DEFAULT_DECODER = "pymatching"
+DEFAULT_DECODER = "auto"  # catcode.decoders.default_decoder: erasure matching iff heralds
 #: Keys of a sweep dict that are not noise parameters.
 SWEEP_KEYS: tuple[str, ...] = ("d", "b", "noise", "layout", "ancilla", "section", "rounds", "decoders", "params")
 _METADATA_KEYS = ("layout", "d", "ancilla", "section", "r", "b", "noise")
@@ -155,7 +155,8 @@ class Sweep:
         ancilla: chain ancilla kinds ("transmon", "cat"); used for ``chain`` points only.
         section: Ocelot sections such as "1-3" (None = the full device); ``ocelot`` points only.
             Default: d = 5 is the full device, d = 3 both sections.
-        decoders: decoder names (sinter built-ins, ``catcode.decoders``' or custom ones).
+        decoders: decoder names (sinter built-ins, ``catcode.decoders``' or custom ones); the
+            default ``"auto"`` is :func:`catcode.decoders.default_decoder` of each circuit.
 
     Build one from a flat dict with :meth:`from_dict`, where every key other than
     ``d, b, noise, layout, ancilla, section, rounds, decoders`` is a noise parameter.
@@ -333,6 +334,8 @@ class Sweep:
 
         import stim
 
+        from catcode.decoders import resolve_decoder_name
+
         builder = build_circuit if circuit_builder is None else circuit_builder
         tasks = []
         for meta in self.points(presets):
@@ -340,7 +343,7 @@ class Sweep:
             # (and the same error model) whether it is swept here or read from `catcode generate`'s
             # files, and Dask workers, which receive the text, sample exactly this circuit.
             circuit = stim.Circuit(str(builder(dict(meta))))
-            for dec in self.decoders:
+            for dec in dict.fromkeys(resolve_decoder_name(d, circuit) for d in self.decoders):
                 tasks.append(sinter.Task(circuit=circuit, decoder=dec, json_metadata=dict(meta)))
         return tasks
 
@@ -358,12 +361,14 @@ def tasks_from_circuit_files(
 
     if not paths:
         raise CatcodeError("--circuits needs at least one .stim file")
+    from catcode.decoders import resolve_decoder_name
+
     decoders = _as_tuple("decoders", decoders)
     tasks = []
     for path in paths:
-        p = pathlib.Path(path)
-        if not p.is_file():
-            raise CatcodeError(f"circuit file {str(p)!r} does not exist or is not a file")
+        from catcode.io import check_input_file
+
+        p = check_input_file(path, what="circuit file")
         try:
             meta = sinter.comma_separated_key_values(str(p))
         except ValueError:
@@ -375,6 +380,6 @@ def tasks_from_circuit_files(
         except (ValueError, OSError) as exc:
             raise CatcodeError(f"cannot read circuit file {str(p)!r}: {exc}") from None
         json.dumps(meta)
-        for dec in decoders:
+        for dec in dict.fromkeys(resolve_decoder_name(d, circuit) for d in decoders):
             tasks.append(sinter.Task(circuit=circuit, decoder=dec, json_metadata=dict(meta)))
     return tasks

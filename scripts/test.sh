@@ -5,4 +5,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup.sh" test
 cd "$root"
 export MPLBACKEND=Agg
-.venv/bin/python -m pytest -n 2 --doctest-modules catcode tests --nbmake notebooks "$@"
+export CATCODE_NOTEBOOK_SHOTS="${CATCODE_NOTEBOOK_SHOTS:-2000}"
+.venv/bin/python -m pytest -n 2 --doctest-modules catcode tests "$@"

@@ -1,4 +1,4 @@
-"""Notebooks are committed with outputs stripped; CI executes them (nbmake) with small shot counts."""
+"""Notebooks are committed with outputs stripped; CI executes them (tests/test_notebooks_figures.py) with small shot counts."""
 
 import json
 from pathlib import Path

@@ -82,8 +82,8 @@ def test_params_are_user_set_plus_nbar_and_json_able():
     assert ocelot().params == {"nbar": OCELOT_DEFAULTS["nbar"]}
     json.dumps(m.metadata())
     meta = experiment_metadata("ocelot", 5, rounds=3, basis="X", noise="ocelot", **m.params)
-    assert metadata_filename(meta) == (
-        "layout=ocelot,d=5,r=3,b=X,noise=ocelot,nbar=2.0,bit_flip_time_convention=decay,t1_us=40.0,erasure_flagged=False.stim"
+    assert metadata_filename(meta) == (  # canonical form: parameters sorted by name
+        "layout=ocelot,d=5,r=3,b=X,noise=ocelot,bit_flip_time_convention=decay,erasure_flagged=False,nbar=2.0,t1_us=40.0.stim"
     )
     # The metadata rebuilds the same circuit (defaults fill in the rest).
     direct = memory_circuit(Layout.ocelot(), m, rounds=3, basis="X")

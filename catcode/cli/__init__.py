@@ -2,12 +2,19 @@
 
 The verb list and the help text are generated from :data:`COMMANDS`, so adding a verb is
 adding one line here and one module beside this file.
+
+Errors are one line on stderr (``catcode VERB: error: ...``), exit code 2 for bad input and 1 for
+an unexpected failure; the traceback is shown only with ``--debug`` (any position) or the
+environment variable ``CATCODE_DEBUG=1``.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
+import os
 import sys
+from typing import NoReturn
 
 from catcode.errors import CatcodeError
 
@@ -23,34 +30,83 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse parser whose errors are one-line :class:`CatcodeError` s (no usage block).
+
+    >>> p = ArgumentParser(prog="catcode x"); _ = p.add_argument("--n", type=int)
+    >>> try:
+    ...     p.parse_args(["--n", "a"])
+    ... except CatcodeError as exc:
+    ...     print(exc)
+    argument --n: invalid int value: 'a' (see `catcode x --help`)
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise CatcodeError(f"{message} (see `{self.prog} --help`)")
+
+
 def _usage() -> str:
     lines = ["usage: catcode <command> [flags]", "", "commands:"]
     width = max(len(v) for v in COMMANDS)
     for verb, (_, summary) in COMMANDS.items():
         lines.append(f"  {verb.ljust(width)}  {summary}")
-    lines += ["", "Run `catcode <command> --help` for a command's flags and examples."]
+    lines += ["", "Run `catcode <command> --help` for a command's flags and examples.",
+              "Global flags: --version; --debug (or CATCODE_DEBUG=1) shows tracebacks."]
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``catcode`` console script.
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
-    Bad input is reported as one line ``catcode: error: ...`` on stderr with exit code 2.
-    """
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help", "help"):
+
+def _run(args: list[str]) -> int:
+    from catcode import __version__
+
+    if not args:
+        print(_usage(), file=sys.stderr)
+        return 2
+    if args[0] in ("-h", "--help", "help"):
         print(_usage())
-        return 0 if args else 2
+        return 0
+    if args[0] in ("--version", "-V"):
+        print(f"catcode {__version__}")
+        return 0
     verb, rest = args[0], args[1:]
     if verb not in COMMANDS:
-        print(f"catcode: error: unknown command {verb!r}; choices: {', '.join(COMMANDS)}", file=sys.stderr)
-        return 2
+        raise CatcodeError(f"unknown command {verb!r}; choices: {', '.join(COMMANDS)}")
     module = importlib.import_module(COMMANDS[verb][0])
+    return int(module.main(command_line_args=rest) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``catcode`` console script; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("CATCODE_DEBUG", "") not in ("", "0")
+    args = [a for a in args if a != "--debug"]
+    verb = args[0] if args and args[0] in COMMANDS else None
+    name = f"catcode {verb}" if verb else "catcode"
     try:
-        return int(module.main(command_line_args=rest) or 0)
+        return _run(args)
     except CatcodeError as exc:
-        print(f"catcode {verb}: error: {exc}", file=sys.stderr)
+        if debug:
+            raise
+        print(f"{name}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `catcode --help | head -1`: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place that turns failures into one line
+        if debug:
+            raise
+        print(f"{name}: error: {type(exc).__name__}: {_one_line(exc)} (rerun with --debug for the traceback)",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -70,6 +70,12 @@ def sweep_from_args(args: argparse.Namespace, *, decoders: tuple[str, ...] | lis
             raise CatcodeError("give either --circuits or a sweep (--d, --noise, ...), not both; "
                                f"got --circuits with --{', --'.join(sweep_flags)}")
         return None
+    layouts = tuple(args.layout)
+    if args.section is not None and "ocelot" not in layouts:
+        raise CatcodeError(f"--section applies to --layout ocelot only; got --layout {' '.join(layouts)} "
+                           f"--section {' '.join(args.section)}")
+    if args.ancilla is not None and "chain" not in layouts:
+        raise CatcodeError(f"--ancilla applies to --layout chain only; got --layout {' '.join(layouts)}")
     if args.d is None:
         raise CatcodeError("give the distances to sweep with --d (e.g. --d 3 5 7), or circuit files with --circuits")
     return Sweep(d=tuple(args.d), b=tuple(args.b), noise=tuple(args.noise or ("ocelot",)),

@@ -5,22 +5,34 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from typing import Any
 
 from catcode.cli._sweep_args import add_sweep_arguments, sweep_from_args
+from catcode.cli import ArgumentParser
 from catcode.errors import CatcodeError
 
 EPILOG = """\
+Decoder: the default "auto" decodes a circuit with herald (erasure-flag) detectors with
+pymatching_erasure and any other with pymatching (catcode.decoders.default_decoder); the choice
+is printed and recorded in the CSV's decoder column. Name decoders with --decoders to override.
+
+Trust model of --scheduler tcp://...: a Dask scheduler has no authentication and exchanges
+pickled Python objects, so anyone who can reach it can run code on it and on this machine's
+client. Use only schedulers on networks you trust (e.g. through an SSH tunnel). --scheduler local
+binds the scheduler and its dashboard to 127.0.0.1.
+
 A sweep is the product of the values given to --d, --b, --noise, --layout and every noise
 parameter (--nbar, --k1_over_k2, --param key=v1,v2,...). Each point is a sinter task whose
 json_metadata holds d, r, b, noise, layout and every noise parameter. Rerunning the same command
 resumes: shots already in --out count towards --max_shots/--max_errors, and a run killed at any
 moment loses no recorded shot. The CSV is sinter's format: `sinter plot` and `sinter combine` read it.
+The environment variable CATCODE_MAX_SHOTS, when set, caps --max_shots (for quick checks).
 
 examples:
   # generic biased noise: two distances, two error rates, both bases
-  catcode collect --d 3 5 --noise biased --param p=1e-3,3e-3 --param eta=100 \
+  catcode collect --d 3 5 --noise biased --param p=1e-3,3e-3 --param eta=100 \\
       --out stats.csv --max_shots 1e5
 
   # Ocelot-style chain, both bases, three photon numbers, rounds = d
@@ -35,11 +47,11 @@ examples:
   # layout=chain,d=5,r=5,b=X,noise=biased,p=0.001,eta=100.0.stim
   catcode collect --circuits circuits/*.stim --out stats.csv --max_shots 1e6
 
-  # the same sweep on a Dask cluster (or --scheduler local for a LocalCluster of --processes)
+  # the same sweep on a Dask cluster (or --scheduler local for a LocalCluster of --workers)
   catcode collect --d 3 5 --noise ocelot --nbar 1 2 --out stats.csv --max_shots 1e8 \\
       --max_errors 1000 --scheduler tcp://10.0.0.5:8786
 
-  # list the tasks and how many shots each already has, without sampling
+  # list the tasks (and the decoder each gets) and how many shots each already has, without sampling
   catcode collect --d 3 5 --noise ocelot --nbar 1 2 --out stats.csv --max_shots 1e6 --dry_run
 """
 
@@ -56,7 +68,7 @@ def _count(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog="catcode collect",
         description="Sample a sweep of memory circuits with sinter (or Dask) into a resumable sinter CSV.",
         epilog=EPILOG,
@@ -68,12 +80,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", required=True, help="stats CSV to create or resume (sinter format)")
     run.add_argument("--max_shots", type=_count, required=True, help="shots per task, old and new together (e.g. 1e6)")
     run.add_argument("--max_errors", type=_count, default=None, help="stop a task after this many errors")
-    run.add_argument("--decoders", nargs="+", default=["pymatching"], metavar="NAME",
-                     help="decoders by name (sinter built-ins or custom ones; default: pymatching)")
+    run.add_argument("--decoders", nargs="+", default=["auto"], metavar="NAME",
+                     help="decoders by name (sinter built-ins, pymatching_erasure or custom ones; default: auto = "
+                     "pymatching_erasure for circuits with herald detectors, else pymatching)")
     run.add_argument("--custom_decoders_module_function", default=None, metavar="MODULE:FUNCTION",
                      help="a function returning a dict name -> sinter.Decoder, as in sinter collect")
-    run.add_argument("--processes", type=int, default=None,
-                     help="local worker processes (default: CPU count); with --scheduler local, Dask workers")
+    run.add_argument("--workers", "--processes", dest="processes", type=int, default=None,
+                     help="worker processes (default: CPU count); with --scheduler local, Dask workers; "
+                     "--processes is an alias")
     run.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="run on Dask: 'local' for a LocalCluster or an address like tcp://host:8786")
     run.add_argument("--scheduler_timeout", type=float, default=5.0, help="seconds to reach the scheduler (default 5)")
@@ -98,10 +112,37 @@ def _load_custom_decoders(spec: str | None) -> dict[str, Any]:
         func = getattr(importlib.import_module(module_name), func_name)
     except (ImportError, AttributeError) as exc:
         raise CatcodeError(f"cannot load {spec!r}: {exc}") from None
-    result = func()
-    if not isinstance(result, dict):
+    if not callable(func):
+        raise CatcodeError(f"--custom_decoders_module_function {spec!r} is not a function")
+    try:
+        result = func()
+    except Exception as exc:  # noqa: BLE001 - user code: report it in one line
+        raise CatcodeError(f"--custom_decoders_module_function {spec}() failed: {type(exc).__name__}: {exc}") from None
+    if not isinstance(result, dict) or not all(isinstance(k, str) for k in result):
         raise CatcodeError(f"{spec} must return a dict of name -> sinter.Decoder; got {type(result).__name__}")
     return result
+
+
+def capped_max_shots(max_shots: int) -> int:
+    """``max_shots``, capped by the environment variable ``CATCODE_MAX_SHOTS`` when it is set.
+
+    Tests and the README-examples check run the documented commands with a few shots this way.
+    """
+    cap = os.environ.get("CATCODE_MAX_SHOTS", "").strip()
+    if not cap:
+        return max_shots
+    try:
+        return min(max_shots, _count(cap))
+    except argparse.ArgumentTypeError as exc:
+        raise CatcodeError(f"environment variable CATCODE_MAX_SHOTS: {exc}") from None
+
+
+def _print_decoders(tasks: list[Any]) -> None:
+    from collections import Counter
+
+    counts = Counter(t.decoder for t in tasks)
+    names = ", ".join(f"{name} ({n} task{'s' if n != 1 else ''})" for name, n in counts.items())
+    print(f"catcode collect: decoders: {names}", file=sys.stderr)
 
 
 def _tasks(args: argparse.Namespace) -> list[Any]:
@@ -119,14 +160,14 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     from catcode.sampling import collect, prepare_tasks, resolve_decoders
     from catcode.sampling.csvio import check_output_path, scan_csv
 
+    check_output_path(args.out)
     custom = _load_custom_decoders(args.custom_decoders_module_function)
     tasks = _tasks(args)
+    if not args.quiet:
+        _print_decoders(tasks)
     if args.dry_run:
         prepared = prepare_tasks(tasks, decoders=args.decoders)
         resolve_decoders([t.decoder for t in prepared], custom)
-        check_output_path(args.out)
-        import os
-
         existing = scan_csv(args.out).stats if os.path.exists(args.out) else {}
         for t in prepared:
             have = existing.get(t.strong_id())
@@ -136,7 +177,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         return 0
     try:
         stats = collect(
-            tasks, out=args.out, max_shots=args.max_shots, max_errors=args.max_errors,
+            tasks, out=args.out, max_shots=capped_max_shots(args.max_shots), max_errors=args.max_errors,
             decoders=args.decoders, custom_decoders=custom, processes=args.processes,
             scheduler=args.scheduler, scheduler_timeout=args.scheduler_timeout,
             print_progress=not args.quiet, max_batch_size=args.max_batch_size,

@@ -9,6 +9,7 @@ from pathlib import Path
 import stim
 
 from catcode.cli._sweep_args import add_sweep_arguments, sweep_from_args
+from catcode.cli import ArgumentParser
 from catcode.errors import CatcodeError
 
 EPILOG = """\
@@ -22,7 +23,7 @@ circuits; their metadata is the sweep's, as in collect's CSV.
 
 examples:
   catcode estimate --circuits circuits/*.stim --out estimates.csv
-  catcode estimate --layout chain --ancilla cat --noise cat_cat --d 11 15 --b X \
+  catcode estimate --layout chain --ancilla cat --noise cat_cat --d 11 15 --b X \\
       --nbar 4 --k1_over_k2 3.5e-5 1e-4 --out est.csv
   catcode estimate --circuits 'd=15,r=15,b=X.stim' --target_relative_ci 1.5 \\
       --max_shots 200000000 --max_seconds 3600 --seed 7 --workers 2 --out est.csv
@@ -40,17 +41,19 @@ def _metadata_of(path: str) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog="catcode estimate",
         description="Estimate rare logical error rates (per shot) of Stim circuits by stratified "
-        "sampling over fault counts, extended by a failing-set Markov chain where needed.",
+        "sampling over fault counts, extended by a failing-set Markov chain where needed. "
+        "--workers sets the decoding processes.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_sweep_arguments(p, what="estimated", circuits_help="estimate these .stim files instead of a sweep "
                         "(metadata from key=value,...stim names)")
     p.add_argument("--out", default=None, help="CSV file to append estimate rows to")
-    p.add_argument("--decoder", default="pymatching", help="pymatching (default) or another sinter decoder name")
+    p.add_argument("--decoder", default="auto", help="auto (default: pymatching_erasure if the circuit has "
+                   "herald detectors, else pymatching), pymatching, pymatching_erasure or a sinter decoder name")
     p.add_argument("--method", default="auto", help="auto (default), subset or splitting")
     p.add_argument("--target_relative_ci", type=float, default=2.0,
                    help="stop when the rate is known within this factor (default 2)")
@@ -71,6 +74,8 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     from catcode.rare._storage import estimate_tasks, format_table
 
     args = build_parser().parse_args(command_line_args)
+    from catcode.io import check_input_file, check_output_path
+    _ = args.out is None or check_output_path(args.out)
     sweep = sweep_from_args(args, decoders=[args.decoder])
     tasks: list = []
     names: list[str] = []
@@ -80,6 +85,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     for path in args.circuits or ():
         if not path.endswith(".stim"):
             raise CatcodeError(f"--circuits files must end in .stim; got {path!r}")
+        check_input_file(path, what="--circuits file")
         try:
             circuit = stim.Circuit.from_file(path)
         except (OSError, ValueError) as exc:
@@ -101,7 +107,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     ):
         if not args.quiet:
             status = "skipped (already in --out)" if est is None else str(est)
-            print(f"[{i + 1}/{len(tasks)}] {names[i]}: {status}", file=sys.stderr, flush=True)
+            print(f"[{i + 1}/{len(tasks)}] {names[i]} (decoder {record.decoder}): {status}", file=sys.stderr, flush=True)
         records.append(record)
     print(format_table(records))
     return 0

@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from catcode.cli import ArgumentParser
 from catcode.errors import CatcodeError
-from catcode.io import write_atomically
-from catcode.experiment import LAYOUTS, build_circuit, experiment_metadata, metadata_filename, stim_file_text
+from catcode.experiment import LAYOUTS, build_circuit, metadata_filename, stim_file_text
+from catcode.io import check_output_path, write_atomically
 from catcode.noise import PRESETS
-from catcode.sweep import parse_value
+from catcode.sweep import Sweep, parse_value
 
 EPILOG = """examples:
   # Ocelot's distance-5 phase-flip memory under Stim-equivalent depolarising noise
@@ -40,7 +41,7 @@ def parse_param(text: str) -> tuple[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="catcode generate", description=__doc__, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--layout", choices=LAYOUTS, default="chain", help="device layout (default: chain)")
@@ -53,22 +54,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="noise preset parameter (repeatable)")
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--out", help="output .stim path")
-    where.add_argument("--out_dir", help="directory; the file is named key=value,...stim from the metadata")
+    where.add_argument("--out_dir", help="directory (created if missing); the file is named key=value,...stim from the metadata")
     return parser
 
 
 def main(*, command_line_args: list[str] | None = None) -> int:
     args = build_parser().parse_args(command_line_args)
-    params = dict(parse_param(p) for p in args.param)
+    out = check_output_path(args.out) if args.out else None
+    if args.out_dir is not None:
+        out_dir = Path(args.out_dir)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise CatcodeError(f"--out_dir {args.out_dir!r} exists and is not a directory")
+        check_output_path(out_dir / "x.stim", create_dir=True, what="--out_dir")
+    params: dict[str, Any] = {}
+    for text in args.param:
+        key, value = parse_param(text)
+        if key in params:
+            raise CatcodeError(f"--param {key} is given twice ({params[key]!r} and {value!r}); give it once")
+        params[key] = value
+    if args.section is not None and args.layout != "ocelot":
+        raise CatcodeError(f"--section applies to --layout ocelot only; got --layout {args.layout} --section {args.section}")
+    if args.ancilla != "transmon" and args.layout != "chain":
+        raise CatcodeError(f"--ancilla applies to --layout chain only; got --layout {args.layout} --ancilla {args.ancilla}")
     distance = args.d
     if args.layout == "ocelot" and distance is None:
         distance = 3 if args.section else 5
-    meta = experiment_metadata(
-        args.layout, distance, rounds=args.rounds, basis=args.basis, noise=args.noise,
-        ancilla=args.ancilla if args.layout == "chain" else None, section=args.section, **params,
-    )
+    if distance is None:
+        raise CatcodeError(f"--layout {args.layout} needs a distance --d (an integer >= 2)")
+    # Through a one-point Sweep: the same metadata (every preset parameter, canonical form) and
+    # circuit text as `catcode collect`, so the file and the sweep share one sinter task id.
+    sweep = Sweep(d=(distance,), b=(args.basis,), noise=(args.noise,), layout=(args.layout,), rounds=args.rounds,
+                  params={k: (v,) for k, v in params.items()}, ancilla=(args.ancilla,),
+                  section=None if args.section is None else (args.section,))
+    points = sweep.points()
+    if len(points) != 1:  # ocelot at d = 3 without --section means two sections
+        raise CatcodeError(f"--layout {args.layout} --d {distance} names {len(points)} circuits; "
+                           "choose one with --section (e.g. 1-3 or 3-5)")
+    (meta,) = points
     circuit = build_circuit(meta)
-    path = Path(args.out) if args.out else Path(args.out_dir) / metadata_filename(meta)
-    write_atomically(path, stim_file_text(circuit, meta))
-    print(path, file=sys.stderr)
+    if out is None:
+        Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+        out = Path(args.out_dir) / metadata_filename(meta)
+    write_atomically(out, stim_file_text(circuit, meta))
+    print(f"wrote {out} ({circuit.num_qubits} qubits, {circuit.num_detectors} detectors)", file=sys.stderr)
     return 0

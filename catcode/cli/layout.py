@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from catcode.cli import ArgumentParser
 from catcode.errors import CatcodeError
 from catcode.experiment import LAYOUTS, build_layout
 from catcode.io import check_output_path
@@ -19,7 +20,7 @@ EPILOG = """examples:
 
 
 def main(*, command_line_args: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="catcode layout", description=__doc__, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--layout", choices=LAYOUTS, default="ocelot", help="device layout (default: ocelot)")
@@ -33,10 +34,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         raise CatcodeError(f"--out must end in one of {', '.join(FIGURE_FORMATS)}; got {args.out!r}")
     check_output_path(out)
     layout = build_layout(args.layout, args.d, ancilla=args.ancilla, section=args.section)
-    import matplotlib
-
-    matplotlib.use("Agg")
     fig = layout.draw()
     save_figure(fig, out)
-    print(out, file=sys.stderr)
+    print(f"wrote {out}", file=sys.stderr)
     return 0

@@ -8,6 +8,7 @@ import pathlib
 import sys
 from typing import Any
 
+from catcode.cli import ArgumentParser
 from catcode.errors import CatcodeError
 from catcode.sweep import parse_value as parse_sweep_value
 
@@ -37,7 +38,7 @@ Parameter values: key=value with value an int, a float, true/false, none, or a s
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="catcode overhead",
         description=(
             "Compare the qubit overhead of the cat repetition code (2d-1 qubits) with the rotated surface code "

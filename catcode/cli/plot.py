@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Any
 
+from catcode.cli import ArgumentParser
 from catcode.errors import CatcodeError
 
 EPILOG = """\
@@ -35,7 +37,7 @@ its x_th is a fit parameter, not a threshold. Thresholds are crossings: see `cat
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="catcode plot",
         description=(
             "Plot logical error per round (converted from per-shot rates, with likelihood bands) from "
@@ -73,20 +75,44 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--xscale", default="auto", help="auto, linear or log (default auto)")
     parser.add_argument("--yscale", default="auto", help="auto, linear or log (default auto)")
     parser.add_argument("--title", default=None, help="figure title")
+    parser.add_argument("--reference", dest="references", action="append", default=[], metavar="VALUE=LABEL",
+                        help="draw a labelled horizontal line at VALUE on the (first) panel, e.g. a published "
+                        "rate: --reference '0.0175=Putterman 2025, d = 3' (repeatable)")
     return parser
+
+
+def _parse_reference(text: str) -> tuple[float, str]:
+    """``VALUE=LABEL`` of ``--reference``: a finite number and a label.
+
+    >>> _parse_reference("0.0175=published d = 3")
+    (0.0175, 'published d = 3')
+    """
+    value, sep, label = text.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not sep or not label.strip() or not math.isfinite(number):
+        raise CatcodeError(f"--reference takes VALUE=LABEL with a finite number, e.g. 0.0175=published; got {text!r}")
+    return number, label.strip()
 
 
 def main(*, command_line_args: list[str] | None = None) -> int:
     """Run ``catcode plot``; returns the exit code. Bad input raises CatcodeError."""
     args = _parser().parse_args(command_line_args)
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-
     from catcode import analysis, plotting
     from catcode.errors import require_choice
+    from catcode.io import check_input_file, check_output_path
+    from catcode.sampling.csvio import scan_csv
 
+    for path in [args.out] if args.out is not None else []:
+        check_output_path(path)
+    for path in args.inputs:
+        scan_csv(check_input_file(path, what="--in file"))  # one-line error naming a bad row
+    if not (args.max_likelihood_factor >= 1 and math.isfinite(args.max_likelihood_factor)):
+        raise CatcodeError(f"--max_likelihood_factor must be a finite number >= 1; got {args.max_likelihood_factor}")
+    references = [_parse_reference(text) for text in args.references]
     require_choice("--xscale", args.xscale, ("auto", "linear", "log"))
     require_choice("--yscale", args.yscale, ("auto", "linear", "log"))
     if args.out is not None:
@@ -199,6 +225,8 @@ def main(*, command_line_args: list[str] | None = None) -> int:
             )
         if crossings:
             plotting.mark_crossings(fig.axes[0], crossings)
+        plotting.mark_references(fig, references)
+        plotting.caption_bands(fig, args.max_likelihood_factor)
         out = plotting.save_figure(fig, args.out)
         print(f"wrote {out}", file=sys.stderr)
     return 0

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
+
+from catcode.cli import ArgumentParser
+from catcode.errors import CatcodeError
 
 EPILOG = """\
 examples:
@@ -26,7 +30,7 @@ Filters: --filter key=value keeps rows whose metadata key equals value (repeatab
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="catcode threshold",
         description=(
             "Locate the threshold as the crossing of the logical error per d rounds (rounds ∝ d) of "
@@ -56,7 +60,16 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     args = _parser().parse_args(command_line_args)
 
     from catcode import analysis, threshold
+    from catcode.io import check_input_file
+    from catcode.sampling.csvio import scan_csv
 
+    for path in args.inputs:
+        scan_csv(check_input_file(path, what="--in file"))  # one-line error naming a bad row
+    for name in ("resamples", "min_errors"):
+        if getattr(args, name) < 1:
+            raise CatcodeError(f"--{name} must be an integer >= 1; got {getattr(args, name)}")
+    if not (args.max_likelihood_factor >= 1 and math.isfinite(args.max_likelihood_factor)):
+        raise CatcodeError(f"--max_likelihood_factor must be a finite number >= 1; got {args.max_likelihood_factor}")
     x_key = analysis.METADATA_ALIASES.get(args.x_key, args.x_key)
     group_key = analysis.METADATA_ALIASES.get(args.group, args.group)
     stats = analysis.read_stats(*args.inputs)

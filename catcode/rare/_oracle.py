@@ -16,12 +16,6 @@ from catcode.rare._faults import FaultModel
 DecodeFn = Callable[[np.ndarray], np.ndarray]
 
 
-def _decoder_names() -> list[str]:
-    import sinter
-
-    return sorted(set(sinter.BUILT_IN_DECODERS) | {"pymatching"})
-
-
 def _make_decode(dem_text: str, decoder: object) -> DecodeFn:
     import stim
 
@@ -33,8 +27,10 @@ def _make_decode(dem_text: str, decoder: object) -> DecodeFn:
         return lambda dets: matching.decode_batch(dets, bit_packed_shots=True, bit_packed_predictions=True)
     import sinter
 
+    from catcode.decoders import sinter_decoders
+
     if isinstance(decoder, str):
-        decoder = sinter.BUILT_IN_DECODERS[decoder]
+        decoder = {**sinter.BUILT_IN_DECODERS, **sinter_decoders()}[decoder]
     compiled = decoder.compile_decoder_for_dem(dem=dem)  # type: ignore[union-attr]
     return lambda dets: compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
 
@@ -69,6 +65,10 @@ class FailureOracle:
         self.decodes = 0
         self._workers: list[tuple[object, object]] = []
         self.matching = None
+        if decoder == "auto":  # the one default rule: erasure matching iff the circuit has heralds
+            from catcode.decoders import default_decoder
+
+            decoder = default_decoder(faults.dem)
         self.decoder_name = decoder if isinstance(decoder, str) else type(decoder).__name__
         if decoder == "pymatching":
             import pymatching
@@ -84,12 +84,15 @@ class FailureOracle:
             import sinter
 
             if isinstance(decoder, str):
-                if decoder not in sinter.BUILT_IN_DECODERS:
+                from catcode.decoders import sinter_decoders
+
+                known = {**sinter.BUILT_IN_DECODERS, **sinter_decoders()}
+                if decoder not in known:
                     raise CatcodeError(
-                        f"decoder must be one of {', '.join(repr(d) for d in _decoder_names())} "
+                        f"decoder must be one of {', '.join(repr(d) for d in sorted(known))} "
                         f"or a sinter.Decoder; got {decoder!r}"
                     )
-                decoder = sinter.BUILT_IN_DECODERS[decoder]
+                decoder = known[decoder]
             if not isinstance(decoder, sinter.Decoder):
                 raise CatcodeError(
                     f"decoder must be a decoder name or a sinter.Decoder; got {type(decoder).__name__}"

@@ -151,6 +151,10 @@ def estimate_tasks(
         circuit, metadata = _as_pair(task)
         sid = circuit_strong_id(circuit)
         decoder = kwargs.get("decoder", "pymatching")
+        if decoder == "auto":  # the name the oracle records (catcode.decoders.default_decoder)
+            from catcode.decoders import default_decoder
+
+            decoder = default_decoder(circuit)
         key = (sid, decoder if isinstance(decoder, str) else type(decoder).__name__)
         if key in existing:
             yield existing[key], None

@@ -78,7 +78,8 @@ def collect(
         max_shots: per-task total (existing + new); met exactly.
         max_errors: per-task total errors after which a task stops (in-flight batches may
             overshoot it, as in sinter). Defaults to no limit.
-        decoders: decoder names for tasks without one (default ``["pymatching"]``).
+        decoders: decoder names for tasks without one (default ``["auto"]``:
+            :func:`catcode.decoders.default_decoder`, erasure matching iff the circuit has heralds).
         custom_decoders: extra decoders by name (``sinter.Decoder`` objects); they take
             precedence over :data:`DECODER_REGISTRY` and ``catcode.decoders.sinter_decoders()``
             (which already provide ``pymatching_erasure``). For Dask their classes must be

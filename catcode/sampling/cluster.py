@@ -156,16 +156,21 @@ def connect(scheduler: str, *, processes: int | None = None, timeout: float = 5.
         n = processes or os.cpu_count() or 1
         import logging
 
-        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                           dashboard_address=":0", silence_logs=logging.ERROR)
+        # Scheduler and dashboard listen on the loopback interface only: Dask has no
+        # authentication, so nothing of it is reachable from other hosts.
+        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                           dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
         return distributed.Client(cluster), cluster
     if not isinstance(scheduler, str) or not scheduler.strip():
         raise CatcodeError(f"scheduler must be 'local' or an address like tcp://host:8786; got {scheduler!r}")
     try:
         client = distributed.Client(scheduler, timeout=timeout)
-    except (OSError, TimeoutError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a non-Dask service answers with garbage (e.g. MemoryError)
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        if isinstance(exc, MemoryError):  # a length prefix read from a non-Dask protocol
+            reason = "the service there does not speak Dask's protocol"
         raise CatcodeError(
-            f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s ({exc}); start one with "
+            f"cannot reach the Dask scheduler at {scheduler!r} within {timeout:g} s ({reason}); start one with "
             "`dask scheduler` (and workers with `dask worker ADDRESS`), or use --scheduler local") from None
     return client, None
 

@@ -83,10 +83,13 @@ def _row_to_stats(fields: list[str], values: list[str]) -> sinter.TaskStats:
         if not isinstance(loaded, dict) or not all(isinstance(v, int) for v in loaded.values()):
             raise ValueError(f"custom_counts {custom!r} is not a dict of integer counts")
         counts = collections.Counter(loaded)
+    shots, errors, discards = int(row["shots"]), int(row["errors"]), int(row["discards"])
+    if min(shots, errors, discards) < 0 or errors + discards > shots:
+        raise ValueError(f"shots={shots}, errors={errors}, discards={discards}: need 0 <= errors + discards <= shots")
     return sinter.TaskStats(
-        shots=int(row["shots"]),
-        errors=int(row["errors"]),
-        discards=int(row["discards"]),
+        shots=shots,
+        errors=errors,
+        discards=discards,
         seconds=float(row["seconds"]),
         decoder=row["decoder"].strip(),
         strong_id=row["strong_id"].strip(),
@@ -172,10 +175,10 @@ def check_output_path(path: str | os.PathLike[str]) -> None:
     An existing file must be a sinter stats CSV opened for appending; a new file's directory
     (or nearest existing ancestor, since missing folders are created) must accept new files.
     """
-    p = pathlib.Path(path)
+    from catcode.io import check_output_path as check_path
+
+    p = check_path(path, create_dir=True)  # not a directory nor a symlink (never followed silently)
     if p.exists():
-        if not p.is_file():
-            raise CatcodeError(f"output path {str(p)!r} exists and is not a regular file; give a .csv file path")
         scan_csv(p)
         try:
             with open(p, "ab"):
@@ -273,7 +276,9 @@ class ResumableCsv:
             os.fsync(fd)
             os.close(fd)
             fd = -1
-            os.chmod(tmp, 0o644)
+            from catcode.io import UMASK
+
+            os.chmod(tmp, 0o666 & ~UMASK)
             if p.exists():  # someone else created it meanwhile: keep theirs
                 os.unlink(tmp)
             else:

@@ -123,11 +123,12 @@ def prepare_tasks(
 ) -> list[sinter.Task]:
     """Tasks with a decoder, a circuit and a detector error model, checked, in the given order.
 
-    Tasks without a decoder get one copy per name in ``decoders`` (default ``["pymatching"]``),
-    as ``sinter.collect(decoders=...)`` does. Raises CatcodeError for a circuit whose error
+    Tasks without a decoder get one copy per name in ``decoders`` (default ``["auto"]``),
+    as ``sinter.collect(decoders=...)`` does; ``"auto"`` is
+    :func:`catcode.decoders.default_decoder` of the task's error model. Raises CatcodeError for a circuit whose error
     model cannot be built (e.g. non-deterministic detectors) and for a task given twice.
     """
-    names = list(decoders) if decoders is not None else ["pymatching"]
+    names = list(decoders) if decoders is not None else ["auto"]
     if not names:
         raise CatcodeError("decoders must list at least one decoder name; got an empty list")
     out: list[sinter.Task] = []
@@ -147,7 +148,10 @@ def prepare_tasks(
             except ValueError as exc:
                 raise CatcodeError(f"cannot build the detector error model of task {task.json_metadata!r}: "
                                    f"{str(exc).splitlines()[0]}") from None
-        for dec in ([task.decoder] if task.decoder is not None else names):
+        from catcode.decoders import default_decoder
+
+        chosen = [task.decoder] if task.decoder is not None else names
+        for dec in dict.fromkeys(default_decoder(dem) if d == "auto" else d for d in chosen):
             full = sinter.Task(
                 circuit=circuit,
                 decoder=dec,
