@@ -12,7 +12,7 @@ From the DEM to the decoding problem (:func:`dem_matrices`):
 
 * ``^``-separated components of one error are XOR-ed into one column;
 * columns with identical detector *and* observable supports are merged into one with the
-  independent-sum probability ``p ⊕ q = p(1-q) + q(1-p)`` (physics.md §1) — duplicate columns
+  independent-sum probability ``p ⊕ q = p(1-q) + q(1-p)`` (docs/physics.md §1) — duplicate columns
   otherwise split the prior and bias BP;
 * errors with no detector are dropped (no decoder can see them), as PyMatching does.
 
