@@ -171,6 +171,39 @@ def test_fault_model_syndromes_match_stim_dem_sampler():
         assert np.array_equal(np.unpackbits(o[0], bitorder="little")[: dem.num_observables], obs[k])
 
 
+def test_fault_model_parses_cancellation_tags_coordinates_and_silent_flips():
+    """Hand-written DEM: expected mechanisms worked out by reading stim's DEM semantics."""
+    dem = stim.DetectorErrorModel(
+        "error(0.1) D0 L0 ^ D1 L0 L1\n"  # D0 D1, L0 cancels, L1 stays
+        "error(0) D1\n"  # zero probability: dropped
+        "error(0.3) L1 L0\n"  # detector-free, two observables: stays in the pool
+        "error(0.05) D2 D2\n"  # no effect: dropped
+        "detector(0, -1) D2\n"
+        "error[tag](0.01) D1 ^ D2 L1\n"
+    )
+    fm = FaultModel.from_dem(dem)
+    assert fm.p.tolist() == [0.1, 0.3, 0.01] and fm.dropped == 2 and fm.silent_logical_p.tolist() == []
+    assert fm.detector_lists == ((0, 1), (), (1, 2))
+    assert [[(c.detectors, sorted(c.observables)) for c in cs] for cs in fm.components] == [
+        [((0,), [0]), ((1,), [0, 1])], [((), [0, 1])], [((1,), []), ((2,), [1])]]
+    assert fm.observables[:, 0].tolist() == [0b10, 0b11, 0b10]
+    assert fm.detectors[:, 0].tolist() == [0b011, 0, 0b110]
+    with pytest.raises(CatcodeError, match="fault probabilities"):
+        FaultModel.from_dem(stim.DetectorErrorModel("error(1) D0"))
+
+
+@pytest.mark.slow
+def test_fault_model_from_dem_is_fast_on_a_distance_21_surface_code():
+    """Issue 15: the parse is vectorised (it took ~15 s as a Python loop); generous bound for a shared CPU."""
+    import time
+
+    dem = detector_error_model_of(surface_code("X", 21, 0.001))
+    t0 = time.perf_counter()
+    fm = FaultModel.from_dem(dem)
+    assert time.perf_counter() - t0 < 5.0
+    assert fm.num_mechanisms + fm.dropped + len(fm.silent_logical_p) == dem.num_errors
+
+
 def test_packed_decoding_matches_unpacked_pymatching():
     import pymatching
 
