@@ -76,6 +76,7 @@ from catcode.rare._oracle import FailureOracle, enumerate_stratum, num_subsets
 from catcode.rare._splitting import FailingSetChains
 
 METHODS = ("auto", "subset", "splitting")
+STRATUM_KINDS = ("none", "proved", "exact", "sampled", "chain")
 
 #: production length of the failing-set chain, in mean bottom-to-top round trips per chain
 MIN_ROUND_TRIPS = 2.0
@@ -106,6 +107,21 @@ class StratumEstimate:
     fraction: float
     fraction_low: float
     fraction_high: float
+
+    def __post_init__(self) -> None:
+        if self.kind not in STRATUM_KINDS:
+            raise CatcodeError(f"StratumEstimate kind must be one of {STRATUM_KINDS}; got {self.kind!r}")
+        if not (self.weight >= 0 and 0 <= self.failures <= self.shots and self.log_probability <= 1e-9):
+            raise CatcodeError(
+                f"StratumEstimate needs weight >= 0, 0 <= failures <= shots and log_probability <= 0; got "
+                f"weight={self.weight}, failures={self.failures}, shots={self.shots}, log_probability={self.log_probability}"
+            )
+        # fraction_high may exceed 1 for "chain" strata (the whole ratio's bound, see above)
+        if not (0.0 <= self.fraction_low <= self.fraction <= self.fraction_high and self.fraction <= 1.0 + 1e-9):
+            raise CatcodeError(
+                "StratumEstimate needs 0 <= fraction_low <= fraction <= fraction_high and fraction <= 1; got "
+                f"{self.fraction_low}, {self.fraction}, {self.fraction_high} (weight {self.weight})"
+            )
 
     @property
     def probability(self) -> float:
@@ -166,6 +182,19 @@ class RareEstimate:
     strata: tuple[StratumEstimate, ...]
     chain_round_trips: float
     converged: bool
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.ci_low <= self.rate <= self.ci_high <= 1.0):
+            raise CatcodeError(
+                f"RareEstimate needs 0 <= ci_low <= rate <= ci_high <= 1; got {self.ci_low}, {self.rate}, {self.ci_high}"
+            )
+        if not (0.0 < self.confidence < 1.0):
+            raise CatcodeError(f"RareEstimate confidence must be in (0, 1); got {self.confidence}")
+        if self.shots < 0 or self.chain_steps < 0 or self.proven_min_failing_weight < 1:
+            raise CatcodeError(
+                "RareEstimate needs shots >= 0, chain_steps >= 0 and proven_min_failing_weight >= 1; got "
+                f"{self.shots}, {self.chain_steps}, {self.proven_min_failing_weight}"
+            )
 
     @property
     def relative_ci(self) -> float:
@@ -493,7 +522,10 @@ class _Estimator:
         done = 0
         while done < n and time.monotonic() < self.s.deadline:
             per = self.seconds_per_set
-            chunk = min(n - done, 64 if not per > 0 else max(16, int(CHUNK_SECONDS / per)))
+            chunk = n - done
+            if math.isfinite(self.s.deadline):  # chunks sized by time only under a time budget: without
+                # one, the random stream (hence the result) must not depend on the machine's speed
+                chunk = min(chunk, 64 if not per > 0 else max(16, int(CHUNK_SECONDS / per)))
             t0 = time.monotonic()
             sets = self.sampler.sample(wt, chunk, self.rng)
             f = self.oracle.fails(sets)

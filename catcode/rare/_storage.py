@@ -53,6 +53,17 @@ class EstimateRecord:
     converged: bool
     json_metadata: Any
 
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.ci_low <= self.rate <= self.ci_high <= 1.0):
+            raise CatcodeError(
+                f"EstimateRecord needs 0 <= ci_low <= rate <= ci_high <= 1; got {self.ci_low}, {self.rate}, {self.ci_high}"
+            )
+        if not (0.0 < self.confidence < 1.0) or self.shots < 0 or self.chain_steps < 0:
+            raise CatcodeError(
+                "EstimateRecord needs 0 < confidence < 1, shots >= 0 and chain_steps >= 0; got "
+                f"{self.confidence}, {self.shots}, {self.chain_steps}"
+            )
+
     @staticmethod
     def from_estimate(estimate: RareEstimate, *, strong_id: str, json_metadata: Any = None) -> "EstimateRecord":
         return EstimateRecord(
