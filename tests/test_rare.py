@@ -524,6 +524,13 @@ def test_cli_estimate(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "rate" in captured.out and "d=5" in captured.out
     assert "[2/2]" in captured.err
+    # issue 13 item 8: rates are labelled per round (r=3 from the file name) and per shot
+    assert "rate/round" in captured.out and "rate/shot" in captured.out
+    assert "per round (r=3)" in captured.err and "per shot" in captured.err
+    assert "proven minimum failing weight 1" not in captured.err
+    r3 = rows[0]
+    per_round_rate = float(captured.out.splitlines()[1].split()[1])
+    assert per_round_rate == pytest.approx(0.5 * (1 - (1 - 2 * r3.rate) ** (1 / 3)), rel=1e-3)
     with pytest.raises(CatcodeError):
         main(command_line_args=["--circuits", files[0], "--method", "nope"])
     with pytest.raises(CatcodeError):
@@ -641,3 +648,18 @@ def test_records_check_their_invariants():
         StratumEstimate(3, -1.0, "sampled", 10, 1, 0.1, 0.2, 0.5)
     with pytest.raises(CatcodeError, match="EstimateRecord"):
         EstimateRecord("ab", "pymatching", "subset", 1e-9, 2e-9, 3e-9, 0.95, 10, 0, 1.5, True, {})
+
+
+@pytest.mark.parametrize("circuit", [surface_code("X", 3, 0.0015), rep_code(5, 0.02)], ids=["surface", "rep"])
+def test_proven_min_failing_weight_agrees_with_enumerated_strata(circuit):
+    """Issue 13 item 8: never "proven minimum failing weight 1" beside an enumerated f_1 = 0."""
+    est = estimate_logical_error(circuit, seed=3, max_shots=50_000, method="subset")
+    exact = {s.weight: s.fraction for s in est.strata if s.kind == "exact"}
+    assert exact, "the case must enumerate some strata"
+    for w, f in exact.items():
+        if w < est.proven_min_failing_weight:
+            assert f == 0.0
+    first_failing = min([w for w, f in exact.items() if f > 0], default=max(exact) + 1)
+    assert est.proven_min_failing_weight >= first_failing
+    if exact.get(1) == 0.0:
+        assert est.proven_min_failing_weight >= 2

@@ -423,11 +423,26 @@ class _Estimator:
             rate=rate, ci_low=lo, ci_high=hi, confidence=self.s.confidence, method=method,
             decoder=self.oracle.decoder_name, shots=self.oracle.decodes, chain_steps=chain_steps,
             seconds=time.monotonic() - self.s.t_start, num_mechanisms=self.n_mech,
-            proven_min_failing_weight=self.w_cert if w_cert is None else w_cert,
+            proven_min_failing_weight=self.proven_min_failing_weight() if w_cert is None else w_cert,
             max_weight=w_max, tail_probability=tail, silent_logical_probability=self.q,
             strata=tuple(strata), chain_round_trips=round_trips,
             converged=equilibrated and _relative_width(rate, lo, hi) <= self.s.target,
         )
+
+    def proven_min_failing_weight(self) -> int:
+        """The certificate's bound, raised past enumerated strata with no failing fault set.
+
+        Weights 1..k enumerated exhaustively with f_w = 0 prove that at least k + 1 faults are
+        needed, whatever the certificate said (it gives 1, "no claim", for unequal weights).
+        """
+        proven = self.w_cert
+        for w in range(1, self.exact_top + 1):
+            if w < proven:
+                continue
+            if self.strata.exact.get(w, 1.0) > 0:
+                break
+            proven = w + 1
+        return proven
 
     def report_strata(self, per: dict[int, tuple[float, float]],
                       chain: dict[int, tuple[float, float, float]] | None = None) -> list[StratumEstimate]:

@@ -173,13 +173,39 @@ def estimate_tasks(
         yield record, est
 
 
+def rounds_of(metadata: Any) -> int | None:
+    """The number of rounds recorded in sinter-style metadata (key ``r`` or ``rounds``), if any.
+
+    >>> rounds_of({"d": 5, "r": 7}), rounds_of({"d": 5})
+    (7, None)
+    """
+    if isinstance(metadata, dict):
+        for key in ("r", "rounds"):
+            value = metadata.get(key)
+            if isinstance(value, int) and value >= 1:
+                return value
+    return None
+
+
+def per_round(rate: float, ci_low: float, ci_high: float, rounds: int) -> tuple[float, float, float]:
+    """Per-shot rate and interval converted to per round, as sinter does (see RareEstimate.per_round)."""
+    import sinter
+
+    return tuple(float(sinter.shot_error_rate_to_piece_error_rate(x, pieces=rounds))  # type: ignore[return-value]
+                 for x in (rate, ci_low, ci_high))
+
+
 def format_table(records: Iterable[EstimateRecord]) -> str:
-    """A plain-text table of records (metadata, rate and interval) for terminals."""
-    rows = [("metadata", "rate", "ci_low", "ci_high", "x", "method", "decodes", "seconds")]
+    """A plain-text table of records for terminals: per-round rates (when the metadata names the
+    rounds ``r``, like ``collect``/``plot``/``overhead``), then per-shot rates, each labelled."""
+    rows = [("metadata", "rate/round", "ci_low/round", "ci_high/round", "rate/shot", "ci_low/shot",
+             "ci_high/shot", "x", "method", "decodes", "seconds")]
     for r in records:
         meta = ",".join(f"{k}={v}" for k, v in sorted(r.json_metadata.items())) if isinstance(r.json_metadata, dict) else str(r.json_metadata)
         width = max(r.ci_high / r.rate, r.rate / r.ci_low) if r.rate > 0 and r.ci_low > 0 else math.inf
-        rows.append((meta or "-", f"{r.rate:.3e}", f"{r.ci_low:.3e}", f"{r.ci_high:.3e}", f"{width:.3g}",
+        rounds = rounds_of(r.json_metadata)
+        pr = [f"{x:.3e}" for x in per_round(r.rate, r.ci_low, r.ci_high, rounds)] if rounds else ["-"] * 3
+        rows.append((meta or "-", *pr, f"{r.rate:.3e}", f"{r.ci_low:.3e}", f"{r.ci_high:.3e}", f"{width:.3g}",
                      r.method, str(r.shots), f"{r.seconds:.1f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
