@@ -581,6 +581,9 @@ def test_interval_is_valid_when_the_budget_ends_early(name, max_seconds, method)
     _assert_valid_interval(est)
     if not est.converged:
         assert est.relative_ci > 2.0 or est.method == "subset+splitting"
+        assert est.note.startswith("not converged:") and "\n" not in est.note  # one line saying why
+    else:
+        assert est.note == ""
 
 
 def test_chain_without_data_falls_back_to_a_valid_stratified_interval():

@@ -141,7 +141,8 @@ class RareEstimate:
     Attributes:
         rate, ci_low, ci_high: estimate and interval of P(any observable is wrong after decoding).
         confidence: the interval's nominal coverage.
-        method: "exact", "subset" (stratified sampling alone) or "subset+splitting".
+        method: "exact", "subset" (stratified sampling alone), "subset+splitting" or "direct"
+            (plain Monte Carlo, chosen by ``method="auto"`` when it reaches the target sooner).
         decoder: decoder name.
         shots: number of syndromes decoded (enumeration, stratified sampling, chain proposals).
         chain_steps: Metropolis steps per chain (0 without the chain).
@@ -182,6 +183,7 @@ class RareEstimate:
     strata: tuple[StratumEstimate, ...]
     chain_round_trips: float
     converged: bool
+    note: str = ""  # one line: why the estimate did not converge and what it would need ("" if converged)
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.ci_low <= self.rate <= self.ci_high <= 1.0):
@@ -419,6 +421,7 @@ class _Estimator:
         # every caller passes a_lo <= a <= a_hi built from the same strata; the clip only absorbs
         # floating-point rounding in the sums (it would hide a bug if it ever moved rate by more)
         rate = min(max(self.q + lin * a, lo), hi)
+        converged = equilibrated and _relative_width(rate, lo, hi) <= self.s.target
         return RareEstimate(
             rate=rate, ci_low=lo, ci_high=hi, confidence=self.s.confidence, method=method,
             decoder=self.oracle.decoder_name, shots=self.oracle.decodes, chain_steps=chain_steps,
@@ -426,8 +429,30 @@ class _Estimator:
             proven_min_failing_weight=self.proven_min_failing_weight() if w_cert is None else w_cert,
             max_weight=w_max, tail_probability=tail, silent_logical_probability=self.q,
             strata=tuple(strata), chain_round_trips=round_trips,
-            converged=equilibrated and _relative_width(rate, lo, hi) <= self.s.target,
+            converged=converged, note="" if converged else self.note(rate, lo, hi),
         )
+
+    def note(self, rate: float, lo: float, hi: float) -> str:
+        """One line: why the target was missed, and the projected cost of reaching it."""
+        spent = time.monotonic() - self.s.t_start
+        line = (f"not converged: x{_relative_width(rate, lo, hi):.3g} > target x{self.s.target:g} after "
+                f"{self.oracle.decodes} decodes in {spent:.0f} s")
+        strata = getattr(self, "strata", None)
+        empty = [w for w in strata.weights() if strata.fails[w] == 0] if strata is not None else []
+        if empty and sum(self.tables.pmf(w) for w in empty) * 3 / min(strata.shots[w] for w in empty) > 0.5 * hi:
+            n_min = min(strata.shots[w] for w in empty)
+            return line + (f"; the upper bound comes from {len(empty)} sampled fault counts {min(empty)}..{max(empty)} "
+                           f"with no failing set (f_w < ~{3 / n_min:.1g} each): each needs ~3/f_w decodes, and the "
+                           f"failing-set chain an anchor with f_w >= {ANCHOR_FRACTION} within {MAX_CHAIN_LEVELS} "
+                           "fault counts of the bottom")
+        if strata is not None and strata.weights() and self.seconds_per_set > 0:
+            need = _projected_shots(strata, self.sampled_weights(), self.tables.log_pmf, self.s.alpha,
+                                    self.s.target, self.exact_sum(), self.q)
+            line += (f"; stratified sampling projects ~{need:.2g} decodes (~{need * self.seconds_per_set:.2g} s "
+                     "on this machine)")
+        if rate > 0:
+            line += f"; direct sampling would need ~{_direct_shots_needed(rate, self.s.alpha, self.s.target):.2g} shots"
+        return line
 
     def proven_min_failing_weight(self) -> int:
         """The certificate's bound, raised past enumerated strata with no failing fault set.
@@ -472,6 +497,10 @@ class _Estimator:
         converged = self.direct_loop(budget, t_stop, allow_switch=method == "auto")
         if converged or method == "subset" or not self.strata.weights():
             return self.subset_result()
+        if method == "auto":
+            direct = self.direct_if_sooner()
+            if direct is not None:
+                return direct
         est = self.chain_phase()
         if est is not None:
             return est
@@ -615,6 +644,59 @@ class _Estimator:
         top = max(ws, default=self.exact_top)
         return self.finish("subset", b.point, b.low, b.high, top, self.tables.tail(top),
                            self.report_strata(b.per_stratum))
+
+    # -- direct sampling (method "auto") ---------------------------------------------------------
+
+    def direct_if_sooner(self) -> RareEstimate | None:
+        """Direct Monte Carlo instead of the chain when a pilot says it reaches the target sooner.
+
+        Rule: a pilot of ``_DIRECT_PILOT_SECONDS`` of direct shots (stim's DEM sampler, the same
+        decoder) measures shots per second; with ``P`` the stratified estimate so far, direct
+        sampling needs ``z**2 (1 - P) / (P (1 - 1/target)**2)`` shots (normal approximation of the
+        binomial interval), stratified sampling ``_projected_shots`` decodes at the measured
+        seconds per fault set. Direct sampling runs (pilot shots included) when its projected time
+        is the smaller and fits the remaining budget; otherwise None (the chain is tried).
+        """
+        b = self.current(self.sampled_weights(), self.s.alpha)
+        rate = self.q + (1 - 2 * self.q) * b.point
+        if not rate > 0:
+            return None
+        sampler = self.faults.dem.compile_sampler(seed=int(self.rng.integers(1 << 62)))
+        t0, n0 = time.monotonic(), self.oracle.decodes
+        shots, fails = self.direct_batch(sampler, 1024, 0, 0)
+        while time.monotonic() - t0 < _DIRECT_PILOT_SECONDS and not self.out_of_budget():
+            shots, fails = self.direct_batch(sampler, 4 * shots, shots, fails)
+        per_shot = (time.monotonic() - t0) / max(self.oracle.decodes - n0, 1)
+        direct_s = _direct_shots_needed(rate, self.s.alpha, self.s.target) * per_shot
+        need = _projected_shots(self.strata, self.sampled_weights(), self.tables.log_pmf, self.s.alpha,
+                                self.s.target, self.exact_sum(), self.q)
+        stratified_s = need * self.seconds_per_set
+        left = self.s.deadline - time.monotonic()
+        self.report(f"pilot: direct sampling ~{direct_s:.3g} s, stratified ~{stratified_s:.3g} s to the target")
+        if not (direct_s < stratified_s and direct_s < left):
+            return None
+        while not self.out_of_budget():
+            lo, hi = (float(x[0]) for x in clopper_pearson(np.array([fails]), np.array([shots]), self.s.alpha))
+            if fails > 0 and _relative_width(fails / shots, lo, hi) <= self.s.target:
+                break
+            shots, fails = self.direct_batch(sampler, min(shots, 1 << 20), shots, fails)
+        lo, hi = (float(x[0]) for x in clopper_pearson(np.array([fails]), np.array([shots]), self.s.alpha))
+        est = fails / shots
+        converged = _relative_width(est, lo, hi) <= self.s.target
+        return RareEstimate(
+            rate=est, ci_low=lo, ci_high=hi, confidence=self.s.confidence, method="direct",
+            decoder=self.oracle.decoder_name, shots=self.oracle.decodes, chain_steps=0,
+            seconds=time.monotonic() - self.s.t_start, num_mechanisms=self.n_mech,
+            proven_min_failing_weight=self.proven_min_failing_weight(), max_weight=0, tail_probability=0.0,
+            silent_logical_probability=self.q, strata=(), chain_round_trips=0.0, converged=converged,
+            note="" if converged else self.note(est, lo, hi),
+        )
+
+    def direct_batch(self, sampler: stim.CompiledDemSampler, n: int, shots: int, fails: int) -> tuple[int, int]:
+        """``n`` more direct shots (all mechanisms, silent flips included); running totals."""
+        n = max(1, min(n, self.s.max_shots - self.oracle.decodes))
+        dets, obs, _ = sampler.sample(n, bit_packed=True)
+        return shots + n, fails + int(self.oracle.fails_packed(dets, obs).sum())
 
     # -- the failing-set chain -----------------------------------------------------------------
 
@@ -779,6 +861,18 @@ class _Estimator:
                 return result
 
 
+#: length of the direct-sampling pilot of method "auto"
+_DIRECT_PILOT_SECONDS = 1.0
+
+
+def _direct_shots_needed(rate: float, alpha: float, target: float) -> float:
+    """Direct shots for a relative interval ``target`` at ``rate``: z^2 (1 - P) / (P (1 - 1/target)^2)."""
+    from scipy.stats import norm
+
+    z = float(norm.ppf(1 - alpha / 2))
+    return z * z * (1 - rate) / (rate * (1 - 1 / target) ** 2)
+
+
 #: first batch of fault sets per stratum
 _BATCH = 1024
 #: failures to collect at each anchor stratum before the chain starts
@@ -814,7 +908,10 @@ def estimate_logical_error(
             spends 5 % of the budget, is projected to miss the target, or meets a widest stratum
             with no failure in 65536 fault sets; back to stratified sampling if no chain can be
             built), "subset" (stratified sampling only: exact intervals) or "splitting" (the chain
-            as soon as the strata are initialised).
+            as soon as the strata are initialised). Before the chain, "auto" runs a 1 s pilot of
+            direct sampling and switches to it (method "direct", Clopper-Pearson interval) when
+            z^2 (1 - P) / (P (1 - 1/target)^2) direct shots at the pilot's speed take less time
+            than stratified sampling's projected decodes at its measured speed.
         max_weight: largest fault count to sample; default: chosen so that the probability of
             more faults is below 2 % of the estimated rate.
         target_relative_ci: stop once max(ci_high/rate, rate/ci_low) <= this factor (> 1).
