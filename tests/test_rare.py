@@ -736,3 +736,14 @@ def test_interval_coverage_is_calibrated_against_an_exact_rate(method):
     assert float(np.median(widths)) < 1.25
     mean, sem = float(np.mean(rates)), float(np.std(rates, ddof=1)) / math.sqrt(seeds)
     assert abs(mean - truth) <= 5 * sem, (mean, sem, truth)
+
+
+@pytest.mark.slow
+def test_auto_switches_to_direct_sampling_when_it_is_sooner():
+    """Issue 15: ~5 faults per shot and a rate of ~2.5e-2, where plain Monte Carlo wins the pilot."""
+    circuit = surface_code("X", 5, 0.006)
+    est = estimate_logical_error(circuit, seed=1, target_relative_ci=1.2, max_shots=1_000_000)
+    assert est.method == "direct" and est.converged and est.relative_ci <= 1.2
+    errors, n = direct_sample(circuit, 200_000, seed=2)
+    fit = sinter.fit_binomial(num_shots=n, num_hits=errors, max_likelihood_factor=1e6)
+    assert est.ci_low <= fit.high and fit.low <= est.ci_high

@@ -106,6 +106,8 @@ def main(*, command_line_args: list[str] | None = None) -> int:
             if est is not None and rounds:
                 pr = per_round(est.rate, est.ci_low, est.ci_high, rounds)
                 status += f"; per round (r={rounds}): {pr[0]:.4g} [{pr[1]:.4g}, {pr[2]:.4g}]"
+            if est is not None and est.note:
+                status += f"\n    {est.note}"
             print(f"[{i + 1}/{len(tasks)}] {names[i]}: {status}", file=sys.stderr, flush=True)
         records.append(record)
     print(format_table(records))
