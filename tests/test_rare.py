@@ -507,7 +507,15 @@ def test_estimate_tasks_takes_circuit_metadata_pairs_and_sinter_tasks(tmp_path):
     tasks = [(c1, {"d": 3, "p": 0.01}), sinter.Task(circuit=c2, json_metadata={"d": 3, "p": 0.02})]
     got = list(estimate_tasks(tasks, out=out, seed=1))
     assert [r.json_metadata for r, _ in got] == [{"d": 3, "p": 0.01}, {"d": 3, "p": 0.02}]
-    assert [r.strong_id for r, _ in got] == [strong_id(c1), strong_id(c2)]
+    from catcode.rare import task_strong_id
+
+    assert [r.strong_id for r, _ in got] == [
+        sinter.Task(circuit=c, decoder="pymatching", json_metadata=m, detector_error_model=c.detector_error_model(
+            decompose_errors=True, approximate_disjoint_errors=True)).strong_id()
+        for c, m in [(c1, {"d": 3, "p": 0.01}), (c2, {"d": 3, "p": 0.02})]
+    ]
+    assert [r.circuit_sha256 for r, _ in got] == [strong_id(c1), strong_id(c2)]
+    assert task_strong_id(c1, "pymatching", {"d": 3, "p": 0.01}) != task_strong_id(c1, "pymatching", {"d": 4})
     assert read_estimates_csv(out) == [r for r, _ in got]
     again = list(estimate_tasks(tasks, out=out, skip_existing=True))
     assert all(e is None for _, e in again)
@@ -747,3 +755,20 @@ def test_auto_switches_to_direct_sampling_when_it_is_sooner():
     errors, n = direct_sample(circuit, 200_000, seed=2)
     fit = sinter.fit_binomial(num_shots=n, num_hits=errors, max_likelihood_factor=1e6)
     assert est.ci_low <= fit.high and fit.low <= est.ci_high
+
+
+def test_legacy_estimate_csv_is_read_and_upgraded_on_append(tmp_path):
+    """Files whose strong_id column held the circuit hash stay readable; appending rewrites them."""
+    c = rep_code(3, 0.01, rounds=2)
+    legacy = tmp_path / "old.csv"
+    legacy.write_text(
+        "strong_id,decoder,method,rate,ci_low,ci_high,confidence,shots,chain_steps,seconds,converged,json_metadata\n"
+        f'{strong_id(c)},pymatching,subset,1e-05,5e-06,2e-05,0.95,10,0,1.000,1,"{{""d"":3}}"\n'
+    )
+    (old,) = read_estimates_csv(legacy)
+    assert old.strong_id == "" and old.circuit_sha256 == strong_id(c) and old.rate == 1e-05
+    again = list(estimate_tasks([(c, {"d": 3})], out=legacy, skip_existing=True))
+    assert again[0][1] is None  # matched by circuit hash, as before
+    new = list(estimate_tasks([(rep_code(3, 0.02, rounds=2), {"d": 3})], out=legacy, seed=1))
+    rows = read_estimates_csv(legacy)
+    assert rows == [old, new[0][0]] and legacy.read_text().startswith(CSV_HEADER)

@@ -48,20 +48,43 @@ def detector_error_model_of(circuit_or_dem: stim.Circuit | stim.DetectorErrorMod
     )
 
 
-def strong_id(circuit_or_dem: stim.Circuit | stim.DetectorErrorModel) -> str:
-    """Identity of a circuit for result files: sha256 hex digest of its canonical Stim text.
+def circuit_sha256(circuit_or_dem: stim.Circuit | stim.DetectorErrorModel) -> str:
+    """sha256 hex digest of a circuit's (or DEM's) canonical Stim text: the circuit alone.
 
-    Unlike sinter's ``strong_id`` it hashes the circuit alone (not the decoder or metadata);
-    the CSV rows store the decoder and metadata in their own columns.
+    Not sinter's strong id (which also covers the decoder and metadata): see
+    :func:`catcode.rare.task_strong_id`.
 
-    >>> strong_id(stim.Circuit("H 0\\nM 0"))[:12]
+    >>> circuit_sha256(stim.Circuit("H 0\\nM 0"))[:12]
     'cce71cf2d32c'
     """
     if not isinstance(circuit_or_dem, (stim.Circuit, stim.DetectorErrorModel)):
         raise CatcodeError(
-            f"strong_id needs a stim.Circuit or stim.DetectorErrorModel; got {type(circuit_or_dem).__name__}"
+            f"circuit_sha256 needs a stim.Circuit or stim.DetectorErrorModel; got {type(circuit_or_dem).__name__}"
         )
     return hashlib.sha256(str(circuit_or_dem).encode("utf-8")).hexdigest()
+
+
+def strong_id(circuit_or_dem: stim.Circuit | stim.DetectorErrorModel) -> str:
+    """Former name of :func:`circuit_sha256`, kept for compatibility (it is NOT sinter's strong id).
+
+    >>> strong_id(stim.Circuit("H 0\\nM 0")) == circuit_sha256(stim.Circuit("H 0\\nM 0"))
+    True
+    """
+    return circuit_sha256(circuit_or_dem)
+
+
+def task_strong_id(circuit: stim.Circuit, decoder: str, json_metadata: object = None) -> str:
+    """sinter's ``Task.strong_id``: circuit, its DEM (as sinter builds it), decoder and json metadata.
+
+    >>> c = stim.Circuit("X_ERROR(0.1) 0\\nM 0\\nDETECTOR rec[-1]")
+    >>> task_strong_id(c, "pymatching", {"d": 1}) != task_strong_id(c, "pymatching", {"d": 2})
+    True
+    """
+    import sinter
+
+    dem = circuit.detector_error_model(decompose_errors=True, approximate_disjoint_errors=True)
+    return sinter.Task(circuit=circuit, detector_error_model=dem, decoder=decoder,
+                       json_metadata=json_metadata).strong_id()
 
 
 def scale_fault_probabilities(
