@@ -445,6 +445,11 @@ class _Estimator:
                            f"with no failing set (f_w < ~{3 / n_min:.1g} each): each needs ~3/f_w decodes, and the "
                            f"failing-set chain an anchor with f_w >= {ANCHOR_FRACTION} within {MAX_CHAIN_LEVELS} "
                            "fault counts of the bottom")
+        if _relative_width(rate, lo, hi) > 100:
+            seen = [w for w in strata.weights() if strata.fails[w] > 0] if strata is not None else []
+            return line + (f"; failing fault sets seen only at fault counts {seen[:6]}{'...' if len(seen) > 6 else ''}"
+                           ", so the strata that dominate are unmeasured and no cost can be projected: "
+                           "raise max_seconds / max_shots")
         if strata is not None and strata.weights() and self.seconds_per_set > 0:
             need = _projected_shots(strata, self.sampled_weights(), self.tables.log_pmf, self.s.alpha,
                                     self.s.target, self.exact_sum(), self.q)
