@@ -655,21 +655,23 @@ class _Estimator:
     def direct_if_sooner(self) -> RareEstimate | None:
         """Direct Monte Carlo instead of the chain when a pilot says it reaches the target sooner.
 
-        Rule: a pilot of ``_DIRECT_PILOT_SECONDS`` of direct shots (stim's DEM sampler, the same
-        decoder) measures shots per second; with ``P`` the stratified estimate so far, direct
-        sampling needs ``z**2 (1 - P) / (P (1 - 1/target)**2)`` shots (normal approximation of the
+        Skipped (None) when the shots direct sampling needs exceed the remaining decode budget.
+        Rule: a pilot of ``_DIRECT_PILOT_SECONDS`` (at most 2 % of ``max_shots``) of direct shots
+        (stim's DEM sampler, the same decoder) measures shots per second; with ``P`` the stratified
+        estimate so far, direct sampling needs ``z**2 (1 - P) / (P (1 - 1/target)**2)`` shots (normal approximation of the
         binomial interval), stratified sampling ``_projected_shots`` decodes at the measured
         seconds per fault set. Direct sampling runs (pilot shots included) when its projected time
         is the smaller and fits the remaining budget; otherwise None (the chain is tried).
         """
         b = self.current(self.sampled_weights(), self.s.alpha)
         rate = self.q + (1 - 2 * self.q) * b.point
-        if not rate > 0:
-            return None
+        if not rate > 0 or _direct_shots_needed(rate, self.s.alpha, self.s.target) > self.s.max_shots - self.oracle.decodes:
+            return None  # direct sampling cannot reach the target within the decode budget: no pilot
         sampler = self.faults.dem.compile_sampler(seed=int(self.rng.integers(1 << 62)))
         t0, n0 = time.monotonic(), self.oracle.decodes
+        pilot_cap = n0 + max(1024, self.s.max_shots // 50)
         shots, fails = self.direct_batch(sampler, 1024, 0, 0)
-        while time.monotonic() - t0 < _DIRECT_PILOT_SECONDS and not self.out_of_budget():
+        while time.monotonic() - t0 < _DIRECT_PILOT_SECONDS and not self.out_of_budget(pilot_cap):
             shots, fails = self.direct_batch(sampler, 4 * shots, shots, fails)
         per_shot = (time.monotonic() - t0) / max(self.oracle.decodes - n0, 1)
         direct_s = _direct_shots_needed(rate, self.s.alpha, self.s.target) * per_shot
