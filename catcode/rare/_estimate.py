@@ -762,8 +762,9 @@ class _Estimator:
             if strata.shots.get(w_top, 0) >= 1 << 15:
                 w_top += 1
         if not self.good_anchor(w_top):
-            self.report(f"no fault count up to {w_top} with a failing fraction >= {ANCHOR_FRACTION} found "
-                        "within the search budget")
+            why = (f"and a chain from {w_lo} past {w_lo + MAX_CHAIN_LEVELS} fault counts would not mix"
+                   if w_top - w_lo > MAX_CHAIN_LEVELS else "within the search budget")
+            self.report(f"no fault count up to {w_top} with a failing fraction >= {ANCHOR_FRACTION} found, {why}")
             return None
         if w_top - w_lo > MAX_CHAIN_LEVELS:
             self.report(f"a chain over fault counts {w_lo}..{w_top} would not mix (> {MAX_CHAIN_LEVELS} rungs)")
