@@ -12,15 +12,26 @@ Cases (``--case``):
            ancillas), d = 15, X (phase-flip) memory, nbar = 4, k1/k2 = 3.5e-5: ~1e-12 per shot.
   ocelot   catcode's Ocelot-like preset on ``Layout.ocelot()`` (d = 5, its only distance), X memory.
   rep      Stim's generated repetition_code:memory, d = 15, p = 2.3e-3 (no catcode presets needed).
+  surface15  catcode's rotated surface code, d = 15 Z memory, si1000 p = 5e-4 (issue 15: converge or
+           say why within 2 minutes; use --max_seconds 120).
 Swap in another circuit by editing :func:`benchmark_circuit`.
 
+Every timing is the min and median of ``--reps`` repetitions, printed with the machine load
+(``os.getloadavg``) and as a ratio against a reference measured in the same run: the estimator
+against plain ``sinter.collect`` (1 worker) throughput on the same circuit, and (``--from_dem``)
+``FaultModel.from_dem`` on a rotated surface d = 21 DEM against stim building that DEM.
+
     python benchmarks/bench_rare.py --case cat_cat --workers 2
+    python benchmarks/bench_rare.py --case surface15 --max_seconds 120 --reps 3
+    python benchmarks/bench_rare.py --from_dem
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
+import statistics
 import time
 
 import numpy as np
@@ -44,6 +55,11 @@ def benchmark_circuit(case: str) -> tuple[stim.Circuit, dict]:
                 meta = experiment_metadata("ocelot", 5, rounds=5, basis="X", noise="ocelot")
             return build_circuit(meta), meta
         print(f"catcode presets unavailable: falling back to --case rep instead of {case}")
+    if case == "surface15":
+        from catcode.experiment import build_circuit, experiment_metadata
+
+        meta = experiment_metadata("rotated_surface", 15, rounds=15, basis="Z", noise="si1000", p=5e-4)
+        return build_circuit(meta), meta
     p = 2.3e-3
     circuit = stim.Circuit.generated(
         "repetition_code:memory", distance=15, rounds=15, after_clifford_depolarization=p,
@@ -68,6 +84,46 @@ def direct_shots_per_second(circuit: stim.Circuit, seconds: float = 10.0) -> flo
         np.any(pred != obs, axis=1).sum()
         shots += batch
     return shots / (time.perf_counter() - t0)
+
+
+def sinter_shots_per_second(circuit: stim.Circuit, shots: int) -> float:
+    """Plain ``sinter.collect`` throughput (1 worker, pymatching) on the circuit: the reference."""
+    import sinter
+
+    task = sinter.Task(circuit=circuit, json_metadata={"bench": 1})
+    t0 = time.perf_counter()
+    stats = sinter.collect(num_workers=1, tasks=[task], decoders=["pymatching"], max_shots=shots)
+    return sum(s.shots for s in stats) / (time.perf_counter() - t0)
+
+
+def _load() -> str:
+    return "load %.2f/%.2f/%.2f" % os.getloadavg()
+
+
+def _min_median(values: list[float]) -> str:
+    return f"min {min(values):.3g} s, median {statistics.median(values):.3g} s over {len(values)} reps"
+
+
+def bench_from_dem(reps: int) -> None:
+    """``FaultModel.from_dem`` on a rotated surface d = 21 memory DEM vs stim building that DEM."""
+    from catcode.rare import FaultModel
+
+    circuit = stim.Circuit.generated(
+        "surface_code:rotated_memory_x", distance=21, rounds=21, after_clifford_depolarization=1e-3,
+        before_round_data_depolarization=1e-3, before_measure_flip_probability=1e-3, after_reset_flip_probability=1e-3,
+    )
+    build, parse = [], []
+    for _ in range(reps):
+        print(f"  rep: {_load()}")
+        t0 = time.perf_counter()
+        dem = circuit.detector_error_model(decompose_errors=True, approximate_disjoint_errors=True)
+        build.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        FaultModel.from_dem(dem)
+        parse.append(time.perf_counter() - t0)
+    print(f"stim DEM (reference): {_min_median(build)}")
+    print(f"FaultModel.from_dem ({dem.num_errors} errors): {_min_median(parse)}; "
+          f"ratio to stim (min/min) {min(parse) / min(build):.2f}; {_load()}")
 
 
 def hits_for_factor(factor: float, confidence: float = 0.95) -> int:
@@ -102,22 +158,37 @@ def main() -> None:
     parser.add_argument("--max_shots", type=int, default=200_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--max_seconds", type=float, default=None, help="time budget of each estimate")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions for min/median (default 3)")
+    parser.add_argument("--from_dem", action="store_true", help="only time FaultModel.from_dem (d = 21)")
     args = parser.parse_args()
+    if args.from_dem:
+        bench_from_dem(args.reps)
+        return
 
     circuit, meta = benchmark_circuit(args.case)
     print(f"case {args.case}: {meta}")
     print(f"  {circuit.num_detectors} detectors, distance {len(circuit.shortest_graphlike_error())}")
 
-    t0 = time.perf_counter()
-    est = estimate_logical_error(
-        circuit, target_relative_ci=args.target, max_shots=args.max_shots, seed=args.seed,
-        workers=args.workers, progress=not args.quiet,
-    )
-    t_est = time.perf_counter() - t0
-    print(f"rare-event estimator ({args.workers} workers): {est}")
-    print(f"  method {est.method}, converged {est.converged}, chain steps {est.chain_steps}, "
-          f"round trips {est.chain_round_trips:.2f}, wall time {t_est:.1f} s")
+    walls = []
+    for rep in range(args.reps):
+        load = _load()
+        t0 = time.perf_counter()
+        est = estimate_logical_error(
+            circuit, target_relative_ci=args.target, max_shots=args.max_shots, seed=args.seed + rep,
+            workers=args.workers, progress=not args.quiet, max_seconds=args.max_seconds,
+        )
+        walls.append(time.perf_counter() - t0)
+        print(f"rare-event estimator ({args.workers} workers, {load}): {est}")
+        print(f"  method {est.method}, converged {est.converged}, chain steps {est.chain_steps}, "
+              f"round trips {est.chain_round_trips:.2f}, wall time {walls[-1]:.1f} s")
+        if est.note:
+            print(f"  {est.note}")
+    t_est = statistics.median(walls)
+    print(f"estimator: {_min_median(walls)}")
 
+    ref = sinter_shots_per_second(circuit, shots=max(1000, int(2 * direct_shots_per_second(circuit, 1.0))))
+    print(f"plain sinter.collect, 1 worker: {ref:.3g} shots/s ({_load()})")
     rate = direct_shots_per_second(circuit)
     factor = est.relative_ci if math.isfinite(est.relative_ci) else args.target
     hits = hits_for_factor(factor)
@@ -128,7 +199,8 @@ def main() -> None:
     hits2 = hits_for_factor(args.target)
     print(f"  (within x{args.target}: {hits2} errors = {hits2 / est.rate:.3g} shots = "
           f"{_human(hits2 / est.rate / (rate * args.workers))})")
-    print(f"speed-up of the estimator: {t_direct / t_est:.3g}x")
+    print(f"speed-up of the estimator: {t_direct / t_est:.3g}x (median wall); against plain sinter.collect's "
+          f"throughput: {shots_needed / (ref * args.workers) / t_est:.3g}x")
 
 
 if __name__ == "__main__":

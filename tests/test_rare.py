@@ -7,6 +7,7 @@ max_likelihood_factor 1e6 (about 5.3 sigma). All seeds are fixed.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -18,6 +19,7 @@ import stim
 import catcode
 from catcode.errors import CatcodeError
 from catcode.rare import (
+    StratumEstimate,
     CSV_HEADER,
     EstimateRecord,
     FaultModel,
@@ -171,6 +173,39 @@ def test_fault_model_syndromes_match_stim_dem_sampler():
         assert np.array_equal(np.unpackbits(o[0], bitorder="little")[: dem.num_observables], obs[k])
 
 
+def test_fault_model_parses_cancellation_tags_coordinates_and_silent_flips():
+    """Hand-written DEM: expected mechanisms worked out by reading stim's DEM semantics."""
+    dem = stim.DetectorErrorModel(
+        "error(0.1) D0 L0 ^ D1 L0 L1\n"  # D0 D1, L0 cancels, L1 stays
+        "error(0) D1\n"  # zero probability: dropped
+        "error(0.3) L1 L0\n"  # detector-free, two observables: stays in the pool
+        "error(0.05) D2 D2\n"  # no effect: dropped
+        "detector(0, -1) D2\n"
+        "error[tag](0.01) D1 ^ D2 L1\n"
+    )
+    fm = FaultModel.from_dem(dem)
+    assert fm.p.tolist() == [0.1, 0.3, 0.01] and fm.dropped == 2 and fm.silent_logical_p.tolist() == []
+    assert fm.detector_lists == ((0, 1), (), (1, 2))
+    assert [[(c.detectors, sorted(c.observables)) for c in cs] for cs in fm.components] == [
+        [((0,), [0]), ((1,), [0, 1])], [((), [0, 1])], [((1,), []), ((2,), [1])]]
+    assert fm.observables[:, 0].tolist() == [0b10, 0b11, 0b10]
+    assert fm.detectors[:, 0].tolist() == [0b011, 0, 0b110]
+    with pytest.raises(CatcodeError, match="fault probabilities"):
+        FaultModel.from_dem(stim.DetectorErrorModel("error(1) D0"))
+
+
+@pytest.mark.slow
+def test_fault_model_from_dem_is_fast_on_a_distance_21_surface_code():
+    """Issue 15: the parse is vectorised (it took ~15 s as a Python loop); generous bound for a shared CPU."""
+    import time
+
+    dem = detector_error_model_of(surface_code("X", 21, 0.001))
+    t0 = time.perf_counter()
+    fm = FaultModel.from_dem(dem)
+    assert time.perf_counter() - t0 < 5.0
+    assert fm.num_mechanisms + fm.dropped + len(fm.silent_logical_p) == dem.num_errors
+
+
 def test_packed_decoding_matches_unpacked_pymatching():
     import pymatching
 
@@ -301,6 +336,8 @@ def _agreement_cases():
 
 
 def _check_agreement(circuit: stim.Circuit, shots: int, method: str, seed: int):
+    """Sanity check at ~5 sigma on both sides (interval overlap); the calibrated test of the interval
+    is test_interval_coverage_is_calibrated_against_an_exact_rate."""
     errors, n = direct_sample(circuit, shots, seed=seed)
     fit = sinter.fit_binomial(num_shots=n, num_hits=errors, max_likelihood_factor=1e6)
     est = estimate_logical_error(
@@ -311,6 +348,7 @@ def _check_agreement(circuit: stim.Circuit, shots: int, method: str, seed: int):
     return est, errors / n
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("circuit, shots, method", _agreement_cases())
 def test_agrees_with_direct_sampling(circuit, shots, method):
     est, direct = _check_agreement(circuit, shots, method, seed=11)
@@ -330,6 +368,7 @@ CATCODE_CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout, d, basis, noise, params", CATCODE_CASES)
 def test_agrees_with_direct_sampling_on_catcode_circuits(layout, d, basis, noise, params):
     """catcode's own presets (cat-cat and Ocelot-like), both bases, several nbar and k1/k2."""
@@ -345,6 +384,7 @@ def test_agrees_with_direct_sampling_on_catcode_circuits(layout, d, basis, noise
 # leading order
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("d", [5, 7])
 def test_rate_scales_as_s_to_the_half_distance(d):
     """Issue check: scaling every fault probability by s scales P_L by ~ s**ceil(d/2)."""
@@ -467,7 +507,15 @@ def test_estimate_tasks_takes_circuit_metadata_pairs_and_sinter_tasks(tmp_path):
     tasks = [(c1, {"d": 3, "p": 0.01}), sinter.Task(circuit=c2, json_metadata={"d": 3, "p": 0.02})]
     got = list(estimate_tasks(tasks, out=out, seed=1))
     assert [r.json_metadata for r, _ in got] == [{"d": 3, "p": 0.01}, {"d": 3, "p": 0.02}]
-    assert [r.strong_id for r, _ in got] == [strong_id(c1), strong_id(c2)]
+    from catcode.rare import task_strong_id
+
+    assert [r.strong_id for r, _ in got] == [
+        sinter.Task(circuit=c, decoder="pymatching", json_metadata=m, detector_error_model=c.detector_error_model(
+            decompose_errors=True, approximate_disjoint_errors=True)).strong_id()
+        for c, m in [(c1, {"d": 3, "p": 0.01}), (c2, {"d": 3, "p": 0.02})]
+    ]
+    assert [r.circuit_sha256 for r, _ in got] == [strong_id(c1), strong_id(c2)]
+    assert task_strong_id(c1, "pymatching", {"d": 3, "p": 0.01}) != task_strong_id(c1, "pymatching", {"d": 4})
     assert read_estimates_csv(out) == [r for r, _ in got]
     again = list(estimate_tasks(tasks, out=out, skip_existing=True))
     assert all(e is None for _, e in again)
@@ -489,6 +537,13 @@ def test_cli_estimate(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "rate" in captured.out and "d=5" in captured.out
     assert "[2/2]" in captured.err
+    # issue 13 item 8: rates are labelled per round (r=3 from the file name) and per shot
+    assert "rate/round" in captured.out and "rate/shot" in captured.out
+    assert "per round (r=3)" in captured.err and "per shot" in captured.err
+    assert "proven minimum failing weight 1" not in captured.err
+    r3 = rows[0]
+    per_round_rate = float(captured.out.splitlines()[1].split()[1])
+    assert per_round_rate == pytest.approx(0.5 * (1 - (1 - 2 * r3.rate) ** (1 / 3)), rel=1e-3)
     with pytest.raises(CatcodeError):
         main(command_line_args=["--circuits", files[0], "--method", "nope"])
     with pytest.raises(CatcodeError):
@@ -534,6 +589,9 @@ def test_interval_is_valid_when_the_budget_ends_early(name, max_seconds, method)
     _assert_valid_interval(est)
     if not est.converged:
         assert est.relative_ci > 2.0 or est.method == "subset+splitting"
+        assert est.note.startswith("not converged:") and "\n" not in est.note  # one line saying why
+    else:
+        assert est.note == ""
 
 
 def test_chain_without_data_falls_back_to_a_valid_stratified_interval():
@@ -554,3 +612,163 @@ def test_max_seconds_is_honoured_on_a_large_circuit():
     elapsed = time.monotonic() - t0
     _assert_valid_interval(est)
     assert elapsed < 2.0 + 10.0  # generous slack: checks the budget is honoured, not speed
+
+
+# ----------------------------------------------------------------------------------------------
+# REGRESSION test (not a correctness check): pins today's numbers for fixed seeds so that the
+# restructuring of ``_estimate.py`` into an object (issue 10 item 1) provably changes nothing.
+# The expected values were produced by running the code before the refactor (commit b223645), then
+# re-pinned once when fault sets stopped being drawn in time-sized chunks without a time budget (the
+# stream depended on machine load, so a fixed seed was not reproducible); they are NOT evidence
+# that the numbers are right (the tests above check that).
+
+REGRESSION_CASES = {
+    "subset-rep5": (
+        lambda: rep_code(5, 0.02), dict(method="subset", seed=5, max_shots=300_000),
+        ("subset", 0.010159845311613602, 0.006867421441759825, 0.015102626244335764, 12360, 0, 8),
+    ),
+    "splitting-rep7": (
+        lambda: rep_code(7, 0.01),
+        dict(method="splitting", seed=11, max_shots=400_000, num_chains=64, chain_groups=16),
+        ("subset+splitting", 0.00025887108547672334, 0.00016144235654274634, 0.0004024614684491211, 147209, 300, 11),
+    ),
+    "auto-surface3": (
+        lambda: surface_code("X", 3, 0.0015), dict(method="auto", seed=3, max_shots=300_000),
+        ("subset", 0.0019437236344745266, 0.00188295510699964, 0.0020109054991508087, 45558, 0, 5),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REGRESSION_CASES))
+def test_regression_same_seed_same_numbers(name):
+    make, kwargs, expected = REGRESSION_CASES[name]
+    e = estimate_logical_error(make(), **kwargs)
+    got = (e.method, e.rate, e.ci_low, e.ci_high, e.shots, e.chain_steps, e.max_weight)
+    assert got == expected
+
+
+def test_records_check_their_invariants():
+    """Issue 10 item 5: rate, stratum and record types refuse values that violate their invariants."""
+    from catcode.rare import EstimateRecord
+
+    good = estimate_logical_error(rep_code(3, 0.02, rounds=2), seed=0)
+    with pytest.raises(CatcodeError, match="ci_low <= rate <= ci_high"):
+        dataclasses.replace(good, ci_low=good.rate * 2 + 1e-3)
+    with pytest.raises(CatcodeError, match="ci_high <= 1"):
+        dataclasses.replace(good, ci_high=1.5)
+    with pytest.raises(CatcodeError, match="failures <= shots"):
+        StratumEstimate(3, -1.0, "sampled", 10, 11, 1.0, 1.0, 1.0)
+    with pytest.raises(CatcodeError, match="kind"):
+        StratumEstimate(3, -1.0, "guessed", 10, 1, 0.1, 0.0, 0.5)
+    with pytest.raises(CatcodeError, match="fraction_low <= fraction"):
+        StratumEstimate(3, -1.0, "sampled", 10, 1, 0.1, 0.2, 0.5)
+    with pytest.raises(CatcodeError, match="EstimateRecord"):
+        EstimateRecord("ab", "pymatching", "subset", 1e-9, 2e-9, 3e-9, 0.95, 10, 0, 1.5, True, {})
+
+
+@pytest.mark.parametrize("circuit", [surface_code("X", 3, 0.0015), rep_code(5, 0.02)], ids=["surface", "rep"])
+def test_proven_min_failing_weight_agrees_with_enumerated_strata(circuit):
+    """Issue 13 item 8: never "proven minimum failing weight 1" beside an enumerated f_1 = 0."""
+    est = estimate_logical_error(circuit, seed=3, max_shots=50_000, method="subset")
+    exact = {s.weight: s.fraction for s in est.strata if s.kind == "exact"}
+    assert exact, "the case must enumerate some strata"
+    for w, f in exact.items():
+        if w < est.proven_min_failing_weight:
+            assert f == 0.0
+    first_failing = min([w for w, f in exact.items() if f > 0], default=max(exact) + 1)
+    assert est.proven_min_failing_weight >= first_failing
+    if exact.get(1) == 0.0:
+        assert est.proven_min_failing_weight >= 2
+
+
+# ----------------------------------------------------------------------------------------------
+# calibrated coverage (issue 10 item 8): the interval contains an exactly known rate at least at
+# its nominal rate, and the point estimate is unbiased, over a fixed set of seeds
+
+
+def exact_rate_over_all_fault_sets(circuit: stim.Circuit) -> float:
+    """P_L summed over all 2^n fault sets of the DEM, decoded by PyMatching (independent of catcode.rare).
+
+    The DEM is read through stim's own API and each fault set weighted by prod p_i prod (1 - p_j).
+    """
+    import pymatching
+
+    dem = circuit.detector_error_model(decompose_errors=True, approximate_disjoint_errors=True).flattened()
+    errors = [e for e in dem if e.type == "error"]
+    n = len(errors)
+    det = np.zeros((n, dem.num_detectors), np.int64)
+    obs = np.zeros(n, np.int64)
+    p = np.array([e.args_copy()[0] for e in errors])
+    for i, e in enumerate(errors):
+        for t in e.targets_copy():
+            if t.is_relative_detector_id():
+                det[i, t.val] ^= 1
+            elif t.is_logical_observable_id():
+                obs[i] ^= 1
+    matching = pymatching.Matching.from_detector_error_model(dem)
+    total = 0.0
+    for start in range(0, 1 << n, 1 << 16):
+        idx = np.arange(start, min(start + (1 << 16), 1 << n))
+        bits = (idx[:, None] >> np.arange(n)) & 1
+        pred = matching.decode_batch(((bits @ det) % 2).astype(np.uint8))[:, 0]
+        prob = np.prod(np.where(bits == 1, p, 1 - p), axis=1)
+        total += float(prob[pred != (bits @ obs) % 2].sum())
+    return total
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["subset", "splitting"])
+def test_interval_coverage_is_calibrated_against_an_exact_rate(method):
+    """100 seeds, 95 % intervals, on a 19-mechanism circuit whose rate is summed over all 2^19 fault sets.
+
+    Coverage: the count of intervals containing the truth must be >= 95 - 5 sigma (binomial,
+    sigma = sqrt(100 * 0.95 * 0.05) = 2.2), i.e. >= 85. Power: the intervals are narrow (median
+    width factor < 1.25, checked), so a bias of 30 % would put the truth outside nearly every
+    interval; the mean of the 100 point estimates must also lie within 5 standard errors of the
+    truth (a direct bias check, independent of the interval construction).
+    """
+    circuit = rep_code(3, 0.03, rounds=2)
+    truth = exact_rate_over_all_fault_sets(circuit)
+    seeds, nominal = 100, 0.95
+    rates, hits, widths = [], 0, []
+    for seed in range(seeds):
+        e = estimate_logical_error(
+            circuit, method=method, enumerate_up_to=0, confidence=nominal, seed=seed, max_shots=20_000,
+            target_relative_ci=1.05, num_chains=32, chain_groups=8,
+        )
+        assert e.method == ("subset" if method == "subset" else "subset+splitting")
+        hits += e.ci_low <= truth <= e.ci_high
+        widths.append(e.ci_high / e.ci_low)
+        rates.append(e.rate)
+    assert hits >= seeds * nominal - 5 * math.sqrt(seeds * nominal * (1 - nominal)), (hits, truth)
+    assert float(np.median(widths)) < 1.25
+    mean, sem = float(np.mean(rates)), float(np.std(rates, ddof=1)) / math.sqrt(seeds)
+    assert abs(mean - truth) <= 5 * sem, (mean, sem, truth)
+
+
+@pytest.mark.slow
+def test_auto_switches_to_direct_sampling_when_it_is_sooner():
+    """Issue 15: ~5 faults per shot and a rate of ~2.5e-2, where plain Monte Carlo wins the pilot."""
+    circuit = surface_code("X", 5, 0.006)
+    est = estimate_logical_error(circuit, seed=1, target_relative_ci=1.2, max_shots=1_000_000)
+    assert est.method == "direct" and est.converged and est.relative_ci <= 1.2
+    errors, n = direct_sample(circuit, 200_000, seed=2)
+    fit = sinter.fit_binomial(num_shots=n, num_hits=errors, max_likelihood_factor=1e6)
+    assert est.ci_low <= fit.high and fit.low <= est.ci_high
+
+
+def test_legacy_estimate_csv_is_read_and_upgraded_on_append(tmp_path):
+    """Files whose strong_id column held the circuit hash stay readable; appending rewrites them."""
+    c = rep_code(3, 0.01, rounds=2)
+    legacy = tmp_path / "old.csv"
+    legacy.write_text(
+        "strong_id,decoder,method,rate,ci_low,ci_high,confidence,shots,chain_steps,seconds,converged,json_metadata\n"
+        f'{strong_id(c)},pymatching,subset,1e-05,5e-06,2e-05,0.95,10,0,1.000,1,"{{""d"":3}}"\n'
+    )
+    (old,) = read_estimates_csv(legacy)
+    assert old.strong_id == "" and old.circuit_sha256 == strong_id(c) and old.rate == 1e-05
+    again = list(estimate_tasks([(c, {"d": 3})], out=legacy, skip_existing=True))
+    assert again[0][1] is None  # matched by circuit hash, as before
+    new = list(estimate_tasks([(rep_code(3, 0.02, rounds=2), {"d": 3})], out=legacy, seed=1))
+    rows = read_estimates_csv(legacy)
+    assert rows == [old, new[0][0]] and legacy.read_text().startswith(CSV_HEADER)

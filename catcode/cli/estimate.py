@@ -43,9 +43,9 @@ def _metadata_of(path: str) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     p = ArgumentParser(
         prog="catcode estimate",
-        description="Estimate rare logical error rates (per shot) of Stim circuits by stratified "
-        "sampling over fault counts, extended by a failing-set Markov chain where needed. "
-        "--workers sets the decoding processes.",
+        description="Estimate rare logical error rates of Stim circuits (printed per round when the "
+        "metadata names the rounds r, and per shot; the CSV stores per-shot rates) by stratified "
+        "sampling over fault counts, extended by a failing-set Markov chain where needed. --workers sets the decoding processes.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(*, command_line_args: list[str] | None = None) -> int:
     """Run ``catcode estimate``; bad input raises CatcodeError (exit 2 via the dispatcher)."""
-    from catcode.rare._storage import estimate_tasks, format_table
+    from catcode.rare._storage import estimate_tasks, format_table, per_round, rounds_of
 
     args = build_parser().parse_args(command_line_args)
     from catcode.io import check_input_file, check_output_path
@@ -106,7 +106,13 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         )
     ):
         if not args.quiet:
-            status = "skipped (already in --out)" if est is None else str(est)
+            status = "skipped (already in --out)" if est is None else f"per shot: {est}"
+            rounds = rounds_of(record.json_metadata)
+            if est is not None and rounds:
+                pr = per_round(est.rate, est.ci_low, est.ci_high, rounds)
+                status += f"; per round (r={rounds}): {pr[0]:.4g} [{pr[1]:.4g}, {pr[2]:.4g}]"
+            if est is not None and est.note:
+                status += f"\n    {est.note}"
             print(f"[{i + 1}/{len(tasks)}] {names[i]} (decoder {record.decoder}): {status}", file=sys.stderr, flush=True)
         records.append(record)
     print(format_table(records))

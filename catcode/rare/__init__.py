@@ -4,7 +4,8 @@ Public API::
 
     estimate_logical_error(circuit_or_dem, ...) -> RareEstimate
     scale_fault_probabilities(circuit_or_dem, s) -> stim.DetectorErrorModel
-    strong_id(circuit) -> str
+    task_strong_id(circuit, decoder, json_metadata) -> str  (sinter's Task.strong_id)
+    circuit_sha256(circuit) -> str  (the circuit alone; ``strong_id`` is its former name)
     estimate_tasks(tasks, out=..., ...) -> iterator of (EstimateRecord, RareEstimate | None)
     write_estimates_csv(path, records), read_estimates_csv(path) -> list[EstimateRecord]
 
@@ -12,7 +13,14 @@ See :mod:`catcode.rare._estimate` for the method and its references.
 """
 
 from catcode.rare._estimate import MIN_ROUND_TRIPS, RareEstimate, StratumEstimate, estimate_logical_error
-from catcode.rare._faults import FaultModel, detector_error_model_of, scale_fault_probabilities, strong_id
+from catcode.rare._faults import (
+    FaultModel,
+    circuit_sha256,
+    detector_error_model_of,
+    scale_fault_probabilities,
+    strong_id,
+    task_strong_id,
+)
 from catcode.rare._storage import (
     CSV_HEADER,
     EstimateRecord,
@@ -29,6 +37,7 @@ __all__ = [
     "MIN_ROUND_TRIPS",
     "RareEstimate",
     "StratumEstimate",
+    "circuit_sha256",
     "detector_error_model_of",
     "estimate_logical_error",
     "estimate_tasks",
@@ -36,5 +45,6 @@ __all__ = [
     "read_estimates_csv",
     "scale_fault_probabilities",
     "strong_id",
+    "task_strong_id",
     "write_estimates_csv",
 ]

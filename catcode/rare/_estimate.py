@@ -76,6 +76,7 @@ from catcode.rare._oracle import FailureOracle, enumerate_stratum, num_subsets
 from catcode.rare._splitting import FailingSetChains
 
 METHODS = ("auto", "subset", "splitting")
+STRATUM_KINDS = ("none", "proved", "exact", "sampled", "chain")
 
 #: production length of the failing-set chain, in mean bottom-to-top round trips per chain
 MIN_ROUND_TRIPS = 2.0
@@ -107,6 +108,21 @@ class StratumEstimate:
     fraction_low: float
     fraction_high: float
 
+    def __post_init__(self) -> None:
+        if self.kind not in STRATUM_KINDS:
+            raise CatcodeError(f"StratumEstimate kind must be one of {STRATUM_KINDS}; got {self.kind!r}")
+        if not (self.weight >= 0 and 0 <= self.failures <= self.shots and self.log_probability <= 1e-9):
+            raise CatcodeError(
+                f"StratumEstimate needs weight >= 0, 0 <= failures <= shots and log_probability <= 0; got "
+                f"weight={self.weight}, failures={self.failures}, shots={self.shots}, log_probability={self.log_probability}"
+            )
+        # fraction_high may exceed 1 for "chain" strata (the whole ratio's bound, see above)
+        if not (0.0 <= self.fraction_low <= self.fraction <= self.fraction_high and self.fraction <= 1.0 + 1e-9):
+            raise CatcodeError(
+                "StratumEstimate needs 0 <= fraction_low <= fraction <= fraction_high and fraction <= 1; got "
+                f"{self.fraction_low}, {self.fraction}, {self.fraction_high} (weight {self.weight})"
+            )
+
     @property
     def probability(self) -> float:
         """P(W = weight) for the mechanisms the decoder sees."""
@@ -125,7 +141,8 @@ class RareEstimate:
     Attributes:
         rate, ci_low, ci_high: estimate and interval of P(any observable is wrong after decoding).
         confidence: the interval's nominal coverage.
-        method: "exact", "subset" (stratified sampling alone) or "subset+splitting".
+        method: "exact", "subset" (stratified sampling alone), "subset+splitting" or "direct"
+            (plain Monte Carlo, chosen by ``method="auto"`` when it reaches the target sooner).
         decoder: decoder name.
         shots: number of syndromes decoded (enumeration, stratified sampling, chain proposals).
         chain_steps: Metropolis steps per chain (0 without the chain).
@@ -166,6 +183,20 @@ class RareEstimate:
     strata: tuple[StratumEstimate, ...]
     chain_round_trips: float
     converged: bool
+    note: str = ""  # one line: why the estimate did not converge and what it would need ("" if converged)
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.ci_low <= self.rate <= self.ci_high <= 1.0):
+            raise CatcodeError(
+                f"RareEstimate needs 0 <= ci_low <= rate <= ci_high <= 1; got {self.ci_low}, {self.rate}, {self.ci_high}"
+            )
+        if not (0.0 < self.confidence < 1.0):
+            raise CatcodeError(f"RareEstimate confidence must be in (0, 1); got {self.confidence}")
+        if self.shots < 0 or self.chain_steps < 0 or self.proven_min_failing_weight < 1:
+            raise CatcodeError(
+                "RareEstimate needs shots >= 0, chain_steps >= 0 and proven_min_failing_weight >= 1; got "
+                f"{self.shots}, {self.chain_steps}, {self.proven_min_failing_weight}"
+            )
 
     @property
     def relative_ci(self) -> float:
@@ -220,6 +251,29 @@ class _Progress:
             print(line, file=sys.stderr, flush=True)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Bounds:
+    """Point estimate and simultaneous bounds of a sum of stratum contributions ``sum_w P(w) f_w``."""
+
+    point: float
+    low: float
+    high: float
+    per_stratum: dict[int, tuple[float, float]]  # Clopper-Pearson bounds of each f_w
+
+
+@dataclasses.dataclass(frozen=True)
+class _ChainCombination:
+    """Rate and interval from the direct strata plus the anchors' sum times the chain's ratio."""
+
+    rate: float
+    low: float
+    high: float
+    per_stratum: dict[int, tuple[float, float]]
+    chain_fractions: dict[int, tuple[float, float, float]]  # f_w and its bounds, for strata below the anchors
+    spread_direct: float  # log-width of the anchors' interval
+    spread_chain: float  # log-width of the chain ratio's interval
+
+
 class _Strata:
     """Counts per fault count for the directly sampled strata, with simultaneous bounds."""
 
@@ -237,18 +291,600 @@ class _Strata:
         self.shots[w] = self.shots.get(w, 0) + shots
         self.fails[w] = self.fails.get(w, 0) + fails
 
-    def bounds(self, ws: list[int], alpha: float) -> tuple[float, float, float, dict[int, tuple[float, float]]]:
+    def fraction(self, w: int) -> float:
+        """Sampled failing fraction k/n of stratum ``w`` (0 if never sampled)."""
+        return self.fails.get(w, 0) / max(self.shots.get(w, 0), 1)
+
+    def bounds(self, ws: list[int], alpha: float) -> _Bounds:
         """Point estimate, lower and upper bound of sum_{w in ws} P(w) f_w (Bonferroni over ws)."""
         if not ws:
-            return 0.0, 0.0, 0.0, {}
+            return _Bounds(0.0, 0.0, 0.0, {})
         n = np.array([self.shots[w] for w in ws])
         k = np.array([self.fails[w] for w in ws])
         lo, hi = clopper_pearson(k, n, alpha / len(ws))
         pw = np.exp(np.array([self.log_pmf(w) for w in ws]))
         point = float(np.sum(pw * k / np.maximum(n, 1)))
-        return point, float(np.sum(pw * lo)), float(np.sum(pw * hi)), {
-            w: (float(a), float(b)) for w, a, b in zip(ws, lo, hi)
-        }
+        per = {w: (float(a), float(b)) for w, a, b in zip(ws, lo, hi)}
+        return _Bounds(point, float(np.sum(pw * lo)), float(np.sum(pw * hi)), per)
+
+
+class _FaultCountTables:
+    """log P(W = w) and log P(W > w) of the pool mechanisms, extended on demand (``_counts``)."""
+
+    def __init__(self, p: np.ndarray, cap: int):
+        self.p = p
+        self.n = len(p)
+        self._build(cap)
+
+    def _build(self, cap: int) -> None:
+        lp, lt = fault_count_log_pmf(self.p, cap)
+        rev = np.logaddexp.accumulate(np.concatenate([[lt], lp[::-1][:-1]]))  # log P(W > w), w = 0..cap
+        self._lp, self._tail, self.cap = lp, rev[::-1], cap
+
+    def _cover(self, w: int) -> None:
+        if w > self.cap:
+            self._build(min(self.n, max(w, 2 * self.cap)))
+
+    def log_pmf(self, w: int) -> float:
+        if w > self.n:
+            return -math.inf
+        self._cover(w)
+        return float(self._lp[w])
+
+    def log_tail(self, w: int) -> float:
+        if w >= self.n:
+            return -math.inf
+        self._cover(w)
+        return float(self._tail[w])
+
+    def pmf(self, w: int) -> float:
+        return math.exp(self.log_pmf(w))
+
+    def tail(self, w: int) -> float:
+        return math.exp(self.log_tail(w))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """The validated arguments of :func:`estimate_logical_error` that steer the phases."""
+
+    method: str
+    max_weight: int | None
+    target: float
+    confidence: float
+    max_shots: int
+    t_start: float
+    deadline: float
+    enumerate_up_to: int
+    num_chains: int
+    groups: int
+
+    @property
+    def alpha(self) -> float:
+        return 1.0 - self.confidence
+
+
+@dataclasses.dataclass(frozen=True)
+class _Ladder:
+    """Rungs of the failing-set chain: fault counts ``w_lo..w_top``, anchored at ``anchors``."""
+
+    w_lo: int
+    anchors: tuple[int, ...]
+
+    @property
+    def w_top(self) -> int:
+        return max(self.anchors)
+
+    @property
+    def w_anchor(self) -> int:
+        return min(self.anchors)
+
+    @property
+    def levels(self) -> np.ndarray:
+        return np.arange(self.w_lo, self.w_top + 1)
+
+
+class _Estimator:
+    """One estimate: the fault model, its decoder, the strata, the probability tables and the budget.
+
+    Phases, in order (:meth:`run`): enumerate small strata exactly, stratified sampling
+    (:meth:`direct_loop`), then, if needed, the failing-set chain (:meth:`chain_phase`).
+    """
+
+    def __init__(self, faults: FaultModel, oracle: FailureOracle, settings: _Settings,
+                 rng: np.random.Generator, report: _Progress):
+        self.faults, self.oracle, self.s, self.rng, self.report = faults, oracle, settings, rng, report
+        self.q = faults.silent_logical_flip_probability()
+        self.n_mech = faults.num_mechanisms
+        self.seconds_per_set = math.nan  # measured cost of sampling + decoding one fault set
+        self.exact_top = 0
+        self.lo_w = 1
+        self.w_max = 0
+
+    # -- budget and results --------------------------------------------------------------------
+
+    def out_of_budget(self, shots: int | None = None, t_stop: float = math.inf) -> bool:
+        shots = self.s.max_shots if shots is None else min(shots, self.s.max_shots)
+        return self.oracle.decodes >= shots or time.monotonic() >= min(t_stop, self.s.deadline)
+
+    def width(self, a: float, a_lo: float, a_hi: float) -> float:
+        """Relative width of the final rate q + (1 - 2q) a."""
+        lin = 1.0 - 2.0 * self.q
+        return _relative_width(self.q + lin * a, self.q + lin * a_lo, self.q + lin * min(a_hi, 1.0))
+
+    def finish(self, method: str, a: float, a_lo: float, a_hi: float, w_max: int, tail: float,
+               strata: list[StratumEstimate], chain_steps: int = 0, round_trips: float = 0.0,
+               equilibrated: bool = True, w_cert: int | None = None) -> RareEstimate:
+        """The RareEstimate of P_fail in [a_lo, a_hi] (point a), with the silent flips folded in."""
+        lin = 1.0 - 2.0 * self.q
+        lo, hi = self.q + lin * max(a_lo, 0.0), self.q + lin * min(a_hi, 1.0)
+        # every caller passes a_lo <= a <= a_hi built from the same strata; the clip only absorbs
+        # floating-point rounding in the sums (it would hide a bug if it ever moved rate by more)
+        rate = min(max(self.q + lin * a, lo), hi)
+        converged = equilibrated and _relative_width(rate, lo, hi) <= self.s.target
+        return RareEstimate(
+            rate=rate, ci_low=lo, ci_high=hi, confidence=self.s.confidence, method=method,
+            decoder=self.oracle.decoder_name, shots=self.oracle.decodes, chain_steps=chain_steps,
+            seconds=time.monotonic() - self.s.t_start, num_mechanisms=self.n_mech,
+            proven_min_failing_weight=self.proven_min_failing_weight() if w_cert is None else w_cert,
+            max_weight=w_max, tail_probability=tail, silent_logical_probability=self.q,
+            strata=tuple(strata), chain_round_trips=round_trips,
+            converged=converged, note="" if converged else self.note(rate, lo, hi),
+        )
+
+    def note(self, rate: float, lo: float, hi: float) -> str:
+        """One line: why the target was missed, and the projected cost of reaching it."""
+        spent = time.monotonic() - self.s.t_start
+        line = (f"not converged: x{_relative_width(rate, lo, hi):.3g} > target x{self.s.target:g} after "
+                f"{self.oracle.decodes} decodes in {spent:.0f} s")
+        strata = getattr(self, "strata", None)
+        empty = [w for w in strata.weights() if strata.fails[w] == 0] if strata is not None else []
+        if empty and sum(self.tables.pmf(w) for w in empty) * 3 / min(strata.shots[w] for w in empty) > 0.5 * hi:
+            n_min = min(strata.shots[w] for w in empty)
+            return line + (f"; the upper bound comes from {len(empty)} sampled fault counts {min(empty)}..{max(empty)} "
+                           f"with no failing set (f_w < ~{3 / n_min:.1g} each): each needs ~3/f_w decodes, and the "
+                           f"failing-set chain an anchor with f_w >= {ANCHOR_FRACTION} within {MAX_CHAIN_LEVELS} "
+                           "fault counts of the bottom")
+        if _relative_width(rate, lo, hi) > 100:
+            seen = [w for w in strata.weights() if strata.fails[w] > 0] if strata is not None else []
+            return line + (f"; failing fault sets seen only at fault counts {seen[:6]}{'...' if len(seen) > 6 else ''}"
+                           ", so the strata that dominate are unmeasured and no cost can be projected: "
+                           "raise max_seconds / max_shots")
+        if strata is not None and strata.weights() and self.seconds_per_set > 0:
+            need = _projected_shots(strata, self.sampled_weights(), self.tables.log_pmf, self.s.alpha,
+                                    self.s.target, self.exact_sum(), self.q)
+            line += (f"; stratified sampling projects ~{need:.2g} decodes (~{need * self.seconds_per_set:.2g} s "
+                     "on this machine)")
+        if rate > 0:
+            line += f"; direct sampling would need ~{_direct_shots_needed(rate, self.s.alpha, self.s.target):.2g} shots"
+        return line
+
+    def proven_min_failing_weight(self) -> int:
+        """The certificate's bound, raised past enumerated strata with no failing fault set.
+
+        Weights 1..k enumerated exhaustively with f_w = 0 prove that at least k + 1 faults are
+        needed, whatever the certificate said (it gives 1, "no claim", for unequal weights).
+        """
+        proven = self.w_cert
+        for w in range(1, self.exact_top + 1):
+            if w < proven:
+                continue
+            if self.strata.exact.get(w, 1.0) > 0:
+                break
+            proven = w + 1
+        return proven
+
+    def report_strata(self, per: dict[int, tuple[float, float]],
+                      chain: dict[int, tuple[float, float, float]] | None = None) -> list[StratumEstimate]:
+        return _report_strata(self.strata, per, self.tables.log_pmf, self.w_cert, self.exact_top, chain)
+
+    # -- the phases ----------------------------------------------------------------------------
+
+    def run(self) -> RareEstimate:
+        if self.n_mech == 0:
+            self.w_cert = 1
+            return self.finish("exact", 0.0, 0.0, 0.0, 0, 0.0, [])
+        self.prepare()
+        self.enumerate_small_strata()
+        self.lo_w = max(self.w_cert, self.exact_top + 1, 1)
+        if self.w_cert > self.n_mech or self.lo_w > self.n_mech:
+            e = self.exact_sum()
+            return self.finish("exact", e, e, e, self.exact_top, 0.0, self.report_strata({}))
+        self.w_max = self.initial_max_weight()
+        method, s = self.s.method, self.s
+        share = {"auto": 0.05, "subset": 1.0, "splitting": 0.0}[method]
+        budget = s.max_shots if method == "subset" else int(share * s.max_shots)
+        t_stop = s.t_start + share * (s.deadline - s.t_start) if math.isfinite(s.deadline) else math.inf
+        for wt in range(self.lo_w, self.w_max + 1):
+            if time.monotonic() >= s.deadline:
+                break
+            self.sample_stratum(wt, _BATCH)
+        converged = self.direct_loop(budget, t_stop, allow_switch=method == "auto")
+        if converged or method == "subset" or not self.strata.weights():
+            return self.subset_result()
+        if method == "auto":
+            direct = self.direct_if_sooner()
+            if direct is not None:
+                return direct
+        est = self.chain_phase()
+        if est is not None:
+            return est
+        self.report("no usable chain: continuing stratified sampling with the remaining budget")
+        self.direct_loop(s.max_shots, s.deadline, allow_switch=False)
+        return self.subset_result()
+
+    def prepare(self) -> None:
+        """Sampler, certificate, fault-count tables and (empty) strata."""
+        faults, n_mech = self.faults, self.n_mech
+        self.sampler = ConditionalFaultSampler(faults.p)
+        self.w_cert = min(min_failing_weight_bound(faults, self.oracle.matching), n_mech + 1)
+        lam = float(faults.p.sum())
+        cap = min(n_mech, max(self.w_cert + 40, int(lam + 10 * math.sqrt(lam) + 40)))
+        if self.s.max_weight is not None:
+            cap = max(cap, min(self.s.max_weight, n_mech))
+        self.tables = _FaultCountTables(faults.p, cap)
+        cert = (f"the matching-weight certificate proves at least {self.w_cert} faults are needed to fail"
+                if self.w_cert > 1 else "no matching-weight certificate (unequal weights or another decoder)")
+        self.report(
+            f"{n_mech} mechanisms, {faults.num_detectors} detectors, mean faults per shot {lam:.3g}; "
+            f"decoder {self.oracle.decoder_name}; {cert}"
+        )
+        self.strata = _Strata(self.tables.log_pmf)
+
+    def enumerate_small_strata(self) -> None:
+        """Exhaustive strata (also a check of the certificate below w_cert)."""
+        s, oracle, n_mech = self.s, self.oracle, self.n_mech
+        w = 1
+        while (w <= n_mech and num_subsets(n_mech, w) <= s.enumerate_up_to
+               and oracle.decodes + num_subsets(n_mech, w) <= s.max_shots):
+            if s.max_weight is not None and w > s.max_weight:
+                break
+            done = enumerate_stratum(oracle, w, deadline=s.deadline)
+            if done is None:
+                self.report(f"budget ended while enumerating the fault sets of weight {w}: sampling it instead")
+                break
+            frac, count = done
+            if w < self.w_cert and frac > 0:
+                raise RuntimeError(
+                    f"internal error: a fault set of weight {w} fails although the matching-weight "
+                    f"certificate proves at least {self.w_cert} faults are needed"
+                )
+            self.strata.exact[w] = frac
+            self.exact_top = w
+            self.report(f"enumerated all {count} fault sets of weight {w}: f_w = {frac:.4g}")
+            w += 1
+
+    def exact_sum(self) -> float:
+        return sum(self.tables.pmf(v) * f for v, f in self.strata.exact.items())
+
+    def initial_max_weight(self) -> int:
+        """The range of fault counts to sample first."""
+        if self.s.max_weight is not None:
+            return max(min(self.s.max_weight, self.n_mech), self.lo_w - 1)
+        w_max = self.lo_w
+        while w_max < self.n_mech and self.tables.log_tail(w_max) > math.log(1e-3) + self.tables.log_pmf(self.lo_w):
+            w_max += 1
+        return w_max
+
+    def sample_stratum(self, wt: int, n: int) -> None:
+        """Up to ``n`` fault sets of size ``wt``, in chunks of ~CHUNK_SECONDS, none after the deadline."""
+        done = 0
+        while done < n and time.monotonic() < self.s.deadline:
+            per = self.seconds_per_set
+            chunk = n - done
+            if math.isfinite(self.s.deadline):  # chunks sized by time only under a time budget: without
+                # one, the random stream (hence the result) must not depend on the machine's speed
+                chunk = min(chunk, 64 if not per > 0 else max(16, int(CHUNK_SECONDS / per)))
+            t0 = time.monotonic()
+            sets = self.sampler.sample(wt, chunk, self.rng)
+            f = self.oracle.fails(sets)
+            self.seconds_per_set = (time.monotonic() - t0) / chunk
+            k = int(f.sum())
+            self.strata.add(wt, chunk, k)
+            done += chunk
+            if k:
+                keep = self.strata.failing_sets.setdefault(wt, [])
+                if sum(len(x) for x in keep) < self.s.num_chains:
+                    keep.append(sets[f][: self.s.num_chains])
+
+    def current(self, ws: list[int], alpha: float) -> _Bounds:
+        """Bounds of P_fail from the exact strata and the sampled strata ``ws``."""
+        b = self.strata.bounds(ws, alpha)
+        e = self.exact_sum()
+        top = max(ws) if ws else self.exact_top
+        # fault counts in [lo_w, top] never sampled (budget ended first) are bounded by f_w <= 1
+        gaps = sum(self.tables.pmf(v) for v in range(self.lo_w, top + 1) if v not in self.strata.shots)
+        return _Bounds(b.point + e, b.low + e, b.high + e + gaps + self.tables.tail(top), b.per_stratum)
+
+    def sampled_weights(self) -> list[int]:
+        return [v for v in self.strata.weights() if v >= self.lo_w]
+
+    def direct_loop(self, budget: int, t_stop: float, allow_switch: bool) -> bool:
+        """Stratified sampling until converged (True), out of budget, or (auto) hopeless."""
+        s, strata, oracle = self.s, self.strata, self.oracle
+        while True:
+            ws = self.sampled_weights()
+            b = self.current(ws, s.alpha)
+            # grow the sampled range until the tail is negligible
+            if (s.max_weight is None and self.w_max < self.n_mech and not self.out_of_budget()
+                    and self.tables.tail(self.w_max) > 0.02 * max(b.point, b.low)):
+                self.w_max += 1
+                self.sample_stratum(self.w_max, _BATCH)
+                continue
+            if self.width(b.point, b.low, b.high) <= s.target:
+                return True
+            if self.out_of_budget(budget, t_stop):
+                return False
+            # give the next batch to the stratum contributing most to the interval width
+            widths = {v: self.tables.pmf(v) * (b.per_stratum[v][1] - b.per_stratum[v][0]) for v in ws}
+            wt = max(widths, key=widths.get)
+            if allow_switch and oracle.decodes >= min(100_000, s.max_shots // 100) and self.hopeless(ws, wt):
+                return False
+            n = int(min(max(strata.shots[wt], _BATCH), 1 << 17, max(1, min(budget, s.max_shots) - oracle.decodes)))
+            self.sample_stratum(wt, n)
+            self.report(
+                f"stratified: P_fail ~ {b.point:.3g} [{b.low:.3g}, {b.high:.3g}] "
+                f"(x{self.width(b.point, b.low, b.high):.3g}); {oracle.decodes} decodes; widest stratum w={wt}",
+                force=False,
+            )
+
+    def hopeless(self, ws: list[int], widest: int) -> bool:
+        """Whether stratified sampling should hand over to the chain (method "auto")."""
+        if self.strata.fails[widest] == 0 and self.strata.shots[widest] >= 1 << 16:
+            self.report(f"no failure in {self.strata.shots[widest]} fault sets of weight {widest}, the widest "
+                        "stratum: trying the failing-set chain")
+            return True
+        need = _projected_shots(self.strata, ws, self.tables.log_pmf, self.s.alpha, self.s.target,
+                                self.exact_sum(), self.q)
+        if need > self.s.max_shots - self.oracle.decodes:
+            self.report(f"stratified sampling would need ~{need:.3g} decodes: trying the failing-set chain")
+            return True
+        return False
+
+    def subset_result(self) -> RareEstimate:
+        ws = self.sampled_weights()
+        b = self.current(ws, self.s.alpha)
+        self.report(f"stratified sampling: P_fail ~ {b.point:.4g} [{b.low:.4g}, {b.high:.4g}] "
+                    f"after {self.oracle.decodes} decodes")
+        top = max(ws, default=self.exact_top)
+        return self.finish("subset", b.point, b.low, b.high, top, self.tables.tail(top),
+                           self.report_strata(b.per_stratum))
+
+    # -- direct sampling (method "auto") ---------------------------------------------------------
+
+    def direct_if_sooner(self) -> RareEstimate | None:
+        """Direct Monte Carlo instead of the chain when a pilot says it reaches the target sooner.
+
+        Skipped (None) when the shots direct sampling needs exceed the remaining decode budget.
+        Rule: a pilot of ``_DIRECT_PILOT_SECONDS`` (at most 2 % of ``max_shots``) of direct shots
+        (stim's DEM sampler, the same decoder) measures shots per second; with ``P`` the stratified
+        estimate so far, direct sampling needs ``z**2 (1 - P) / (P (1 - 1/target)**2)`` shots (normal approximation of the
+        binomial interval), stratified sampling ``_projected_shots`` decodes at the measured
+        seconds per fault set. Direct sampling runs (pilot shots included) when its projected time
+        is the smaller and fits the remaining budget; otherwise None (the chain is tried).
+        """
+        b = self.current(self.sampled_weights(), self.s.alpha)
+        rate = self.q + (1 - 2 * self.q) * b.point
+        if not rate > 0 or _direct_shots_needed(rate, self.s.alpha, self.s.target) > self.s.max_shots - self.oracle.decodes:
+            return None  # direct sampling cannot reach the target within the decode budget: no pilot
+        sampler = self.faults.dem.compile_sampler(seed=int(self.rng.integers(1 << 62)))
+        t0, n0 = time.monotonic(), self.oracle.decodes
+        pilot_cap = n0 + max(1024, self.s.max_shots // 50)
+        shots, fails = self.direct_batch(sampler, 1024, 0, 0)
+        while time.monotonic() - t0 < _DIRECT_PILOT_SECONDS and not self.out_of_budget(pilot_cap):
+            shots, fails = self.direct_batch(sampler, 4 * shots, shots, fails)
+        per_shot = (time.monotonic() - t0) / max(self.oracle.decodes - n0, 1)
+        direct_s = _direct_shots_needed(rate, self.s.alpha, self.s.target) * per_shot
+        need = _projected_shots(self.strata, self.sampled_weights(), self.tables.log_pmf, self.s.alpha,
+                                self.s.target, self.exact_sum(), self.q)
+        stratified_s = need * self.seconds_per_set
+        left = self.s.deadline - time.monotonic()
+        self.report(f"pilot: direct sampling ~{direct_s:.3g} s, stratified ~{stratified_s:.3g} s to the target")
+        if not (direct_s < stratified_s and direct_s < left):
+            return None
+        while not self.out_of_budget():
+            lo, hi = (float(x[0]) for x in clopper_pearson(np.array([fails]), np.array([shots]), self.s.alpha))
+            if fails > 0 and _relative_width(fails / shots, lo, hi) <= self.s.target:
+                break
+            shots, fails = self.direct_batch(sampler, min(shots, 1 << 20), shots, fails)
+        lo, hi = (float(x[0]) for x in clopper_pearson(np.array([fails]), np.array([shots]), self.s.alpha))
+        est = fails / shots
+        converged = _relative_width(est, lo, hi) <= self.s.target
+        return RareEstimate(
+            rate=est, ci_low=lo, ci_high=hi, confidence=self.s.confidence, method="direct",
+            decoder=self.oracle.decoder_name, shots=self.oracle.decodes, chain_steps=0,
+            seconds=time.monotonic() - self.s.t_start, num_mechanisms=self.n_mech,
+            proven_min_failing_weight=self.proven_min_failing_weight(), max_weight=0, tail_probability=0.0,
+            silent_logical_probability=self.q, strata=(), chain_round_trips=0.0, converged=converged,
+            note="" if converged else self.note(est, lo, hi),
+        )
+
+    def direct_batch(self, sampler: stim.CompiledDemSampler, n: int, shots: int, fails: int) -> tuple[int, int]:
+        """``n`` more direct shots (all mechanisms, silent flips included); running totals."""
+        n = max(1, min(n, self.s.max_shots - self.oracle.decodes))
+        dets, obs, _ = sampler.sample(n, bit_packed=True)
+        return shots + n, fails + int(self.oracle.fails_packed(dets, obs).sum())
+
+    # -- the failing-set chain -----------------------------------------------------------------
+
+    def chain_phase(self) -> RareEstimate | None:
+        """Failing-set chain for the strata below well-measured anchor strata (see ``_splitting``).
+
+        Returns None when no useful chain exists (no anchor found, or too many rungs to mix).
+        """
+        ladder = self.find_ladder()
+        if ladder is None:
+            return None
+        chains = self.start_chains(ladder)
+        if chains is None:
+            return None
+        result = self.run_chains(ladder, chains)
+        if not (math.isfinite(result.rate) and math.isfinite(result.low)):
+            # the chain recorded no visit at its anchors (typically: the budget ended before it ran), so its
+            # ratio is undefined; the directly sampled strata still give a valid interval
+            self.report("the chain measured no ratio before the budget ended: falling back to stratified sampling")
+            return None
+        out = self.report_strata(result.per_stratum, chain=result.chain_fractions)
+        trips = chains.round_trips
+        self.report(f"chain phase done: P_fail ~ {result.rate:.4g} [{result.low:.4g}, {result.high:.4g}], "
+                    f"{trips:.2f} round trips per chain")
+        if trips < MIN_ROUND_TRIPS:
+            self.report(f"warning: budget ended after {trips:.2f} < {MIN_ROUND_TRIPS} chain round trips; "
+                        "the chain may not have equilibrated, result marked not converged")
+        top = max(self.chain_direct_weights(ladder))
+        return self.finish("subset+splitting", result.rate, result.low, result.high, top, self.tables.tail(top),
+                           out, chains.steps, trips, trips >= MIN_ROUND_TRIPS)
+
+    def chain_bottom(self) -> int:
+        """The chain's lowest rung: strata too improbable to matter keep their sampled bounds."""
+        w_lo = max(self.lo_w, self.exact_top + 1, self.w_cert, 1)
+        # P(w) below 1e-4 of the current upper bound of P_fail, even if every such fault set failed
+        hi_now = self.strata.bounds(self.sampled_weights(), self.s.alpha).high
+        while w_lo in self.strata.shots and self.tables.pmf(w_lo) < 1e-4 * hi_now:
+            w_lo += 1
+        return w_lo
+
+    def good_anchor(self, w: int) -> bool:
+        return self.strata.fraction(w) >= ANCHOR_FRACTION and self.strata.fails.get(w, 0) >= 5
+
+    def find_ladder(self) -> _Ladder | None:
+        """Bottom rung, and anchors: the lowest well-measurable fault count and the two above it."""
+        strata, oracle, s = self.strata, self.oracle, self.s
+        w_lo = self.chain_bottom()
+        cands = [w for w in strata.weights() if w > w_lo and self.good_anchor(w)]
+        w_top = min(cands) if cands else max(max(strata.weights()), w_lo + 1)
+        search_cap = oracle.decodes + max(0, s.max_shots - oracle.decodes) // 10
+        while (not cands and w_top < self.n_mech and w_top - w_lo <= MAX_CHAIN_LEVELS
+               and not self.out_of_budget(search_cap)):
+            self.sample_stratum(w_top, 4096)
+            if self.good_anchor(w_top):
+                break
+            if strata.shots.get(w_top, 0) >= 1 << 15:
+                w_top += 1
+        if not self.good_anchor(w_top):
+            why = (f"and a chain from {w_lo} past {w_lo + MAX_CHAIN_LEVELS} fault counts would not mix"
+                   if w_top - w_lo > MAX_CHAIN_LEVELS else "within the search budget")
+            self.report(f"no fault count up to {w_top} with a failing fraction >= {ANCHOR_FRACTION} found, {why}")
+            return None
+        if w_top - w_lo > MAX_CHAIN_LEVELS:
+            self.report(f"a chain over fault counts {w_lo}..{w_top} would not mix (> {MAX_CHAIN_LEVELS} rungs)")
+            return None
+        # walk the top rung down while the failing fraction stays above ANCHOR_FRACTION (fewer rungs mix faster)
+        while w_top - 1 > w_lo and not self.out_of_budget():
+            w = w_top - 1
+            while (strata.fails.get(w, 0) < 5 and strata.shots.get(w, 0) < 10 / ANCHOR_FRACTION
+                   and not self.out_of_budget()):
+                self.sample_stratum(w, int(min(max(strata.shots.get(w, 0), 4096), 10 / ANCHOR_FRACTION)))
+            if not self.good_anchor(w):
+                break
+            w_top = w
+        # the chain runs up to the highest anchor (their f_w is larger, so cheaper to measure)
+        return _Ladder(w_lo, tuple(range(w_top, min(w_top + 2, self.n_mech) + 1)))
+
+    def start_chains(self, ladder: _Ladder) -> FailingSetChains | None:
+        """Measure the anchors, collect failing sets at the top rung, tune the weights and burn in."""
+        strata, oracle, s = self.strata, self.oracle, self.s
+        for w in ladder.anchors:
+            cap = oracle.decodes + max(0, s.max_shots - oracle.decodes) // 10
+            while strata.fails.get(w, 0) < _ANCHOR_FAILURES and not self.out_of_budget(cap):
+                need = int((_ANCHOR_FAILURES - strata.fails.get(w, 0)) / max(strata.fraction(w), 1e-5) * 1.2) + 256
+                self.sample_stratum(w, min(need, 1 << 17, max(1, cap - oracle.decodes)))
+        w_top, w_a = ladder.w_top, ladder.w_anchor
+        while sum(len(x) for x in strata.failing_sets.get(w_top, [])) < min(s.num_chains, 64):
+            if self.out_of_budget():
+                break
+            self.sample_stratum(w_top, 4096)
+        init = strata.failing_sets.get(w_top, [])
+        if not init:
+            return None
+        # initial multicanonical weights: theta_w = -log f_w, measured at the anchors, extrapolated below
+        fhat = strata.fraction
+        lf_top, lf_a = math.log(max(fhat(w_top), 1e-12)), math.log(max(fhat(w_a), 1e-12))
+        slope = max((lf_top - lf_a) / max(w_top - w_a, 1), 0.5)
+        theta = np.array([-(math.log(fhat(w)) if (w >= w_a and fhat(w) > 0) else lf_a - slope * (w_a - w))
+                          for w in ladder.levels])
+        chains = FailingSetChains(
+            self.faults, oracle, self.sampler, w_lo=ladder.w_lo, w_top=w_top, initial_sets=np.concatenate(init),
+            theta=theta, num_chains=s.num_chains, groups=s.groups, rng=self.rng,
+        )
+        self.report(f"failing-set chain over fault counts {ladder.w_lo}..{w_top}, anchored at "
+                    f"{list(ladder.anchors)}, {s.num_chains} chains")
+        per_step = max(1.0, 0.6 * s.num_chains)
+        tune_steps = int(0.3 * (s.max_shots - oracle.decodes) / per_step)
+        t_left = s.deadline - time.monotonic()
+        tune_deadline = time.monotonic() + 0.3 * t_left if math.isfinite(t_left) else math.inf
+        used = chains.tune(tune_steps, deadline=tune_deadline, report=lambda line: self.report(line))
+        # burn-in: until the chains have, on average, crossed the range once
+        chains.reset_trips()
+        burn = 0
+        while chains.round_trips < 0.5 and not self.out_of_budget():
+            burn += chains.run(50, record=False, deadline=s.deadline)
+        chains.reset_trips()
+        self.report(
+            f"tuned in {used} steps, burn-in {burn} steps; lowest failing weight seen {chains.lowest_seen}; "
+            f"acceptance {chains.accepted / max(chains.proposed, 1):.3f}"
+        )
+        return chains
+
+    def chain_direct_weights(self, ladder: _Ladder) -> list[int]:
+        """Strata sampled directly beside the chain: the anchors and above, and those below the bottom rung."""
+        return [w for w in self.strata.weights() if w >= ladder.w_anchor or self.lo_w <= w < ladder.w_lo]
+
+    def run_chains(self, ladder: _Ladder, chains: FailingSetChains) -> _ChainCombination:
+        """Production run: chain steps (or anchor samples) until converged or out of budget."""
+        s, strata, oracle = self.s, self.strata, self.oracle
+        levels = ladder.levels
+        lp = np.array([self.tables.log_pmf(int(w)) for w in levels])
+        below = levels < ladder.w_anchor
+        in_anchor = np.isin(levels, ladder.anchors)
+        tq = t_quantile(1 - s.alpha / 4, s.groups - 1)
+        chains.run(50, deadline=s.deadline)
+        while True:
+            ws_direct = self.chain_direct_weights(ladder)
+            result = _combine(chains, lp, below, in_anchor, strata, ws_direct, s.alpha, self.exact_sum(),
+                              self.tables.tail(max(ws_direct)), tq)
+            # direct fault counts never sampled (the budget ended first) are bounded by f_w <= 1
+            gaps = sum(self.tables.pmf(v) for v in [*range(self.lo_w, ladder.w_lo),
+                                                    *range(ladder.w_anchor, max(ws_direct) + 1)]
+                       if v not in strata.shots)
+            result = dataclasses.replace(result, high=result.high + gaps)
+            rate, lo, hi = result.rate, result.low, result.high
+            self.report(
+                f"chain: P_fail ~ {rate:.4g} [{lo:.4g}, {hi:.4g}] (x{self.width(rate, lo, hi):.3g}); "
+                f"{oracle.decodes} decodes, {chains.steps} steps, {chains.round_trips:.2f} round trips per chain",
+                force=False,
+            )
+            if self.width(rate, lo, hi) <= s.target and chains.round_trips >= MIN_ROUND_TRIPS:
+                return result
+            if self.out_of_budget():
+                return result
+            if chains.round_trips >= MIN_ROUND_TRIPS and result.spread_direct > result.spread_chain:
+                # the anchors / direct strata limit the interval: sample the widest of them
+                per = result.per_stratum
+                widths = {w: self.tables.pmf(w) * (per[w][1] - per[w][0]) for w in ws_direct}
+                wt = max(widths, key=widths.get)
+                self.sample_stratum(wt, int(min(max(strata.shots[wt], 1024), 1 << 17,
+                                                max(1, s.max_shots - oracle.decodes))))
+            elif chains.run(50, deadline=s.deadline) == 0:
+                return result
+
+
+#: length of the direct-sampling pilot of method "auto"
+_DIRECT_PILOT_SECONDS = 1.0
+
+
+def _direct_shots_needed(rate: float, alpha: float, target: float) -> float:
+    """Direct shots for a relative interval ``target`` at ``rate``: z^2 (1 - P) / (P (1 - 1/target)^2)."""
+    from scipy.stats import norm
+
+    z = float(norm.ppf(1 - alpha / 2))
+    return z * z * (1 - rate) / (rate * (1 - 1 / target) ** 2)
+
+
+#: first batch of fault sets per stratum
+_BATCH = 1024
+#: failures to collect at each anchor stratum before the chain starts
+_ANCHOR_FAILURES = 100
 
 
 def estimate_logical_error(
@@ -280,7 +916,10 @@ def estimate_logical_error(
             spends 5 % of the budget, is projected to miss the target, or meets a widest stratum
             with no failure in 65536 fault sets; back to stratified sampling if no chain can be
             built), "subset" (stratified sampling only: exact intervals) or "splitting" (the chain
-            as soon as the strata are initialised).
+            as soon as the strata are initialised). Before the chain, "auto" runs a 1 s pilot of
+            direct sampling and switches to it (method "direct", Clopper-Pearson interval) when
+            z^2 (1 - P) / (P (1 - 1/target)^2) direct shots at the pilot's speed take less time
+            than stratified sampling's projected decodes at its measured speed.
         max_weight: largest fault count to sample; default: chosen so that the probability of
             more faults is below 2 % of the estimated rate.
         target_relative_ci: stop once max(ci_high/rate, rate/ci_low) <= this factor (> 1).
@@ -332,216 +971,15 @@ def estimate_logical_error(
     if chain_groups > num_chains:
         raise CatcodeError(f"chain_groups must be <= num_chains={num_chains}; got {chain_groups}")
 
-    report = _Progress(progress)
-    rng = np.random.default_rng(seed)
-    alpha = 1.0 - float(confidence)
-    deadline = t_start + max_seconds if max_seconds is not None else math.inf
-
-    dem = detector_error_model_of(circuit_or_dem)
-    faults = FaultModel.from_dem(dem)
-    oracle = FailureOracle(faults, decoder, workers=workers)
-    with oracle:
-        q = faults.silent_logical_flip_probability()
-        n_mech = faults.num_mechanisms
-
-        def finish(method_name: str, a: float, a_lo: float, a_hi: float, w_cert: int, w_max: int, tail: float,
-                   strata: list[StratumEstimate], chain_steps: int, round_trips: float = 0.0,
-                   equilibrated: bool = True) -> RareEstimate:
-            lin = 1.0 - 2.0 * q
-            rate, lo, hi = q + lin * a, q + lin * max(a_lo, 0.0), q + lin * min(a_hi, 1.0)
-            # every caller passes a_lo <= a <= a_hi built from the same strata; the clip only absorbs
-            # floating-point rounding in the sums (it would hide a bug if it ever moved rate by more)
-            rate = min(max(rate, lo), hi)
-            return RareEstimate(
-                rate=rate, ci_low=lo, ci_high=hi, confidence=float(confidence), method=method_name,
-                decoder=oracle.decoder_name, shots=oracle.decodes, chain_steps=chain_steps,
-                seconds=time.monotonic() - t_start, num_mechanisms=n_mech, proven_min_failing_weight=w_cert,
-                max_weight=w_max, tail_probability=tail, silent_logical_probability=q,
-                strata=tuple(strata), chain_round_trips=round_trips,
-                converged=equilibrated and _relative_width(rate, lo, hi) <= target_relative_ci,
-            )
-
-        def width(a: float, a_lo: float, a_hi: float) -> float:
-            """Relative width of the final rate q + (1 - 2q) a."""
-            lin = 1.0 - 2.0 * q
-            return _relative_width(q + lin * a, q + lin * a_lo, q + lin * min(a_hi, 1.0))
-
-        if n_mech == 0:
-            return finish("exact", 0.0, 0.0, 0.0, 1, 0, 0.0, [], 0)
-
-        sampler = ConditionalFaultSampler(faults.p)
-        w_cert = min(min_failing_weight_bound(faults, oracle.matching), n_mech + 1)
-        lam = float(faults.p.sum())
-        cap = [min(n_mech, max(w_cert + 40, int(lam + 10 * math.sqrt(lam) + 40)))]
-        if max_weight is not None:
-            cap[0] = max(cap[0], min(max_weight, n_mech))
-        table: dict[str, np.ndarray] = {}
-
-        def build_table(c: int) -> None:
-            lp, lt = fault_count_log_pmf(faults.p, c)
-            # log P(W > w) for w = 0..c
-            rev = np.logaddexp.accumulate(np.concatenate([[lt], lp[::-1][:-1]]))
-            table["lp"], table["tail"] = lp, rev[::-1]
-            cap[0] = c
-
-        build_table(cap[0])
-
-        def log_pmf(w: int) -> float:
-            if w > n_mech:
-                return -math.inf
-            if w > cap[0]:
-                build_table(min(n_mech, max(w, 2 * cap[0])))
-            return float(table["lp"][w])
-
-        def log_tail(w: int) -> float:
-            if w >= n_mech:
-                return -math.inf
-            if w > cap[0]:
-                build_table(min(n_mech, max(w, 2 * cap[0])))
-            return float(table["tail"][w])
-
-        report(
-            f"{n_mech} mechanisms, {faults.num_detectors} detectors, mean faults per shot {lam:.3g}; "
-            f"decoder {oracle.decoder_name}; proven minimum failing weight {w_cert}"
-        )
-        strata = _Strata(log_pmf)
-
-        # exhaustive strata (also a check of the certificate below w_cert)
-        w = 1
-        exact_top = 0
-        while w <= n_mech and num_subsets(n_mech, w) <= enumerate_up_to and oracle.decodes + num_subsets(n_mech, w) <= max_shots:
-            if max_weight is not None and w > max_weight:
-                break
-            done = enumerate_stratum(oracle, w, deadline=deadline)
-            if done is None:
-                report(f"budget ended while enumerating the fault sets of weight {w}: sampling it instead")
-                break
-            frac, count = done
-            if w < w_cert and frac > 0:
-                raise RuntimeError(
-                    f"internal error: a fault set of weight {w} fails although the matching-weight "
-                    f"certificate proves at least {w_cert} faults are needed"
-                )
-            strata.exact[w] = frac
-            exact_top = w
-            report(f"enumerated all {count} fault sets of weight {w}: f_w = {frac:.4g}")
-            w += 1
-        lo_w = max(w_cert, exact_top + 1, 1)
-
-        def exact_sum() -> float:
-            return sum(math.exp(log_pmf(v)) * f for v, f in strata.exact.items())
-
-        if w_cert > n_mech or (lo_w > n_mech):
-            tail = 0.0
-            e = exact_sum()
-            return finish("exact", e, e, e, w_cert, exact_top, tail, _report_strata(strata, {}, log_pmf, w_cert, exact_top), 0)
-
-        # the range of fault counts to sample
-        if max_weight is not None:
-            w_max = max(min(max_weight, n_mech), lo_w - 1)
-        else:
-            w_max = lo_w
-            while w_max < n_mech and log_tail(w_max) > math.log(1e-3) + log_pmf(lo_w):
-                w_max += 1
-
-        seconds_per_set = [math.nan]  # measured cost of sampling + decoding one fault set
-
-        def sample_stratum(wt: int, n: int) -> None:
-            """Up to ``n`` fault sets of size ``wt``, in chunks of ~CHUNK_SECONDS, none after the deadline."""
-            done = 0
-            while done < n and time.monotonic() < deadline:
-                per = seconds_per_set[0]
-                chunk = n - done
-                chunk = min(chunk, 64 if not per > 0 else max(16, int(CHUNK_SECONDS / per)))
-                t0 = time.monotonic()
-                sets = sampler.sample(wt, chunk, rng)
-                f = oracle.fails(sets)
-                seconds_per_set[0] = (time.monotonic() - t0) / chunk
-                k = int(f.sum())
-                strata.add(wt, chunk, k)
-                done += chunk
-                if k:
-                    keep = strata.failing_sets.setdefault(wt, [])
-                    if sum(len(x) for x in keep) < num_chains:
-                        keep.append(sets[f][: num_chains])
-
-        def current(ws: list[int], a: float) -> tuple[float, float, float, dict[int, tuple[float, float]]]:
-            point, lo, hi, per = strata.bounds(ws, a)
-            e = exact_sum()
-            top = max(ws) if ws else exact_top
-            # fault counts in [lo_w, top] never sampled (budget ended first) are bounded by f_w <= 1
-            gaps = sum(math.exp(log_pmf(v)) for v in range(lo_w, top + 1) if v not in strata.shots)
-            return point + e, lo + e, hi + e + gaps + math.exp(log_tail(top)), per
-
-        direct_share = {"auto": 0.05, "subset": 1.0, "splitting": 0.0}[method]
-        direct_budget = max_shots if method == "subset" else int(direct_share * max_shots)
-        direct_deadline = t_start + direct_share * (deadline - t_start) if math.isfinite(deadline) else math.inf
-
-        batch0 = 1024
-        if w_max >= lo_w:
-            for wt in range(lo_w, w_max + 1):
-                if time.monotonic() >= deadline:
-                    break
-                sample_stratum(wt, batch0)
-
-        def direct_loop(budget: int, t_stop: float, allow_switch: bool) -> bool:
-            """Stratified sampling until converged (True), out of budget, or (auto) hopeless."""
-            nonlocal w_max
-            while True:
-                ws = [v for v in strata.weights() if v >= lo_w]
-                point, lo, hi, per = current(ws, alpha)
-                # grow the sampled range until the tail is negligible
-                if (max_weight is None and w_max < n_mech and oracle.decodes < max_shots
-                        and time.monotonic() < deadline and math.exp(log_tail(w_max)) > 0.02 * max(point, lo)):
-                    w_max += 1
-                    sample_stratum(w_max, batch0)
-                    continue
-                if width(point, lo, hi) <= target_relative_ci:
-                    return True
-                if oracle.decodes >= min(budget, max_shots) or time.monotonic() >= min(t_stop, deadline):
-                    return False
-                # give the next batch to the stratum contributing most to the interval width
-                widths = {v: math.exp(log_pmf(v)) * (per[v][1] - per[v][0]) for v in ws}
-                wt = max(widths, key=widths.get)
-                if allow_switch and oracle.decodes >= min(100_000, max_shots // 100):
-                    if strata.fails[wt] == 0 and strata.shots[wt] >= 1 << 16:
-                        report(f"no failure in {strata.shots[wt]} fault sets of weight {wt}, the widest stratum: "
-                               "trying the failing-set chain")
-                        return False
-                    need = _projected_shots(strata, ws, log_pmf, alpha, target_relative_ci, exact_sum(), q)
-                    if need > max_shots - oracle.decodes:
-                        report(f"stratified sampling would need ~{need:.3g} decodes: trying the failing-set chain")
-                        return False
-                n = int(min(max(strata.shots[wt], batch0), 1 << 17, max(1, min(budget, max_shots) - oracle.decodes)))
-                sample_stratum(wt, n)
-                report(
-                    f"stratified: P_fail ~ {point:.3g} [{lo:.3g}, {hi:.3g}] (x{width(point, lo, hi):.3g}); "
-                    f"{oracle.decodes} decodes; widest stratum w={wt}",
-                    force=False,
-                )
-
-        def subset_result() -> RareEstimate:
-            ws = [v for v in strata.weights() if v >= lo_w]
-            point, lo, hi, per = current(ws, alpha)
-            report(f"stratified sampling: P_fail ~ {point:.4g} [{lo:.4g}, {hi:.4g}] after {oracle.decodes} decodes")
-            top = max(ws, default=exact_top)
-            out = _report_strata(strata, per, log_pmf, w_cert, exact_top)
-            return finish("subset", point, lo, hi, w_cert, top, math.exp(log_tail(top)), out, 0)
-
-        converged = direct_loop(direct_budget, direct_deadline, allow_switch=method == "auto")
-        if converged or method == "subset" or not strata.weights():
-            return subset_result()
-        est = _chain_phase(
-            faults=faults, oracle=oracle, sampler=sampler, strata=strata, log_pmf=log_pmf, log_tail=log_tail,
-            lo_w=lo_w, w_cert=w_cert, exact_top=exact_top, alpha=alpha, rng=rng, report=report,
-            max_shots=max_shots, deadline=deadline, target=target_relative_ci, num_chains=num_chains,
-            groups=chain_groups, sample_stratum=sample_stratum, exact_sum=exact_sum, finish=finish, width=width,
-        )
-        if est is not None:
-            return est
-        report("no usable chain: continuing stratified sampling with the remaining budget")
-        direct_loop(max_shots, deadline, allow_switch=False)
-        return subset_result()
+    settings = _Settings(
+        method=method, max_weight=max_weight, target=float(target_relative_ci), confidence=float(confidence),
+        max_shots=max_shots, t_start=t_start,
+        deadline=t_start + max_seconds if max_seconds is not None else math.inf,
+        enumerate_up_to=enumerate_up_to, num_chains=num_chains, groups=chain_groups,
+    )
+    faults = FaultModel.from_dem(detector_error_model_of(circuit_or_dem))
+    with FailureOracle(faults, decoder, workers=workers) as oracle:
+        return _Estimator(faults, oracle, settings, np.random.default_rng(seed), _Progress(progress)).run()
 
 
 def _projected_shots(strata: _Strata, ws: list[int], log_pmf: Callable[[int], float], alpha: float,
@@ -592,165 +1030,13 @@ def _report_strata(
     return out
 
 
-def _chain_phase(
-    *, faults: FaultModel, oracle: FailureOracle, sampler: ConditionalFaultSampler, strata: _Strata,
-    log_pmf: Callable[[int], float], log_tail: Callable[[int], float], lo_w: int, w_cert: int,
-    exact_top: int, alpha: float, rng: np.random.Generator, report: _Progress, max_shots: int,
-    deadline: float, target: float, num_chains: int, groups: int,
-    sample_stratum: Callable[[int, int], None], exact_sum: Callable[[], float],
-    finish: Callable[..., RareEstimate], width: Callable[[float, float, float], float],
-) -> RareEstimate | None:
-    """Failing-set chain for the strata below well-measured anchor strata (see ``_splitting``).
-
-    Returns None when no useful chain exists (no anchor found, or too many rungs to mix).
-    """
-    n_mech = faults.num_mechanisms
-    f_anchor, k_anchor = ANCHOR_FRACTION, 100
-
-    def fhat(w: int) -> float:
-        return strata.fails.get(w, 0) / max(strata.shots.get(w, 0), 1)
-
-    w_lo_chain = max(lo_w, exact_top + 1, w_cert, 1)
-    # strata too improbable to matter keep their (sampled, rigorous) bounds instead of a chain rung:
-    # P(w) below 1e-4 of the current upper bound of P_fail, even if every such fault set failed
-    _, _, hi_now, _ = strata.bounds([w for w in strata.weights() if w >= lo_w], alpha)
-    while w_lo_chain in strata.shots and math.exp(log_pmf(w_lo_chain)) < 1e-4 * hi_now:
-        w_lo_chain += 1
-
-    def good(w: int) -> bool:
-        return fhat(w) >= f_anchor and strata.fails.get(w, 0) >= 5
-
-    # top rung: lowest weight (above the chain's bottom) whose failing fraction is well measurable
-    cands = [w for w in strata.weights() if w > w_lo_chain and good(w)]
-    w_top = min(cands) if cands else max(max(strata.weights()), w_lo_chain + 1)
-    search_cap = oracle.decodes + max(0, max_shots - oracle.decodes) // 10
-    while (not cands and w_top < n_mech and w_top - w_lo_chain <= MAX_CHAIN_LEVELS
-           and oracle.decodes < search_cap and time.monotonic() < deadline):
-        sample_stratum(w_top, 4096)
-        if good(w_top):
-            break
-        if strata.shots.get(w_top, 0) >= 1 << 15:
-            w_top += 1
-    if not good(w_top):
-        report(f"no fault count up to {w_top} with a failing fraction >= {f_anchor} found within the search budget")
-        return None
-    if w_top - w_lo_chain > MAX_CHAIN_LEVELS:
-        report(f"a chain over fault counts {w_lo_chain}..{w_top} would not mix (> {MAX_CHAIN_LEVELS} rungs)")
-        return None
-    # walk the top rung down while the failing fraction stays above f_anchor (fewer rungs mix faster)
-    while w_top - 1 > w_lo_chain and oracle.decodes < max_shots and time.monotonic() < deadline:
-        w = w_top - 1
-        while (strata.fails.get(w, 0) < 5 and strata.shots.get(w, 0) < 10 / f_anchor
-               and oracle.decodes < max_shots and time.monotonic() < deadline):
-            sample_stratum(w, int(min(max(strata.shots.get(w, 0), 4096), 10 / f_anchor)))
-        if not good(w):
-            break
-        w_top = w
-    # anchors: the top rung and the two above it (their f_w is larger, so cheaper to measure);
-    # the chain runs up to the highest anchor
-    anchors = list(range(w_top, min(w_top + 2, n_mech) + 1))
-    w_top = max(anchors)
-    # measure the anchors and collect starting failing sets at w_top
-    for w in anchors:
-        cap = oracle.decodes + max(0, max_shots - oracle.decodes) // 10
-        while strata.fails.get(w, 0) < k_anchor and oracle.decodes < cap and time.monotonic() < deadline:
-            need = int((k_anchor - strata.fails.get(w, 0)) / max(fhat(w), 1e-5) * 1.2) + 256
-            sample_stratum(w, min(need, 1 << 17, max(1, cap - oracle.decodes)))
-    while sum(len(x) for x in strata.failing_sets.get(w_top, [])) < min(num_chains, 64):
-        if oracle.decodes >= max_shots or time.monotonic() >= deadline:
-            break
-        sample_stratum(w_top, 4096)
-    init = strata.failing_sets.get(w_top, [])
-    w_a = min(anchors)
-
-    def direct_weights() -> list[int]:
-        return [w for w in strata.weights() if w >= w_a or lo_w <= w < w_lo_chain]
-
-    ws_direct = direct_weights()
-    if not init:
-        return None
-    initial = np.concatenate(init)
-
-    # initial multicanonical weights: theta_w = -log f_w, measured at the anchors, extrapolated below
-    levels = np.arange(w_lo_chain, w_top + 1)
-    lf_top, lf_a = math.log(max(fhat(w_top), 1e-12)), math.log(max(fhat(w_a), 1e-12))
-    slope = max((lf_top - lf_a) / max(w_top - w_a, 1), 0.5)
-    theta = np.array([-(math.log(fhat(w)) if (w >= w_a and fhat(w) > 0) else lf_a - slope * (w_a - w)) for w in levels])
-    chains = FailingSetChains(
-        faults, oracle, sampler, w_lo=w_lo_chain, w_top=w_top, initial_sets=initial, theta=theta,
-        num_chains=num_chains, groups=groups, rng=rng,
-    )
-    report(f"failing-set chain over fault counts {w_lo_chain}..{w_top}, anchored at {anchors}, {num_chains} chains")
-
-    remaining = max_shots - oracle.decodes
-    per_step = max(1.0, 0.6 * num_chains)
-    tune_steps = int(0.3 * remaining / per_step)
-    t_left = deadline - time.monotonic()
-    tune_deadline = time.monotonic() + 0.3 * t_left if math.isfinite(t_left) else math.inf
-    used = chains.tune(tune_steps, deadline=tune_deadline, report=lambda s: report(s))
-    # burn-in: until the chains have, on average, crossed the range once
-    chains.reset_trips()
-    burn = 0
-    while chains.round_trips < 0.5 and oracle.decodes < max_shots and time.monotonic() < deadline:
-        burn += chains.run(50, record=False, deadline=deadline)
-    chains.reset_trips()
-    report(
-        f"tuned in {used} steps, burn-in {burn} steps; lowest failing weight seen {chains.lowest_seen}; "
-        f"acceptance {chains.accepted / max(chains.proposed, 1):.3f}"
-    )
-
-    lp = np.array([log_pmf(int(w)) for w in levels])
-    below = levels < w_a
-    in_anchor = np.isin(levels, anchors)
-    tq = t_quantile(1 - alpha / 4, groups - 1)
-    chains.run(50, deadline=deadline)
-    while True:
-        ws_direct = direct_weights()
-        result = _combine(chains, lp, below, in_anchor, strata, ws_direct, alpha, exact_sum, log_tail, tq)
-        # direct fault counts never sampled (the budget ended first) are bounded by f_w <= 1
-        gaps = sum(math.exp(log_pmf(v)) for v in [*range(lo_w, w_lo_chain), *range(w_a, max(ws_direct) + 1)]
-                   if v not in strata.shots)
-        result = (result[0], result[1], result[2] + gaps, *result[3:])
-        rate, lo, hi = result[0], result[1], result[2]
-        report(
-            f"chain: P_fail ~ {rate:.4g} [{lo:.4g}, {hi:.4g}] (x{width(rate, lo, hi):.3g}); "
-            f"{oracle.decodes} decodes, {chains.steps} steps, {chains.round_trips:.2f} round trips per chain",
-            force=False,
-        )
-        if width(rate, lo, hi) <= target and chains.round_trips >= MIN_ROUND_TRIPS:
-            break
-        if oracle.decodes >= max_shots or time.monotonic() >= deadline:
-            break
-        spread_direct, spread_chain, per = result[5], result[6], result[3]
-        if chains.round_trips >= MIN_ROUND_TRIPS and spread_direct > spread_chain:
-            # the anchors / direct strata limit the interval: sample the widest of them
-            widths = {w: math.exp(log_pmf(w)) * (per[w][1] - per[w][0]) for w in ws_direct}
-            wt = max(widths, key=widths.get)
-            sample_stratum(wt, int(min(max(strata.shots[wt], 1024), 1 << 17, max(1, max_shots - oracle.decodes))))
-        elif chains.run(50, deadline=deadline) == 0:
-            break
-    rate, lo, hi, per, chain_f = result[:5]
-    if not (math.isfinite(rate) and math.isfinite(lo)):
-        # the chain recorded no visit at its anchors (typically: the budget ended before it ran), so its
-        # ratio is undefined; the directly sampled strata still give a valid interval
-        report("the chain measured no ratio before the budget ended: falling back to stratified sampling")
-        return None
-    out = _report_strata(strata, per, log_pmf, w_cert, exact_top, chain=chain_f)
-    report(f"chain phase done: P_fail ~ {rate:.4g} [{lo:.4g}, {hi:.4g}], {chains.round_trips:.2f} round trips per chain")
-    if chains.round_trips < MIN_ROUND_TRIPS:
-        report(f"warning: budget ended after {chains.round_trips:.2f} < {MIN_ROUND_TRIPS} chain round trips; "
-               "the chain may not have equilibrated, result marked not converged")
-    return finish("subset+splitting", rate, lo, hi, w_cert, max(ws_direct), math.exp(log_tail(max(ws_direct))), out,
-                  chains.steps, chains.round_trips, chains.round_trips >= MIN_ROUND_TRIPS)
-
-
 def _combine(chains: FailingSetChains, lp: np.ndarray, below: np.ndarray, in_anchor: np.ndarray, strata: _Strata,
-             ws_direct: list[int], alpha: float, exact_sum: Callable[[], float],
-             log_tail: Callable[[int], float], tq: float):
+             ws_direct: list[int], alpha: float, exact: float, tail: float, tq: float) -> _ChainCombination:
     """Rate and interval from direct strata (>= anchors) plus anchor sum times the chain ratio."""
-    d_point, d_lo, d_hi, per = strata.bounds(ws_direct, alpha / 2)
+    direct = strata.bounds(ws_direct, alpha / 2)
     anchors = [int(w) for w in (chains.w_lo + np.nonzero(in_anchor)[0])]
-    a_point, a_lo, a_hi, _ = strata.bounds(anchors, alpha / 2 * len(anchors) / max(len(ws_direct), 1))
+    a = strata.bounds(anchors, alpha / 2 * len(anchors) / max(len(ws_direct), 1))
+    a_point, a_lo, a_hi = a.point, a.low, a.high
     # the anchor bounds above use the same per-stratum level as d_* (alpha/2/len(ws_direct) each)
     logw = lp - chains.theta  # visits * exp(logw) ∝ P(w) f_w
     shift = float(np.max(logw))
@@ -775,11 +1061,9 @@ def _combine(chains: FailingSetChains, lp: np.ndarray, below: np.ndarray, in_anc
         fin = loo[np.isfinite(loo)]
         se = math.sqrt((g - 1) / g * float(np.sum((fin - fin.mean()) ** 2))) if len(fin) > 1 else math.inf
         q_lo, q_hi = max(0.0, qhat - tq * se), qhat + tq * se
-    e = exact_sum()
-    tail = math.exp(log_tail(max(ws_direct)))
-    rate = e + d_point + a_point * qhat
-    lo = e + d_lo + a_lo * q_lo
-    hi = e + d_hi + a_hi * q_hi + tail
+    rate = exact + direct.point + a_point * qhat
+    lo = exact + direct.low + a_lo * q_lo
+    hi = exact + direct.high + a_hi * q_hi + tail
     # per-stratum failing fractions implied by the chain, for the report
     chain_f: dict[int, tuple[float, float, float]] = {}
     den = float(np.sum(total[in_anchor] * wgt[in_anchor]))
@@ -796,4 +1080,4 @@ def _combine(chains: FailingSetChains, lp: np.ndarray, below: np.ndarray, in_anc
         spread_chain = 0.0  # the chain found no failing set below the anchors
     else:
         spread_chain = math.log(q_hi / q_lo) if q_lo > 0 else math.inf
-    return rate, lo, hi, per, chain_f, spread_direct, spread_chain
+    return _ChainCombination(rate, lo, hi, direct.per_stratum, chain_f, spread_direct, spread_chain)

@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import hashlib
 import math
+import re
 
 import numpy as np
 import stim
@@ -47,20 +48,43 @@ def detector_error_model_of(circuit_or_dem: stim.Circuit | stim.DetectorErrorMod
     )
 
 
-def strong_id(circuit_or_dem: stim.Circuit | stim.DetectorErrorModel) -> str:
-    """Identity of a circuit for result files: sha256 hex digest of its canonical Stim text.
+def circuit_sha256(circuit_or_dem: stim.Circuit | stim.DetectorErrorModel) -> str:
+    """sha256 hex digest of a circuit's (or DEM's) canonical Stim text: the circuit alone.
 
-    Unlike sinter's ``strong_id`` it hashes the circuit alone (not the decoder or metadata);
-    the CSV rows store the decoder and metadata in their own columns.
+    Not sinter's strong id (which also covers the decoder and metadata): see
+    :func:`catcode.rare.task_strong_id`.
 
-    >>> strong_id(stim.Circuit("H 0\\nM 0"))[:12]
+    >>> circuit_sha256(stim.Circuit("H 0\\nM 0"))[:12]
     'cce71cf2d32c'
     """
     if not isinstance(circuit_or_dem, (stim.Circuit, stim.DetectorErrorModel)):
         raise CatcodeError(
-            f"strong_id needs a stim.Circuit or stim.DetectorErrorModel; got {type(circuit_or_dem).__name__}"
+            f"circuit_sha256 needs a stim.Circuit or stim.DetectorErrorModel; got {type(circuit_or_dem).__name__}"
         )
     return hashlib.sha256(str(circuit_or_dem).encode("utf-8")).hexdigest()
+
+
+def strong_id(circuit_or_dem: stim.Circuit | stim.DetectorErrorModel) -> str:
+    """Former name of :func:`circuit_sha256`, kept for compatibility (it is NOT sinter's strong id).
+
+    >>> strong_id(stim.Circuit("H 0\\nM 0")) == circuit_sha256(stim.Circuit("H 0\\nM 0"))
+    True
+    """
+    return circuit_sha256(circuit_or_dem)
+
+
+def task_strong_id(circuit: stim.Circuit, decoder: str, json_metadata: object = None) -> str:
+    """sinter's ``Task.strong_id``: circuit, its DEM (as sinter builds it), decoder and json metadata.
+
+    >>> c = stim.Circuit("X_ERROR(0.1) 0\\nM 0\\nDETECTOR rec[-1]")
+    >>> task_strong_id(c, "pymatching", {"d": 1}) != task_strong_id(c, "pymatching", {"d": 2})
+    True
+    """
+    import sinter
+
+    dem = circuit.detector_error_model(decompose_errors=True, approximate_disjoint_errors=True)
+    return sinter.Task(circuit=circuit, detector_error_model=dem, decoder=decoder,
+                       json_metadata=json_metadata).strong_id()
 
 
 def scale_fault_probabilities(
@@ -113,8 +137,10 @@ class FaultModel:
         detectors: packed detector rows, shape (len(p), ceil(num_detectors/8)), little-endian
             bits like stim's bit-packed samples.
         observables: packed observable rows, shape (len(p), ceil(num_observables/8)).
-        detector_lists: the detector indices of each pool mechanism.
-        components: the graphlike components of each pool mechanism (from the ``^`` separators).
+        target_ptr, targets: the targets of pool mechanism ``i`` are
+            ``targets[target_ptr[i]:target_ptr[i + 1]]`` in DEM order, encoded as ``D k -> k``,
+            ``L k -> -2 - k`` and the ``^`` separator as ``-1`` (a CSR layout; see
+            :attr:`detector_lists` and :attr:`components` for the tuple views).
         silent_logical_p: probabilities of detector-free mechanisms that flip the single
             observable; they never reach the decoder, so they are folded in exactly.
         dropped: number of mechanisms with zero probability or no effect at all.
@@ -124,8 +150,8 @@ class FaultModel:
     p: np.ndarray
     detectors: np.ndarray
     observables: np.ndarray
-    detector_lists: tuple[tuple[int, ...], ...]
-    components: tuple[tuple[Component, ...], ...]
+    target_ptr: np.ndarray
+    targets: np.ndarray
     silent_logical_p: np.ndarray
     dropped: int
 
@@ -145,6 +171,45 @@ class FaultModel:
     def odds(self) -> np.ndarray:
         """``p/(1-p)`` of each pool mechanism: the weight of a fault set is the product of its odds."""
         return self.p / (1.0 - self.p)
+
+    @functools.cached_property
+    def detector_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """(indptr, indices): the detectors each pool mechanism flips (odd multiplicity), sorted.
+
+        >>> fm = FaultModel.from_dem(stim.DetectorErrorModel("error(0.1) D2 D0 ^ D2 D1"))
+        >>> [a.tolist() for a in fm.detector_csr]
+        [[0, 2], [0, 1]]
+        """
+        rows = np.repeat(np.arange(self.num_mechanisms), np.diff(self.target_ptr))
+        keep = self.targets >= 0
+        return _odd_pairs(rows[keep], self.targets[keep], self.num_mechanisms, max(self.num_detectors, 1))
+
+    @functools.cached_property
+    def detector_lists(self) -> tuple[tuple[int, ...], ...]:
+        """The detector indices of each pool mechanism (a tuple view of :attr:`detector_csr`)."""
+        ptr, ind = self.detector_csr
+        values = ind.tolist()
+        return tuple(tuple(values[a:b]) for a, b in zip(ptr[:-1].tolist(), ptr[1:].tolist()))
+
+    @functools.cached_property
+    def components(self) -> tuple[tuple[Component, ...], ...]:
+        """The graphlike components of each pool mechanism (from the ``^`` separators)."""
+        out = []
+        values, ptr = self.targets.tolist(), self.target_ptr.tolist()
+        for a, b in zip(ptr[:-1], ptr[1:]):
+            pieces: list[Component] = []
+            dets: set[int] = set()
+            obs: set[int] = set()
+            for t in values[a:b] + [-1]:
+                if t == -1:
+                    pieces.append(Component(tuple(sorted(dets)), frozenset(obs)))
+                    dets, obs = set(), set()
+                elif t >= 0:
+                    dets ^= {t}
+                else:
+                    obs ^= {-2 - t}
+            out.append(tuple(pieces))
+        return tuple(out)
 
     def silent_logical_flip_probability(self) -> float:
         """Probability that an odd number of the silent observable-flipping mechanisms fire.
@@ -179,70 +244,105 @@ class FaultModel:
 
     @staticmethod
     def from_dem(dem: stim.DetectorErrorModel) -> "FaultModel":
-        """Parse a DEM (flattened here) into independent mechanisms.
+        """Parse a DEM (flattened here) into independent mechanisms, vectorised over its text.
+
+        A detector or observable listed an even number of times in one mechanism (across its
+        ``^``-separated components) cancels, as in stim.
 
         >>> fm = FaultModel.from_dem(stim.DetectorErrorModel("error(0.1) D0 L0\\nerror(0) D1\\nerror(0.2) L0"))
         >>> fm.num_mechanisms, fm.dropped, fm.silent_logical_p.tolist()
         (1, 1, [0.2])
         """
         dem = dem.flattened()
-        num_obs = dem.num_observables
-        ps: list[float] = []
-        det_lists: list[tuple[int, ...]] = []
-        obs_lists: list[tuple[int, ...]] = []
-        comps: list[tuple[Component, ...]] = []
-        silent: list[float] = []
-        dropped = 0
-        for inst in dem:
-            if inst.type != "error":
-                continue
-            p = float(inst.args_copy()[0])
-            if not (0.0 <= p < 1.0):
-                raise CatcodeError(
-                    f"fault probabilities must lie in [0, 1); got {p} in DEM instruction {inst}"
-                )
-            dets: set[int] = set()
-            obs: set[int] = set()
-            pieces: list[Component] = []
-            cur_d: set[int] = set()
-            cur_o: set[int] = set()
-            for t in list(inst.targets_copy()) + [None]:
-                if t is None or t.is_separator():
-                    pieces.append(Component(tuple(sorted(cur_d)), frozenset(cur_o)))
-                    cur_d, cur_o = set(), set()
-                elif t.is_relative_detector_id():
-                    dets ^= {t.val}
-                    cur_d ^= {t.val}
-                elif t.is_logical_observable_id():
-                    obs ^= {t.val}
-                    cur_o ^= {t.val}
-            if p == 0.0 or (not dets and not obs):
-                dropped += 1
-                continue
-            if not dets and num_obs == 1:
-                silent.append(p)
-                continue
-            ps.append(p)
-            det_lists.append(tuple(sorted(dets)))
-            obs_lists.append(tuple(sorted(obs)))
-            comps.append(tuple(pieces))
-        n = len(ps)
-        det_bits = np.zeros((n, max(dem.num_detectors, 1)), dtype=np.bool_)
-        obs_bits = np.zeros((n, max(num_obs, 1)), dtype=np.bool_)
-        for i, (ds, os_) in enumerate(zip(det_lists, obs_lists)):
-            det_bits[i, list(ds)] = True
-            obs_bits[i, list(os_)] = True
-        det_packed = np.packbits(det_bits[:, : dem.num_detectors], axis=1, bitorder="little")
-        obs_packed = np.packbits(obs_bits[:, :num_obs], axis=1, bitorder="little")
-        if det_packed.shape[1] == 0:
-            det_packed = np.zeros((n, 0), dtype=np.uint8)
+        num_det, num_obs = dem.num_detectors, dem.num_observables
+        p, line_ptr, targets = _parse_error_lines(str(dem))
+        bad = ~((p >= 0.0) & (p < 1.0))
+        if np.any(bad):
+            raise CatcodeError(
+                f"fault probabilities must lie in [0, 1); got {p[np.argmax(bad)]} in DEM error number {np.argmax(bad)}"
+            )
+        rows = np.repeat(np.arange(len(p)), np.diff(line_ptr))
+        is_det, is_obs = targets >= 0, targets <= -2
+        det_ptr, det_ind = _odd_pairs(rows[is_det], targets[is_det], len(p), max(num_det, 1))
+        obs_ptr, obs_ind = _odd_pairs(rows[is_obs], -2 - targets[is_obs], len(p), max(num_obs, 1))
+        has_det, has_obs = np.diff(det_ptr) > 0, np.diff(obs_ptr) > 0
+        dropped = (p == 0.0) | (~has_det & ~has_obs)
+        silent = ~dropped & ~has_det & (num_obs == 1)
+        pool = ~dropped & ~silent
+        index = np.cumsum(pool) - 1  # pool index of each error line
+        keep_t = np.repeat(pool, np.diff(line_ptr))
         return FaultModel(
             dem=dem,
-            p=np.array(ps, dtype=np.float64),
-            detectors=det_packed,
-            observables=obs_packed,
-            detector_lists=tuple(det_lists),
-            components=tuple(comps),
-            silent_logical_p=np.array(silent, dtype=np.float64),
-            dropped=dropped,
+            p=p[pool].astype(np.float64),
+            detectors=_pack_rows(index, det_ptr, det_ind, pool, num_det),
+            observables=_pack_rows(index, obs_ptr, obs_ind, pool, num_obs),
+            target_ptr=np.concatenate([[0], np.cumsum(np.diff(line_ptr)[pool])]).astype(np.int64),
+            targets=targets[keep_t],
+            silent_logical_p=p[silent].astype(np.float64),
+            dropped=int(dropped.sum()),
         )
+
+
+_LINE_END, _ERROR_START, _OTHER_START, _OBS_PREFIX, _SEPARATOR = -3.0, -5.0, -4.0, -2.0, -1.0
+
+
+def _parse_error_lines(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Probabilities and targets of the ``error`` lines of a flattened DEM's text.
+
+    Returns (p, line_ptr, targets) with the targets of error ``i`` in
+    ``targets[line_ptr[i]:line_ptr[i + 1]]`` encoded as in :class:`FaultModel`. Every token is
+    turned into a number by string replacements (markers for line kinds, ``L``, ``^``, line ends)
+    and parsed in one call, so the cost is a few passes over the text, not a Python loop.
+
+    >>> p, ptr, t = _parse_error_lines("error(0.25) D3 ^ D1 L2\\ndetector(1, -2) D0\\nerror(0.5) L0\\n")
+    >>> p.tolist(), ptr.tolist(), t.tolist()
+    ([0.25, 0.5], [0, 4, 5], [3, -1, 1, -4, -2])
+    """
+    if "[" in text:  # tags: error[tag](p) -> error(p)
+        text = re.sub(r"^(\w+)\[[^\]\n]*\]", r"\1", text, flags=re.M)
+    for old, new in (("error(", " -5 "), ("detector(", " -4 "), ("detector", " -4 "), ("logical_observable", " -4 "),
+                     (",", " "), (")", " "), ("^", " -1 "), ("L", " -2 "), ("D", " "), ("\n", " -3 ")):
+        text = text.replace(old, new)
+    v = np.array(text.split(), dtype=np.float64) if text.strip() else np.zeros(0)
+    if len(v) == 0 or v[-1] != _LINE_END:
+        v = np.append(v, _LINE_END)
+    ends = np.flatnonzero(v == _LINE_END)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    line = np.cumsum(v == _LINE_END) - (v == _LINE_END)  # line number of each token
+    is_error_line = v[starts] == _ERROR_START
+    tok = is_error_line[line] & (v != _LINE_END)
+    tok[starts] = False  # the line-kind markers
+    prob_pos = starts[is_error_line] + 1
+    tok[prob_pos] = False
+    vals, lines = v[tok], line[tok]
+    # "L k" -> one token -2 - k
+    is_prefix = vals == _OBS_PREFIX
+    obs_next = np.concatenate([[False], is_prefix[:-1]])
+    vals = np.where(obs_next, -2.0 - vals, vals)
+    keep = ~is_prefix
+    vals, lines = vals[keep].astype(np.int64), lines[keep]
+    error_number = np.cumsum(is_error_line) - 1
+    counts = np.bincount(error_number[lines], minlength=int(is_error_line.sum()))
+    return v[prob_pos], np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), vals
+
+
+def _odd_pairs(rows: np.ndarray, cols: np.ndarray, num_rows: int, num_cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR (indptr, indices) of the (row, col) pairs that occur an odd number of times, cols sorted."""
+    key, count = np.unique(rows.astype(np.int64) * num_cols + cols, return_counts=True)
+    key = key[count % 2 == 1]
+    r = key // num_cols
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=num_rows))]).astype(np.int64)
+    return ptr, (key % num_cols).astype(np.int64)
+
+
+def _pack_rows(index: np.ndarray, ptr: np.ndarray, ind: np.ndarray, pool: np.ndarray, num_bits: int) -> np.ndarray:
+    """Little-endian bit-packed rows (pool mechanisms only) of a CSR bit matrix."""
+    n = int(pool.sum())
+    out = np.zeros((n, (num_bits + 7) // 8), dtype=np.uint8)
+    if num_bits == 0 or len(ind) == 0:
+        return out
+    rows = np.repeat(np.arange(len(pool)), np.diff(ptr))
+    keep = pool[rows]
+    r, c = index[rows[keep]], ind[keep]
+    np.bitwise_or.at(out, (r, c >> 3), (1 << (c & 7)).astype(np.uint8))
+    return out

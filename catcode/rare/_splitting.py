@@ -73,8 +73,8 @@ class FailingSetChains:
         n = faults.num_mechanisms
         self.log_e = np.array([sampler.log_elementary(w) for w in range(w_top + 2)])
         # mechanisms sharing a detector
-        rows = np.repeat(np.arange(n), [len(d) for d in faults.detector_lists])
-        cols = np.fromiter((x for d in faults.detector_lists for x in d), dtype=np.int64, count=len(rows))
+        ptr, cols = faults.detector_csr
+        rows = np.repeat(np.arange(n), np.diff(ptr))
         inc = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(n, max(faults.num_detectors, 1)))
         adj = (inc @ inc.T).tocsr()
         adj.setdiag(0)
