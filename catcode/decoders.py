@@ -457,14 +457,14 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
             return out, weights
         if not self.model.heralds:
             return self._decode(self._base, dets, want_weights)
-        cleaned = dets & ~self._herald_byte_mask
+        keep = ~self._herald_byte_mask  # herald bits are removed before matching
         if not self.use_heralds:
-            return self._decode(self._base, cleaned, want_weights)
+            return self._decode(self._base, dets & keep, want_weights)
         herald_bytes = dets[:, self._herald_cols] & self._herald_col_mask
         loud = herald_bytes.any(axis=1)
         if not loud.all():
             quiet = ~loud
-            pred, w = self._decode(self._base, cleaned[quiet], want_weights)
+            pred, w = self._decode(self._base, dets[quiet] & keep, want_weights)
             out[quiet] = pred
             if weights is not None:
                 weights[quiet] = w
@@ -477,7 +477,8 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
         rows, cols = np.nonzero(loud_bytes)  # (loud shot, herald byte) holding a fired herald
         n_loud = loud_bytes.shape[0]
         events = np.zeros((n_loud, self._num_det_bytes + table.num_bytes), dtype=np.uint8)
-        events[:, : self._num_det_bytes] = cleaned[loud]
+        events[:, : self._num_det_bytes] = dets[loud]
+        events[:, : self._num_det_bytes] &= keep
         fired_rows, fired_gadget_bytes, values = table.expand(
             rows, self._herald_cols[cols], loud_bytes[rows, cols]
         )
