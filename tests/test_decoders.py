@@ -525,6 +525,40 @@ def _catcode_circuit(which: str) -> stim.Circuit:
     return memory_circuit(Layout.chain(15), noise.ocelot(), rounds=15, basis="X")
 
 
+def multi_edge_herald_dem(seed: int = 15) -> stim.DetectorErrorModel:
+    """A graphlike DEM whose heralds each condition 1 to 5 edges (some to the boundary).
+
+    40 ordinary detectors on a line (nearest-neighbour edges, boundary edges at both ends) and 30
+    heralds at random detector indices among them, so that the herald bits and the gadget bytes
+    of several heralds share bytes. Every heralded mechanism is ``error(q) D_h D_u [D_v] [L0]``.
+    """
+    rng = np.random.default_rng(seed)
+    n = 70
+    herald_ids = sorted(rng.choice(n, size=30, replace=False).tolist())
+    ordinary = [k for k in range(n) if k not in herald_ids]
+    lines = []
+    for i, u in enumerate(ordinary):
+        if i == 0 or i == len(ordinary) - 1:
+            lines.append(f"error(0.02) D{u}" + (" L0" if i == 0 else ""))
+        if i + 1 < len(ordinary):
+            lines.append(f"error(0.02) D{u} D{ordinary[i + 1]}")
+    for h in herald_ids:
+        for _ in range(int(rng.integers(1, 6))):
+            i = int(rng.integers(0, len(ordinary)))
+            j = i + int(rng.integers(1, 4))
+            target = f"D{ordinary[i]}" + (f" D{ordinary[j]}" if j < len(ordinary) else " L0")
+            lines.append(f"error({rng.uniform(0.005, 0.05):.4f}) D{h} {target}")
+    lines += [f"detector({k}, 0, 0{', 1' if k in herald_ids else ''}) D{k}" for k in range(n)]
+    return stim.DetectorErrorModel("\n".join(lines))
+
+
+def test_multi_edge_heralds_share_gadget_bytes():
+    m = erasure_model(multi_edge_herald_dem())
+    sizes = [len(m.herald_edges[h]) for h in m.heralds]
+    assert len(m.heralds) == 30 and max(sizes) >= 4 and min(sizes) == 1
+    assert any(e.node2 is None for h in m.heralds for e in m.herald_edges[h])
+
+
 @pytest.mark.parametrize(
     "make, shots",
     [
@@ -534,13 +568,19 @@ def _catcode_circuit(which: str) -> stim.Circuit:
         (lambda: heralded_repetition_circuit(5, 4, p_data=0.04, p_meas=0.03), 2_000),
         (lambda: _catcode_circuit("ocelot_d5"), 20_000),
         (lambda: _catcode_circuit("chain_d15"), 3_000),
+        (multi_edge_herald_dem, 5_000),
     ],
-    ids=["repetition", "heralded_x", "erasure_only_dense", "silent_heralds", "ocelot_d5", "chain_d15"],
+    ids=["repetition", "heralded_x", "erasure_only_dense", "silent_heralds", "ocelot_d5", "chain_d15",
+         "multi_edge_heralds"],
 )
 def test_predictions_and_weights_equal_the_frozen_implementation_shot_by_shot(make, shots):
     c = make()
-    dem = sinter_dem(c)
-    dets, _ = sample(c, shots, seed=1515)
+    if isinstance(c, stim.DetectorErrorModel):
+        dem = c
+        dets = c.compile_sampler(seed=1515).sample(shots, bit_packed=True)[0]
+    else:
+        dem = sinter_dem(c)
+        dets, _ = sample(c, shots, seed=1515)
     expected, expected_weights = frozen_erasure_decode(dem, dets)
     compiled = CUSTOM_DECODERS["pymatching_erasure"].compile_decoder_for_dem(dem=dem)
     got = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
