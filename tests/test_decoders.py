@@ -437,3 +437,161 @@ def test_sinter_collect_with_custom_decoders():
         assert s.shots == 4000
         assert 0 < s.errors < s.shots
     assert by_decoder["pymatching_erasure"].errors < by_decoder["pymatching_ignore_heralds"].errors
+
+
+# ---------------------------------------------------------------------------------------------
+# Speed work must not change a single prediction (issue 15)
+
+
+def frozen_erasure_decode(dem: stim.DetectorErrorModel, dets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The erasure decoding path as of commit 2db7c42, frozen here as the reference.
+
+    Kept verbatim in substance (graph construction, node numbering, barrier weight, event
+    preparation via unpack/gather/packbits, quiet/loud split) so that any later optimisation of
+    catcode.decoders is checked shot by shot against it. Returns (predictions, weights).
+    """
+    model = erasure_model(dem)
+    n_det_bytes = -(-model.num_detectors // 8)
+    n_obs_bytes = -(-model.num_observables // 8)
+
+    def matching(d: stim.DetectorErrorModel) -> pymatching.Matching:
+        m = pymatching.Matching.from_detector_error_model(d)
+        if m.num_fault_ids < model.num_observables:
+            m.ensure_num_fault_ids(model.num_observables)
+        return m
+
+    def decode(m: pymatching.Matching, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p, w = m.decode_batch(np.ascontiguousarray(x), bit_packed_shots=True,
+                              bit_packed_predictions=True, return_weights=True)
+        p = np.asarray(p, dtype=np.uint8).reshape(x.shape[0], -1)
+        fixed = np.zeros((x.shape[0], n_obs_bytes), dtype=np.uint8)
+        k = min(p.shape[1], n_obs_bytes)
+        fixed[:, :k] = p[:, :k]
+        return fixed, w
+
+    if not model.heralds:
+        return decode(matching(dem), dets)
+    graph = matching(model.base_dem)
+    q0 = {}
+    for u, v, data in graph.edges():
+        key = (min(u, v), max(u, v)) if v is not None else (u, None)
+        p = float(data.get("error_probability", -1.0))
+        q0[key] = p if 0.0 <= p <= 1.0 else 1.0 / (1.0 + math.exp(data["weight"]))
+    gadgets = []
+    for pos, h in enumerate(model.heralds):
+        for e in model.herald_edges[h]:
+            qq = q0.get((e.node1, e.node2), 0.0)
+            p = min(max(qq * (1.0 - e.probability) + e.probability * (1.0 - qq), 1e-300), 1.0 - 1e-15)
+            gadgets.append((pos, e, math.log1p(-p) - math.log(p)))
+    big = 200.0 + 2.0 * max((abs(w) for _, _, w in gadgets), default=0.0)
+    first = 8 * n_det_bytes
+    for g, (_, e, w) in enumerate(gadgets):
+        a, b = first + 2 * g, first + 2 * g + 1
+        side = (big + w) / 2.0
+        graph.add_edge(e.node1, a, fault_ids=set(e.observables), weight=side, error_probability=-1.0)
+        graph.add_edge(a, b, fault_ids=set(), weight=big, error_probability=-1.0)
+        if e.node2 is None:
+            graph.add_boundary_edge(b, fault_ids=set(), weight=side, error_probability=-1.0)
+        else:
+            graph.add_edge(b, e.node2, fault_ids=set(), weight=side, error_probability=-1.0)
+    gadget_pos = np.repeat(np.asarray([pos for pos, _, _ in gadgets], dtype=np.int64), 2)
+    mask = np.zeros(n_det_bytes, dtype=np.uint8)
+    for h in model.heralds:
+        mask[h // 8] |= np.uint8(1 << (h % 8))
+    out = np.zeros((dets.shape[0], n_obs_bytes), dtype=np.uint8)
+    weights = np.zeros(dets.shape[0])
+    cleaned = dets & ~mask
+    loud = (dets & mask).any(axis=1)
+    quiet = ~loud
+    if quiet.any():
+        out[quiet], weights[quiet] = decode(matching(model.base_dem), cleaned[quiet])
+    if loud.any():
+        h = np.asarray(model.heralds, dtype=np.int64)
+        fired = (dets[loud][:, h // 8] >> (h % 8).astype(np.uint8)) & np.uint8(1)
+        bits = fired[:, gadget_pos]
+        extra = np.packbits(bits, axis=1, bitorder="little")
+        out[loud], w = decode(graph, np.concatenate([cleaned[loud], extra], axis=1))
+        weights[loud] = w - big * bits.sum(axis=1) / 2
+    return out, weights
+
+
+def _catcode_circuit(which: str) -> stim.Circuit:
+    from catcode import noise
+    from catcode.compiler import memory_circuit
+    from catcode.layout import Layout
+
+    if which == "ocelot_d5":
+        return memory_circuit(Layout.ocelot(), noise.ocelot(nbar=1.5), rounds=5, basis="X")
+    return memory_circuit(Layout.chain(15), noise.ocelot(), rounds=15, basis="X")
+
+
+def multi_edge_herald_dem(seed: int = 15) -> stim.DetectorErrorModel:
+    """A graphlike DEM whose heralds each condition 1 to 5 edges (some to the boundary).
+
+    40 ordinary detectors on a line (nearest-neighbour edges, boundary edges at both ends) and 30
+    heralds at random detector indices among them, so that the herald bits and the gadget bytes
+    of several heralds share bytes. Every heralded mechanism is ``error(q) D_h D_u [D_v] [L0]``.
+    """
+    rng = np.random.default_rng(seed)
+    n = 70
+    herald_ids = sorted(rng.choice(n, size=30, replace=False).tolist())
+    ordinary = [k for k in range(n) if k not in herald_ids]
+    lines = []
+    for i, u in enumerate(ordinary):
+        if i == 0 or i == len(ordinary) - 1:
+            lines.append(f"error(0.02) D{u}" + (" L0" if i == 0 else ""))
+        if i + 1 < len(ordinary):
+            lines.append(f"error(0.02) D{u} D{ordinary[i + 1]}")
+    for h in herald_ids:
+        for _ in range(int(rng.integers(1, 6))):
+            i = int(rng.integers(0, len(ordinary)))
+            j = i + int(rng.integers(1, 4))
+            target = f"D{ordinary[i]}" + (f" D{ordinary[j]}" if j < len(ordinary) else " L0")
+            lines.append(f"error({rng.uniform(0.005, 0.05):.4f}) D{h} {target}")
+    lines += [f"detector({k}, 0, 0{', 1' if k in herald_ids else ''}) D{k}" for k in range(n)]
+    return stim.DetectorErrorModel("\n".join(lines))
+
+
+def test_multi_edge_heralds_share_gadget_bytes():
+    m = erasure_model(multi_edge_herald_dem())
+    sizes = [len(m.herald_edges[h]) for h in m.heralds]
+    assert len(m.heralds) == 30 and max(sizes) >= 4 and min(sizes) == 1
+    assert any(e.node2 is None for h in m.heralds for e in m.herald_edges[h])
+
+
+@pytest.mark.parametrize(
+    "make, shots",
+    [
+        (lambda: heralded_repetition_circuit(5, 5, p_data=0.03, p_meas=0.03, pe_data=0.05, pe_anc=0.05), 20_000),
+        (lambda: heralded_repetition_circuit(7, 4, p_data=0.02, pe_data=0.1, pe_anc=0.1, heralded_x=True), 5_000),
+        (lambda: heralded_repetition_circuit(4, 3, pe_data=0.2, pe_anc=0.2), 5_000),
+        (lambda: heralded_repetition_circuit(5, 4, p_data=0.04, p_meas=0.03), 2_000),
+        (lambda: _catcode_circuit("ocelot_d5"), 20_000),
+        (lambda: _catcode_circuit("chain_d15"), 3_000),
+        (multi_edge_herald_dem, 5_000),
+    ],
+    ids=["repetition", "heralded_x", "erasure_only_dense", "silent_heralds", "ocelot_d5", "chain_d15",
+         "multi_edge_heralds"],
+)
+def test_predictions_and_weights_equal_the_frozen_implementation_shot_by_shot(make, shots):
+    c = make()
+    if isinstance(c, stim.DetectorErrorModel):
+        dem = c
+        dets = c.compile_sampler(seed=1515).sample(shots, bit_packed=True)[0]
+    else:
+        dem = sinter_dem(c)
+        dets, _ = sample(c, shots, seed=1515)
+    expected, expected_weights = frozen_erasure_decode(dem, dets)
+    compiled = CUSTOM_DECODERS["pymatching_erasure"].compile_decoder_for_dem(dem=dem)
+    got = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
+    np.testing.assert_array_equal(got, expected)
+    # weights too (the reported weight is a float sum, so compare to rounding)
+    _, weights = compiled.decode_shots_with_weights(dets)
+    np.testing.assert_allclose(weights, expected_weights, rtol=0, atol=1e-9)
+    # and in sinter-sized pieces, including a single shot and an empty batch
+    pieces = [compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[i : i + 997])
+              for i in range(0, min(shots, 2991), 997)]
+    np.testing.assert_array_equal(np.concatenate(pieces), expected[: min(shots, 2991)])
+    one = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[-1:])
+    np.testing.assert_array_equal(one, expected[-1:])
+    assert compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[:0]).shape[0] == 0
