@@ -4,7 +4,9 @@ The same ``key=value`` metadata names a circuit everywhere: in sinter's ``json_m
 ``.stim`` file names (``sinter collect --metadata_func auto`` reads them back), and in the
 header of generated files. Keys: ``layout`` (``chain``, ``ocelot``, ``rotated_surface``),
 ``d``, optional ``ancilla`` (chain: ``transmon``/``cat``) and ``section`` (ocelot: ``"1-3"``),
-``r`` (rounds), ``b`` (basis), ``noise`` (preset name) and the preset's parameters.
+``r`` (rounds), ``b`` (basis), ``noise`` (preset name), optional ``boundary`` (``ideal``: noiseless
+preparation and final readout, :func:`catcode.noise.strip_boundary_noise`; default ``noisy``) and
+the preset's parameters.
 
 >>> meta = experiment_metadata("chain", 3, rounds=3, basis="X", noise="depolarizing", p=0.001)
 >>> meta
@@ -26,10 +28,10 @@ from catcode import __version__
 from catcode.compiler import memory_circuit
 from catcode.errors import CatcodeError, require_choice
 from catcode.layout import Layout
-from catcode.noise import preset
+from catcode.noise import BOUNDARIES, preset, strip_boundary_noise
 
 LAYOUTS = ("chain", "ocelot", "rotated_surface")
-_STRUCTURE_KEYS = ("layout", "d", "ancilla", "section", "r", "b", "noise")
+_STRUCTURE_KEYS = ("layout", "d", "ancilla", "section", "r", "b", "noise", "boundary")
 
 
 def build_layout(layout: str, distance: int | None = None, *, ancilla: str = "transmon", section: str | None = None) -> Layout:
@@ -83,7 +85,10 @@ def build_circuit(metadata: Mapping[str, Any]) -> stim.Circuit:
     layout = build_layout(meta["layout"], meta.get("d"), ancilla=meta.get("ancilla", "transmon"), section=meta.get("section"))
     params = {k: v for k, v in meta.items() if k not in _STRUCTURE_KEYS}
     model = preset(meta["noise"], **params)
-    return memory_circuit(layout, model, rounds=meta["r"], basis=meta["b"])
+    circuit = memory_circuit(layout, model, rounds=meta["r"], basis=meta["b"])
+    boundary = meta.get("boundary", "noisy")
+    require_choice("boundary", boundary, BOUNDARIES)
+    return strip_boundary_noise(circuit) if boundary == "ideal" else circuit
 
 
 def metadata_filename(metadata: Mapping[str, Any], suffix: str = ".stim") -> str:

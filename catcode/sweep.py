@@ -52,7 +52,7 @@ ANCILLAS: tuple[str, ...] = ("transmon", "cat")
 DEFAULT_DECODER = "pymatching"
 #: Keys of a sweep dict that are not noise parameters.
 SWEEP_KEYS: tuple[str, ...] = ("d", "b", "noise", "layout", "ancilla", "section", "rounds", "decoders", "params")
-_METADATA_KEYS = ("layout", "d", "ancilla", "section", "r", "b", "noise")
+_METADATA_KEYS = ("layout", "d", "ancilla", "section", "r", "b", "noise", "boundary")
 _ROUNDS_RE = re.compile(r"^\s*(?:(\d+)\s*\*?\s*)?d\s*$")
 _OCELOT_SECTIONS_D3 = ("1-3", "3-5")
 
