@@ -318,7 +318,8 @@ def test_cli_distance_mode(tmp_path, capsys):
     ])
     assert code == 0
     text = capsys.readouterr()
-    assert "5 vs 17" in text.out and text.err == ""
+    assert "cat code uses 5 qubits, the surface code 17" in text.out and text.err == ""
+    assert "not a comparison at equal logical error" in text.out
     rows = list(csv.DictReader(out.open()))
     assert [(r["architecture"], r["qubits"]) for r in rows] == [("repetition", "5"), ("surface", "17")]
 

@@ -52,8 +52,22 @@ def format_comparison(cmp: DistanceComparison) -> str:
         rows.append([name, str(m.qubits), f"{m.noise}({_fmt_params(m.params)})", str(m.x), str(m.z), str(m.total),
                      m.total.source, str(m.total.shots)])
     table = _table(["code", "qubits", "noise", "X memory", "Z memory", "per cycle", "source", "shots"], rows)
-    tail = f"qubit reduction of the cat code: {cmp.reduction_percent:.1f} % ({cmp.repetition.qubits} vs {cmp.surface.qubits})"
-    return "\n".join(head + [table, tail])
+    return "\n".join(head + [table, _distance_headline(cmp)])
+
+
+def _distance_headline(cmp: DistanceComparison) -> str:
+    """Qubits at equal distance AND the per-cycle error ratio, so neither is read alone (issue 13 item 9)."""
+    rep, surf = cmp.repetition, cmp.surface
+    text = (f"at equal distance d = {cmp.d}: the cat code uses {rep.qubits} qubits, the surface code {surf.qubits} "
+            f"({cmp.reduction_percent:.1f} % fewer for the cat code)")
+    r, s = rep.total.best, surf.total.best
+    if not (r > 0 and s > 0):
+        return text + "; per-cycle errors not both resolved, so this is not a comparison at equal logical error"
+    ratio = r / s
+    better = (f"the surface code's logical error per cycle is {ratio:.3g}x lower" if ratio > 1
+              else f"the cat code's logical error per cycle is {1 / ratio:.3g}x lower")
+    return (f"{text}; {better}, so this is not a comparison at equal logical error (use --targets for the fewest "
+            f"qubits at a target error)")
 
 
 def _q(req: Requirement) -> str:
