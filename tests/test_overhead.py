@@ -235,6 +235,7 @@ def _rate(stat: sinter.TaskStats) -> tuple[float, float]:
     return p, p * (1 - p) / stat.shots
 
 
+@pytest.mark.slow
 def test_compare_at_distance_3_matches_stim_generated_codes():
     """Depolarizing noise, noisy boundaries: catcode's memories sample like Stim's generated circuits."""
     p_rep, p_surf, shots = 0.03, 0.006, 20_000
@@ -269,6 +270,7 @@ def test_compare_at_distance_3_matches_stim_generated_codes():
     assert cmp.surface.total.best < cmp.repetition.total.best  # p = 0.6 % vs 3 %
 
 
+@pytest.mark.slow
 def test_rare_estimator_takes_over_below_sampling_reach():
     pytest.importorskip("catcode.rare")
     cmp = overhead.compare_at_distance(
@@ -285,6 +287,7 @@ def test_rare_estimator_takes_over_below_sampling_reach():
 # ------------------------------------------------------------------------------------ CLI
 
 
+@pytest.mark.slow
 def test_cli_targets_mode_writes_csv_and_png(tmp_path, capsys):
     out, fig = tmp_path / "table.csv", tmp_path / "fig.png"
     code = overhead_main(command_line_args=[

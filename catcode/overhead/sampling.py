@@ -163,6 +163,7 @@ def _rare(memory: _Memory, opts: _Options, index: int) -> Estimate | None:
         est = estimate_logical_error(
             circuit, decoder=decoder, confidence=confidence, max_seconds=opts.rare_seconds,
             max_shots=opts.rare_max_shots, seed=None if opts.seed is None else opts.seed + index,
+            progress=opts.progress if opts.progress is not None else False,
         )
     except CatcodeError as exc:
         opts.say(f"  rare-event estimate {_describe(memory)} not possible: {exc}")
