@@ -442,3 +442,21 @@ def test_estimate_checks_its_invariants():
         Estimate(1e-3, 2e-3, 3e-3, "fit")
     with pytest.raises(CatcodeError, match="errors <= shots"):
         Estimate(0.5, 0.4, 0.6, "sampled", shots=2, errors=3)
+
+
+@pytest.mark.slow
+def test_readme_targets_example_small_settings_does_not_crash(tmp_path, capsys):
+    """Issue 13 item 1 end to end: the README's cat_cat k1_over_k2=1e-4 --targets run, with small settings,
+    reaches the rare estimator's (near) zero-width d = 3 bit-flip bands and must fit them, not crash."""
+    pytest.importorskip("catcode.rare")
+    out = tmp_path / "overhead.csv"
+    code = overhead_main(command_line_args=[
+        "--targets", "1e-6", "1e-9", "--cat_noise", "cat_cat", "--cat_param", "k1_over_k2=1e-4", "--no-check",
+        "--nbar_range", "6", "8", "2", "--cat_distances", "3", "5", "--surface_distances", "3", "5",
+        "--max_shots", "3000", "--max_errors", "100", "--rare_seconds", "3", "--seed", "1", "--workers", "1",
+        "--out", str(out), "--quiet",
+    ])
+    assert code == 0
+    assert "bit-flip law" in capsys.readouterr().out
+    rows = list(csv.DictReader(out.open()))
+    assert [r["architecture"] for r in rows] == ["repetition", "surface", "repetition", "surface"]
