@@ -159,6 +159,31 @@ def compare_at_distance(
     return DistanceComparison(d, results["repetition"], results["surface"], boundary, opts.max_likelihood_factor)
 
 
+def _check_search_args(
+    targets: Sequence[float], nbar_values: Sequence[float], cat_distances: Sequence[int],
+    surface_distances: Sequence[int], *, boundary: str, d_max: int, max_checks: int, rounds: int | None,
+) -> tuple[list[float], list[float]]:
+    """Validate :func:`qubits_for_target`'s grid and search arguments; returns the targets and sorted nbars."""
+    targets = [require_probability("target", t, maximum=0.5) for t in targets]
+    if not targets or any(t <= 0 for t in targets):
+        raise CatcodeError(f"targets must be one or more logical error rates per cycle in (0, 0.5]; got {list(targets)}")
+    require_choice("boundary", boundary, BOUNDARIES)
+    require_int_at_least("d_max", d_max, 3)
+    require_int_at_least("max_checks", max_checks, 1)
+    if rounds is not None:
+        require_int_at_least("rounds", rounds, 1)
+    nbars = sorted({require_positive("nbar", n) for n in nbar_values})
+    if len(nbars) < 1:
+        raise CatcodeError("nbar_values must hold at least one positive mean photon number")
+    for name, ds in (("cat_distances", cat_distances), ("surface_distances", surface_distances)):
+        ds = list(ds)
+        for d in ds:
+            require_int_at_least(name, d, 2)
+        if len(set(ds)) < 2:
+            raise CatcodeError(f"{name} needs >= 2 different distances to fit the decay with d; got {ds}")
+    return targets, nbars
+
+
 def qubits_for_target(
     targets: Sequence[float],
     *,
@@ -193,23 +218,8 @@ def qubits_for_target(
     scanned). Other arguments as in :func:`compare_at_distance`; ``check=False`` skips the direct
     checks (fits only), ``max_checks`` bounds them per architecture and target.
     """
-    targets = [require_probability("target", t, maximum=0.5) for t in targets]
-    if not targets or any(t <= 0 for t in targets):
-        raise CatcodeError(f"targets must be one or more logical error rates per cycle in (0, 0.5]; got {list(targets)}")
-    require_choice("boundary", boundary, BOUNDARIES)
-    require_int_at_least("d_max", d_max, 3)
-    require_int_at_least("max_checks", max_checks, 1)
-    if rounds is not None:
-        require_int_at_least("rounds", rounds, 1)
-    nbars = sorted({require_positive("nbar", n) for n in nbar_values})
-    if len(nbars) < 1:
-        raise CatcodeError("nbar_values must hold at least one positive mean photon number")
-    for name, ds in (("cat_distances", cat_distances), ("surface_distances", surface_distances)):
-        ds = list(ds)
-        for d in ds:
-            require_int_at_least(name, d, 2)
-        if len(set(ds)) < 2:
-            raise CatcodeError(f"{name} needs >= 2 different distances to fit the decay with d; got {ds}")
+    targets, nbars = _check_search_args(targets, nbar_values, cat_distances, surface_distances, boundary=boundary,
+                                        d_max=d_max, max_checks=max_checks, rounds=rounds)
     opts = _options(max_shots=max_shots, max_errors=max_errors, min_errors=min_errors, num_workers=num_workers, rare=rare,
                     rare_seconds=rare_seconds, rare_max_shots=rare_max_shots, max_likelihood_factor=max_likelihood_factor,
                     seed=seed, progress=progress)
