@@ -182,18 +182,37 @@ def _describe(m: _Memory) -> str:
 
 
 def _estimate(memories: Sequence[_Memory], opts: _Options, *, skip_sampling: Iterable[_Memory] = ()) -> dict[_Memory, Estimate]:
-    """Sample, then re-estimate unresolved points (fewer than ``min_errors`` errors) with the rare estimator."""
+    """Sample, then re-estimate unresolved points (fewer than ``min_errors`` errors) with the rare estimator.
+
+    The rare-event estimates run in ``num_workers`` processes (each is bound by its own time budget,
+    so this divides their wall time); seeds depend on the point's index only, as when run serially.
+    """
     skip = set(skip_sampling)
     sampled = _sample([m for m in memories if m not in skip], opts)
-    out: dict[_Memory, Estimate] = {}
-    for k, m in enumerate(memories):
-        est = sampled.get(m, (NO_ESTIMATE, None))[0]
-        if est.errors < opts.min_errors and opts.rare:
-            rare = _rare(m, opts, k)
-            if rare is not None:
-                est = dataclasses.replace(rare, shots=rare.shots + est.shots)
-        out[m] = est
+    out = {m: sampled.get(m, (NO_ESTIMATE, None))[0] for m in memories}
+    todo = [(k, m) for k, m in enumerate(memories) if opts.rare and out[m].errors < opts.min_errors]
+    for (k, m), rare in zip(todo, _rare_many(todo, opts)):
+        if rare is not None:
+            out[m] = dataclasses.replace(rare, shots=rare.shots + out[m].shots)
     return out
+
+
+def _rare_one(item: tuple[int, _Memory, _Options]) -> Estimate | None:
+    k, m, opts = item
+    return _rare(m, opts, k)
+
+
+def _rare_many(todo: Sequence[tuple[int, _Memory]], opts: _Options) -> list[Estimate | None]:
+    """:func:`_rare` for each ``(index, memory)``, in ``opts.num_workers`` processes when there are several."""
+    items = [(k, m, opts) for k, m in todo]
+    if opts.num_workers <= 1 or len(items) <= 1:
+        return [_rare_one(item) for item in items]
+    import concurrent.futures
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=opts.num_workers, mp_context=ctx) as pool:
+        return list(pool.map(_rare_one, items))
 
 
 def _direct(memories: Sequence[_Memory], predicted: Sequence[Estimate], opts: _Options) -> Estimate | None:
