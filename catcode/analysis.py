@@ -287,7 +287,7 @@ def _compose_flips(p: float, rounds: float, *, name: str, invert: bool) -> float
     return -math.expm1(power * math.log1p(-2.0 * value)) / 2.0
 
 
-def _z_of_factor(max_likelihood_factor: float) -> float:
+def z_of_factor(max_likelihood_factor: float) -> float:
     """Standard deviations spanned by a likelihood-ratio band of the given factor (Gaussian)."""
     return math.sqrt(2.0 * math.log(max_likelihood_factor))
 
@@ -631,7 +631,7 @@ class ScalingFit:
 def _fit_arrays(points: Sequence[RatePoint], x_key: str, d_key: str) -> tuple[np.ndarray, ...]:
     xs, ds, ys, sig = [], [], [], []
     for p in points:
-        z = _z_of_factor(_factor_of(p))
+        z = z_of_factor(_factor_of(p))
         xs.append(_number(p, x_key))
         ds.append(_number(p, d_key))
         ys.append(math.log(p.best))

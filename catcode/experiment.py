@@ -3,10 +3,13 @@
 The same ``key=value`` metadata names a circuit everywhere: in sinter's ``json_metadata``, in
 ``.stim`` file names (``sinter collect --metadata_func auto`` reads them back), and in the
 header of generated files. Keys: ``layout`` (``chain``, ``ocelot``, ``rotated_surface``,
-``rectangular_surface``), ``d`` (the distance against phase flips), optional ``bit_d``
+``rectangular_surface``, ``ldpc_cat``), ``d`` (the distance against phase flips), optional ``bit_d``
 (rectangular_surface: the distance against bit flips), ``ancilla`` (chain and rectangular_surface:
-``transmon``/``cat``) and ``section`` (ocelot: ``"1-3"``),
-``r`` (rounds), ``b`` (basis), ``noise`` (preset name) and the preset's parameters.
+``transmon``/``cat``), ``section`` (ocelot: ``"1-3"``), ``height``, ``width`` and ``boundary``
+(ldpc_cat: the code's shape, ``boundary`` = ``periodic``/``open`` columns),
+``r`` (rounds), ``b`` (basis), ``noise`` (preset name), optional ``boundary_noise`` (``ideal``:
+noiseless preparation and final readout, :func:`catcode.noise.strip_boundary_noise`; default
+``noisy``) and the preset's parameters.
 
 >>> meta = experiment_metadata("chain", 3, rounds=3, basis="X", noise="depolarizing", p=0.001)
 >>> meta
@@ -28,10 +31,12 @@ from catcode._version import __version__
 from catcode.compiler import memory_circuit
 from catcode.errors import CatcodeError, require_choice
 from catcode.layout import Layout
-from catcode.noise import preset
+from catcode.noise import BOUNDARIES, preset, strip_boundary_noise
 
 LAYOUTS = ("chain", "ocelot", "rotated_surface", "rectangular_surface", "ldpc_cat")
-_STRUCTURE_KEYS = ("layout", "d", "bit_d", "ancilla", "section", "height", "width", "boundary", "r", "b", "noise")
+_STRUCTURE_KEYS = (
+    "layout", "d", "bit_d", "ancilla", "section", "height", "width", "boundary", "r", "b", "noise", "boundary_noise",
+)
 
 
 def build_layout(
@@ -121,7 +126,10 @@ def build_circuit(metadata: Mapping[str, Any]) -> stim.Circuit:
     )
     params = {k: v for k, v in meta.items() if k not in _STRUCTURE_KEYS}
     model = preset(meta["noise"], **params)
-    return memory_circuit(layout, model, rounds=meta["r"], basis=meta["b"])
+    boundary = meta.get("boundary_noise", "noisy")
+    require_choice("boundary_noise", boundary, BOUNDARIES)
+    circuit = memory_circuit(layout, model, rounds=meta["r"], basis=meta["b"])
+    return strip_boundary_noise(circuit) if boundary == "ideal" else circuit
 
 
 def metadata_filename(metadata: Mapping[str, Any], suffix: str = ".stim") -> str:

@@ -52,7 +52,7 @@ ANCILLAS: tuple[str, ...] = ("transmon", "cat")
 DEFAULT_DECODER = "auto"  # catcode.decoders.default_decoder: erasure matching iff heralds
 #: Keys of a sweep dict that are not noise parameters.
 SWEEP_KEYS: tuple[str, ...] = ("d", "b", "noise", "layout", "ancilla", "section", "rounds", "decoders", "params")
-_METADATA_KEYS = ("layout", "d", "ancilla", "section", "r", "b", "noise")
+_METADATA_KEYS = ("layout", "d", "bit_d", "ancilla", "section", "height", "width", "boundary", "r", "b", "noise", "boundary_noise")
 _ROUNDS_RE = re.compile(r"^\s*(?:(\d+)\s*\*?\s*)?d\s*$")
 _OCELOT_SECTIONS_D3 = ("1-3", "3-5")
 

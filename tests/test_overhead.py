@@ -40,11 +40,33 @@ def _est(rate: float, rel: float) -> Estimate:
     return Estimate(rate, rate / rel, rate * rel, "fit")
 
 
-def _brute_force(cands, target, attr):
-    ok = [c for c in cands if getattr(c.total, attr) <= target]
-    if not ok:
-        return None
-    return min(ok, key=lambda c: (c.qubits, getattr(c.total, attr), c.nbar if c.nbar is not None else -1))
+def _oracle(cands, target, attr):
+    """Independent selection: walk distances upwards; at the first distance with a feasible
+    candidate, take the lowest rate there, then the lowest nbar among equal rates.
+
+    Correct because qubits = 2d - 1 is strictly increasing in d, so the fewest qubits is the
+    smallest feasible d (a different route from find_requirement's min over (qubits, rate, nbar)).
+    """
+    for d in sorted({c.d for c in cands}):
+        chosen = None
+        for c in cands:
+            if c.d != d or not getattr(c.total, attr) <= target:
+                continue
+            rate, best = getattr(c.total, attr), None if chosen is None else getattr(chosen.total, attr)
+            if chosen is None or rate < best or (rate == best and c.nbar < chosen.nbar):
+                chosen = c
+        if chosen is not None:
+            return chosen
+    return None
+
+
+def _closed_form_optimum(phase, bit, ds, nbars, target):
+    """Oracle for exact models: the smallest odd d whose best nbar total (phase + bit) / 2 meets target."""
+    for d in ds:
+        totals = sorted(((phase(d, n) + bit(d, n)) / 2, n) for n in nbars)
+        if totals[0][0] <= target:
+            return d, totals[0][1]
+    return None, None
 
 
 def _synthetic_grid(rng, ds, nbars):
@@ -67,7 +89,7 @@ def test_optimiser_returns_the_enumerated_optimum(seed):
     rng.shuffle(cands)
     for target in 10.0 ** rng.uniform(-9, -2, size=12):
         req = find_requirement(cands, float(target), architecture="repetition")
-        best = _brute_force(cands, target, "best")
+        best = _oracle(cands, target, "best")
         if best is None:
             assert not req.reachable and req.qubits is None and req.reason
         else:
@@ -75,7 +97,7 @@ def test_optimiser_returns_the_enumerated_optimum(seed):
             assert (req.d, req.nbar, req.qubits) == (best.d, best.nbar, best.qubits)
             assert req.rate == best.total
         for attr, got in (("low", req.qubits_low), ("high", req.qubits_high)):
-            ref = _brute_force(cands, target, attr)
+            ref = _oracle(cands, target, attr)
             assert got == (ref.qubits if ref else None)
         if req.reachable:
             assert req.qubits_low <= req.qubits <= (req.qubits_high or math.inf)
@@ -142,13 +164,10 @@ def test_fits_recover_an_exact_model_and_its_optimum():
     assert model.nbars == tuple(nbars) and not model.excluded
     assert model.lambda_factor(4.0) == pytest.approx(1 / 0.12, rel=1e-9)
     assert model.bit_rate(41, 6.0).best == pytest.approx(bit(41, 6.0), rel=1e-9)
-    exact = [Candidate(d, n, 2 * d - 1, _est(phase(d, n), 1.0001), _est(bit(d, n), 1.0001),
-                       _est((phase(d, n) + bit(d, n)) / 2, 1.0001)) for d in range(3, 62, 2) for n in nbars]
     fitted = model.candidates(61)
     for target in (1e-4, 3e-7, 1e-9, 2e-11):
         got = find_requirement(fitted, target, architecture="repetition", d_max=61)
-        ref = _brute_force(exact, target, "best")
-        assert (got.d, got.nbar) == ((ref.d, ref.nbar) if ref else (None, None))
+        assert (got.d, got.nbar) == _closed_form_optimum(phase, bit, range(3, 62, 2), nbars, target)
         if got.reachable:
             assert got.qubits_low <= got.qubits <= got.qubits_high
 
@@ -170,15 +189,17 @@ def test_check_steps_to_the_directly_estimated_optimum(monkeypatch):
         r = truth[(c.d, c.nbar)]
         return Estimate(r, r * 0.9, r * 1.1, "rare")
 
-    monkeypatch.setattr(overhead, "_direct", direct)
-    opts = overhead._options(max_shots=10, max_errors=1, min_errors=1, num_workers=1, rare=True, rare_seconds=1,
+    from catcode.overhead import sampling as ov_sampling
+
+    monkeypatch.setattr(ov_sampling, "_direct", direct)
+    opts = ov_sampling._options(max_shots=10, max_errors=1, min_errors=1, num_workers=1, rare=True, rare_seconds=1,
                              rare_max_shots=10, max_likelihood_factor=1e3, seed=0, progress=None)
     target = 1e-7  # truly needs the smallest d with 1e-2 * 0.3^((d+1)/2) <= 1e-7: d = 19
     for bias in (0.05, 20.0):  # fit too optimistic / too pessimistic by this factor
         cands = [Candidate(d, n, 2 * d - 1, _est(r * bias, 30.0), _est(0.0 + 1e-30, 1.1), _est(r * bias, 30.0))
                  for (d, n), r in truth.items()]
         req = find_requirement(cands, target, architecture="repetition")
-        checked = overhead._check(req, cands, target, lambda c: [c], opts, max_checks=8)
+        checked = ov_sampling._check(req, cands, target, lambda c: [c], opts, max_checks=8)
         assert checked.d == 19 and checked.checked.best <= target, checked
         assert checked.note.startswith("moved from")
 
@@ -214,6 +235,7 @@ def _rate(stat: sinter.TaskStats) -> tuple[float, float]:
     return p, p * (1 - p) / stat.shots
 
 
+@pytest.mark.slow
 def test_compare_at_distance_3_matches_stim_generated_codes():
     """Depolarizing noise, noisy boundaries: catcode's memories sample like Stim's generated circuits."""
     p_rep, p_surf, shots = 0.03, 0.006, 20_000
@@ -248,6 +270,7 @@ def test_compare_at_distance_3_matches_stim_generated_codes():
     assert cmp.surface.total.best < cmp.repetition.total.best  # p = 0.6 % vs 3 %
 
 
+@pytest.mark.slow
 def test_rare_estimator_takes_over_below_sampling_reach():
     pytest.importorskip("catcode.rare")
     cmp = overhead.compare_at_distance(
@@ -264,6 +287,7 @@ def test_rare_estimator_takes_over_below_sampling_reach():
 # ------------------------------------------------------------------------------------ CLI
 
 
+@pytest.mark.slow
 def test_cli_targets_mode_writes_csv_and_png(tmp_path, capsys):
     out, fig = tmp_path / "table.csv", tmp_path / "fig.png"
     code = overhead_main(command_line_args=[
@@ -297,7 +321,8 @@ def test_cli_distance_mode(tmp_path, capsys):
     ])
     assert code == 0
     text = capsys.readouterr()
-    assert "5 vs 17" in text.out and text.err == ""
+    assert "cat code uses 5 qubits, the surface code 17" in text.out and text.err == ""
+    assert "not a comparison at equal logical error" in text.out
     rows = list(csv.DictReader(out.open()))
     assert [(r["architecture"], r["qubits"]) for r in rows] == [("repetition", "5"), ("surface", "17")]
 
@@ -336,4 +361,102 @@ def test_library_rejects_bad_input():
         overhead.qubits_for_target([1e-6], cat_params={"nbar": 2})
     with pytest.raises(CatcodeError, match="architecture must be one of"):
         find_requirement([], 1e-3, architecture="color")
-    assert dataclasses.is_dataclass(overhead.Requirement)
+
+
+# ------------------------------------------------------------------------------------ architectures
+
+
+@pytest.mark.parametrize("name, layout", [("repetition", lambda d: Layout.chain(d)),
+                                          ("surface", lambda d: Layout.rotated_surface(d))])
+def test_architecture_counts_qubits_per_logical_and_rebuilds_circuits(name, layout):
+    arch = overhead.REGISTRY[name]
+    for d in (3, 5):
+        assert arch.qubits({"d": d}) == layout(d).num_qubits
+        assert arch.qubits({"d": d}, logical=3) == 3 * layout(d).num_qubits  # one patch per logical qubit
+    with pytest.raises(CatcodeError, match="logical must be an integer >= 1"):
+        arch.qubits({"d": 3}, logical=0)
+    from catcode.experiment import build_circuit
+
+    meta = arch.memory_metadata(3, basis="Z", noise="depolarizing", params={"p": 1e-3}, rounds=2, boundary="ideal")
+    ideal = build_circuit(meta)
+    noisy = build_circuit({**meta, "boundary_noise": "noisy"})
+    assert ideal == overhead.strip_boundary_noise(noisy)
+    assert ideal.num_detectors == noisy.num_detectors
+
+
+def test_multi_logical_patches_round_up():
+    arch = dataclasses.replace(overhead.REGISTRY["surface"], logical_per_patch=4)
+    assert [arch.qubits({"d": 3}, logical=k) for k in (1, 4, 5, 8, 9)] == [17, 17, 34, 34, 51]
+
+
+def test_build_circuit_rejects_unknown_boundary():
+    from catcode.experiment import build_circuit, experiment_metadata
+
+    meta = experiment_metadata("chain", 3, rounds=2, basis="Z", noise="depolarizing", p=1e-3)
+    with pytest.raises(CatcodeError, match="boundary must be one of"):
+        build_circuit({**meta, "boundary_noise": "open"})
+
+
+# ------------------------------------------------------------------------------------ degenerate fits
+
+
+def test_zero_width_bands_do_not_make_the_fit_singular():
+    """Issue 13 item 1: a rare-event point with a (near) zero-width band made the bit-flip fit's
+    normal equations singular (numpy LinAlgError 'Singular matrix' in fit_linear; with this exact
+    input the previous code raised it, and gave negative variances for widths 1e-16 and 1e-18)."""
+    for width in (0.0, 1e-19, 1e-18, 1e-17, 1e-16, 1e-15):
+        pts = [Estimate(8.41e-7, 8.41e-7 - width, 8.41e-7 + width, "rare"), Estimate(1.4e-6, 1.0e-6, 1.8e-6, "rare"),
+               Estimate(2e-6, 1.5e-6, 2.5e-6, "rare")]
+        for log in (False, True):
+            fit = overhead.fit_linear([(1.0, 3.0), (1.0, 5.0), (1.0, 7.0)], pts, z=3.7, features=("1", "d"), log=log)
+            assert all(math.isfinite(v) for row in fit.covariance for v in row)
+            assert fit.error(0) > 0 and fit.error(1) > 0  # positive variances
+            assert fit.coef[1] > 0  # the rate grows with d in these points
+
+
+@pytest.mark.parametrize("rows", [[(1.0, 2.0), (1.0, 2.0), (1.0, 2.0)],  # a single distance
+                                  [(1.0, 2.0), (2.0, 4.0), (3.0, 6.0)]])  # collinear features
+def test_degenerate_designs_say_cannot_fit(rows):
+    pts = [Estimate(1e-3, 5e-4, 2e-3, "fit")] * 3
+    with pytest.raises(CatcodeError, match="cannot fit the rate on 1, h"):
+        overhead.fit_linear(rows, pts, z=3.7, features=("1", "h"))
+
+
+def test_repetition_model_with_zero_width_rare_points_fits():
+    """The README example's failure mode, without sampling: zero-width d = 3 Z points."""
+    points = {}
+    for d, n in itertools.product((3, 5, 7), (2.0, 4.0)):
+        ph = 0.1 * (0.05 * n) ** ((d + 1) / 2)
+        bt = 1e-5 * d * math.exp(-2 * n)
+        points[(d, n, "X")] = Estimate(ph, ph * 0.9, ph * 1.1, "sampled", 10**6, 100)
+        width = 0.0 if d == 3 else 0.2
+        points[(d, n, "Z")] = Estimate(bt, bt * (1 - width), bt * (1 + width), "rare")
+    model = RepetitionModel.from_points(points, z=3.7)
+    assert model.nbars == (2.0, 4.0) and model.bit_global is not None
+    req = find_requirement(model.candidates(41), 1e-6, architecture="repetition", d_max=41)
+    assert req.reachable
+
+
+def test_estimate_checks_its_invariants():
+    with pytest.raises(CatcodeError, match="low <= best <= high"):
+        Estimate(1e-3, 2e-3, 3e-3, "fit")
+    with pytest.raises(CatcodeError, match="errors <= shots"):
+        Estimate(0.5, 0.4, 0.6, "sampled", shots=2, errors=3)
+
+
+@pytest.mark.slow
+def test_readme_targets_example_small_settings_does_not_crash(tmp_path, capsys):
+    """Issue 13 item 1 end to end: the README's cat_cat k1_over_k2=1e-4 --targets run, with small settings,
+    reaches the rare estimator's (near) zero-width d = 3 bit-flip bands and must fit them, not crash."""
+    pytest.importorskip("catcode.rare")
+    out = tmp_path / "overhead.csv"
+    code = overhead_main(command_line_args=[
+        "--targets", "1e-6", "1e-9", "--cat_noise", "cat_cat", "--cat_param", "k1_over_k2=1e-4", "--no-check",
+        "--nbar_range", "6", "8", "2", "--cat_distances", "3", "5", "--surface_distances", "3", "5",
+        "--max_shots", "3000", "--max_errors", "100", "--rare_seconds", "3", "--seed", "1", "--workers", "1",
+        "--out", str(out), "--quiet",
+    ])
+    assert code == 0
+    assert "bit-flip law" in capsys.readouterr().out
+    rows = list(csv.DictReader(out.open()))
+    assert [r["architecture"] for r in rows] == ["repetition", "surface", "repetition", "surface"]

@@ -19,6 +19,7 @@ from catcode.noise.model import Layer, NoiseContext, NoiseModel, Operation, OpNo
 from catcode.noise.superconducting import SI1000, si1000
 from catcode.noise.cat import CatCat, Ocelot, cat_cat, ocelot
 from catcode.noise.transmon import Transmon, transmon
+from catcode.noise.boundary import BOUNDARIES, strip_boundary_noise
 
 #: preset name -> factory taking the preset's parameters as keyword arguments
 PRESETS: dict[str, Callable[..., NoiseModel]] = {
@@ -74,4 +75,6 @@ __all__ = [
     "grouped",
     "si1000",
     "preset",
+    "BOUNDARIES",
+    "strip_boundary_noise",
 ]

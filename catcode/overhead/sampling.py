@@ -1,0 +1,302 @@
+"""Sampling glue: memory experiments -> per-round rates (catcode.sampling, rare estimator), direct checks."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import sinter
+import stim
+
+from catcode import analysis
+from catcode.errors import CatcodeError, require_int_at_least, require_positive
+from catcode.overhead.architectures import CHECK_MAX_BAND_RATIO
+from catcode.overhead.rates import NO_ESTIMATE, Estimate, ProgressFn, _mean_of, _z_of
+from catcode.overhead.search import Candidate, Requirement
+
+@dataclasses.dataclass(frozen=True)
+class _Memory:
+    """One memory experiment to estimate (hashable)."""
+
+    architecture: str
+    d: int
+    basis: str
+    noise: str
+    params: tuple[tuple[str, Any], ...]
+    ancilla: str
+    rounds: int
+    boundary: str
+
+    def metadata(self) -> dict[str, Any]:
+        from catcode.overhead.architectures import REGISTRY
+
+        return REGISTRY[self.architecture].memory_metadata(
+            self.d, basis=self.basis, noise=self.noise, params=dict(self.params), rounds=self.rounds,
+            boundary=self.boundary, ancilla=self.ancilla,
+        )
+
+    def circuit(self) -> stim.Circuit:
+        """The circuit its metadata names (:func:`catcode.experiment.build_circuit`, boundary included)."""
+        from catcode.experiment import build_circuit
+
+        return build_circuit(self.metadata())
+
+    @property
+    def nbar(self) -> float | None:
+        value = dict(self.params).get("nbar")
+        return None if value is None else float(value)
+
+
+def default_decoder(circuit: stim.Circuit) -> str:
+    """The decoder name used for ``circuit``: the one place this study chooses a decoder.
+
+    Herald detectors present -> ``pymatching_erasure``, else ``pymatching`` (the rule of
+    ``catcode collect``; point this at :mod:`catcode.decoders`' single rule once it exists).
+    """
+    from catcode.verify import herald_detectors
+
+    return "pymatching_erasure" if herald_detectors(circuit) else "pymatching"
+
+
+def _decoder_object(name: str) -> object:
+    """The decoder object for the rare-event estimator (same choice as :func:`default_decoder`)."""
+    if name == "pymatching_erasure":
+        from catcode.decoders import ErasureMatchingDecoder
+
+        return ErasureMatchingDecoder()
+    return name
+
+
+# =============================================================================================
+# Sampling (sinter) with a rare-event fallback
+# =============================================================================================
+
+
+@dataclasses.dataclass(frozen=True)
+class _Options:
+    max_shots: int
+    max_errors: int
+    min_errors: int
+    num_workers: int
+    rare: bool
+    rare_seconds: float
+    rare_max_shots: int
+    max_likelihood_factor: float
+    seed: int | None
+    progress: ProgressFn | None
+
+    @property
+    def z(self) -> float:
+        return _z_of(self.max_likelihood_factor)
+
+    def say(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)
+
+
+def _options(
+    *, max_shots: int, max_errors: int, min_errors: int, num_workers: int, rare: bool, rare_seconds: float,
+    rare_max_shots: int, max_likelihood_factor: float, seed: int | None, progress: ProgressFn | None,
+) -> _Options:
+    require_int_at_least("max_shots", max_shots, 1)
+    require_int_at_least("max_errors", max_errors, 1)
+    require_int_at_least("min_errors", min_errors, 1)
+    require_int_at_least("num_workers", num_workers, 1)
+    require_positive("rare_seconds", rare_seconds)
+    require_int_at_least("rare_max_shots", rare_max_shots, 1)
+    if not (isinstance(max_likelihood_factor, (int, float)) and max_likelihood_factor > 1):
+        raise CatcodeError(f"max_likelihood_factor must be a number > 1; got {max_likelihood_factor!r}")
+    if seed is not None:
+        require_int_at_least("seed", seed, 0)
+    return _Options(
+        max_shots, max_errors, min_errors, num_workers, bool(rare), float(rare_seconds), rare_max_shots,
+        float(max_likelihood_factor), seed, progress,
+    )
+
+
+def _sample(memories: Sequence[_Memory], opts: _Options) -> dict[_Memory, tuple[Estimate, analysis.ErrorRate | None]]:
+    """Sample every memory in one :func:`catcode.sampling.collect` run; returns per-round estimates.
+
+    Tasks are keyed by sinter's strong id (the CSV is a temporary file: the study keeps no stats
+    file of its own). Progress goes through collect's throttled printer when ``opts.progress``.
+    """
+    if not memories:
+        return {}
+    import tempfile
+
+    from catcode.sampling import collect
+
+    tasks = []
+    for m in memories:
+        circuit = m.circuit()
+        tasks.append(sinter.Task(circuit=circuit, decoder=default_decoder(circuit), json_metadata=m.metadata()))
+    opts.say(f"sampling {len(tasks)} circuits (max_shots={opts.max_shots}, max_errors={opts.max_errors}, "
+             f"{opts.num_workers} workers)")
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="catcode-overhead-") as tmp:
+        stats = collect(tasks, out=os.path.join(tmp, "stats.csv"), max_shots=opts.max_shots, max_errors=opts.max_errors,
+                        processes=opts.num_workers, print_progress=opts.progress is not None)
+    result: dict[_Memory, tuple[Estimate, analysis.ErrorRate | None]] = {}
+    for m, s in zip(memories, stats):
+        if s.shots - s.discards <= 0:
+            result[m] = (NO_ESTIMATE, None)
+            continue
+        rate = analysis.error_rate(s, max_likelihood_factor=opts.max_likelihood_factor)
+        result[m] = (Estimate(rate.best, rate.low, rate.high, "sampled", rate.shots, rate.errors), rate)
+    opts.say(f"  sampled in {time.monotonic() - t0:.0f} s")
+    return result
+
+
+def _rare(memory: _Memory, opts: _Options, index: int) -> Estimate | None:
+    """Rare-event estimate of one memory's per-round rate, or None when unavailable or inconclusive."""
+    from catcode.rare import estimate_logical_error
+
+    circuit = memory.circuit()
+    decoder = _decoder_object(default_decoder(circuit))
+    confidence = math.erf(opts.z / math.sqrt(2.0))
+    t0 = time.monotonic()
+    try:
+        est = estimate_logical_error(
+            circuit, decoder=decoder, confidence=confidence, max_seconds=opts.rare_seconds,
+            max_shots=opts.rare_max_shots, seed=None if opts.seed is None else opts.seed + index,
+            progress=opts.progress if opts.progress is not None else False,
+        )
+    except CatcodeError as exc:
+        opts.say(f"  rare-event estimate {_describe(memory)} not possible: {exc}")
+        return None
+    conv = [analysis.per_round_error_rate(min(1.0, max(0.0, v)), rounds=memory.rounds) for v in (est.rate, est.ci_low, est.ci_high)]
+    opts.say(f"  rare-event estimate {_describe(memory)}: {conv[0]:.3g} [{conv[1]:.2g}, {conv[2]:.2g}] per round "
+             f"({est.method}, {time.monotonic() - t0:.1f} s)")
+    if not conv[0] > 0.0:
+        return None
+    return Estimate(conv[0], conv[1], conv[2], "rare", int(est.shots), 0)
+
+
+def _describe(m: _Memory) -> str:
+    nbar = f", nbar={m.nbar:g}" if m.nbar is not None else ""
+    return f"{m.architecture} d={m.d}{nbar} {m.basis}-memory"
+
+
+def _estimate(memories: Sequence[_Memory], opts: _Options, *, skip_sampling: Iterable[_Memory] = ()) -> dict[_Memory, Estimate]:
+    """Sample, then re-estimate unresolved points (fewer than ``min_errors`` errors) with the rare estimator.
+
+    The rare-event estimates run in ``num_workers`` processes (each is bound by its own time budget,
+    so this divides their wall time); seeds depend on the point's index only, as when run serially.
+    """
+    skip = set(skip_sampling)
+    sampled = _sample([m for m in memories if m not in skip], opts)
+    out = {m: sampled.get(m, (NO_ESTIMATE, None))[0] for m in memories}
+    todo = [(k, m) for k, m in enumerate(memories) if opts.rare and out[m].errors < opts.min_errors]
+    for (k, m), rare in zip(todo, _rare_many(todo, opts)):
+        if rare is not None:
+            out[m] = dataclasses.replace(rare, shots=rare.shots + out[m].shots)
+    return out
+
+
+def _rare_one(item: tuple[int, _Memory, _Options]) -> Estimate | None:
+    k, m, opts = item
+    return _rare(m, opts, k)
+
+
+def _rare_many(todo: Sequence[tuple[int, _Memory]], opts: _Options) -> list[Estimate | None]:
+    """:func:`_rare` for each ``(index, memory)``, in ``opts.num_workers`` processes when there are several."""
+    items = [(k, m, opts) for k, m in todo]
+    if opts.num_workers <= 1 or len(items) <= 1:
+        return [_rare_one(item) for item in items]
+    import concurrent.futures
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=opts.num_workers, mp_context=ctx) as pool:
+        return list(pool.map(_rare_one, items))
+
+
+def _direct(memories: Sequence[_Memory], predicted: Sequence[Estimate], opts: _Options) -> Estimate | None:
+    """Direct estimate of a candidate's total: sinter where reachable, else the rare estimator.
+
+    Memories within sampling reach (predicted per-shot rate x ``max_shots`` >= 3 ``min_errors``) are
+    sampled together; the others go to the rare estimator one at a time, stopping at the first
+    inconclusive one (rate 0 or no estimator). Returns None when inconclusive, including when a
+    part's band spans more than :data:`CHECK_MAX_BAND_RATIO` (such an estimate cannot confirm
+    or refute anything).
+    """
+    far = []
+    for m, p in zip(memories, predicted):
+        per_shot = analysis.per_shot_error_rate(min(p.best, 0.5), rounds=m.rounds)
+        if per_shot * opts.max_shots < 3 * opts.min_errors:
+            far.append(m)
+    if far and not opts.rare:
+        return None
+    near = [m for m in memories if m not in far]
+    got = _estimate(near, opts) if near else {}
+    for k, m in enumerate(far):
+        est = _rare(m, opts, 1000 + k)
+        if est is None:
+            return None
+        got[m] = est
+    parts = [got[m] for m in memories]
+    if not all(p.resolved and p.high <= CHECK_MAX_BAND_RATIO * p.low for p in parts):
+        return None
+    return _mean_of(parts[0], parts[1])
+
+
+def _check(req: Requirement, cands: Sequence[Candidate], target: float,
+           make: Callable[[Candidate], list[_Memory]], opts: _Options, max_checks: int) -> Requirement:
+    """Confirm a fit-based pick by direct estimates, stepping up or down in qubits (see module docstring)."""
+    by_q: dict[int, list[Candidate]] = {}
+    for c in cands:
+        by_q.setdefault(c.qubits, []).append(c)
+    qs = sorted(by_q)
+
+    def best_at(q: int, attr: str = "best") -> Candidate:
+        return min(by_q[q], key=lambda c: (getattr(c.total, attr), -1.0 if c.nbar is None else c.nbar))
+
+    start = next(c for c in by_q[req.qubits] if c.d == req.d and c.nbar == req.nbar)
+    tried = 0
+    passed: tuple[Candidate, Estimate] | None = None
+    failed_at: tuple[Candidate, Estimate] | None = None
+    current: Candidate | None = start
+    direction = 0
+    while current is not None and tried < max_checks:
+        opts.say(f"  checking {current.qubits}-qubit {req.architecture} code (d={current.d}"
+                 f"{'' if current.nbar is None else f', nbar={current.nbar:g}'}) against target {target:.2g}")
+        got = _direct(make(current), (current.phase, current.bit), opts)
+        tried += 1
+        if got is None:
+            if passed is None and failed_at is None:
+                why = ("the rare-event estimate did not resolve the rate within its budget (raise --rare_seconds)"
+                       if opts.rare else "below sampling reach and the rare-event estimator is off")
+                return dataclasses.replace(req, note=f"direct check inconclusive: {why}; the answer is the fit's")
+            break
+        if got.best <= target:
+            passed = (current, got)
+            if direction > 0:
+                break
+            direction = -1
+            i = qs.index(current.qubits)
+            lower = [q for q in qs[:i] if best_at(q, "low").total.low <= target]
+            current = best_at(lower[-1], "low") if lower else None
+        else:
+            failed_at = (current, got)
+            if direction < 0:
+                break
+            direction = 1
+            i = qs.index(current.qubits)
+            current = best_at(qs[i + 1]) if i + 1 < len(qs) else None
+    if passed is None:
+        c, got = failed_at  # type: ignore[misc]
+        return dataclasses.replace(
+            req, checked=got,
+            note=f"direct estimate at d={c.d} gave {got.best:.2g} > target; {tried} check(s) did not find a passing "
+                 f"configuration: answer is the fit's (raise --max_checks)",
+        )
+    c, got = passed
+    note = "confirmed by a direct estimate" if c is start else f"moved from d={start.d} by direct estimates"
+    lo = min(x for x in (req.qubits_low, c.qubits) if x is not None)
+    hi = max(x for x in (req.qubits_high, c.qubits) if x is not None) if req.qubits_high is not None else None
+    return dataclasses.replace(req, d=c.d, nbar=c.nbar, qubits=c.qubits, qubits_low=lo, qubits_high=hi,
+                               rate=c.total, checked=got, note=note)
