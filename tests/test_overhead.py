@@ -355,7 +355,7 @@ def test_cli_help_has_examples(capsys):
 
 
 def test_library_rejects_bad_input():
-    with pytest.raises(CatcodeError, match="boundary must be one of"):
+    with pytest.raises(CatcodeError, match="boundary_noise must be one of"):
         overhead.compare_at_distance(3, boundary="open")
     with pytest.raises(CatcodeError, match="must not set nbar"):
         overhead.qubits_for_target([1e-6], cat_params={"nbar": 2})
@@ -389,11 +389,11 @@ def test_multi_logical_patches_round_up():
     assert [arch.qubits({"d": 3}, logical=k) for k in (1, 4, 5, 8, 9)] == [17, 17, 34, 34, 51]
 
 
-def test_build_circuit_rejects_unknown_boundary():
+def test_build_circuit_rejects_unknown_boundary_noise():
     from catcode.experiment import build_circuit, experiment_metadata
 
     meta = experiment_metadata("chain", 3, rounds=2, basis="Z", noise="depolarizing", p=1e-3)
-    with pytest.raises(CatcodeError, match="boundary must be one of"):
+    with pytest.raises(CatcodeError, match="boundary_noise must be one of"):
         build_circuit({**meta, "boundary_noise": "open"})
 
 
