@@ -355,7 +355,7 @@ def test_cli_help_has_examples(capsys):
 
 
 def test_library_rejects_bad_input():
-    with pytest.raises(CatcodeError, match="boundary_noise must be one of"):
+    with pytest.raises(CatcodeError, match="boundary must be one of"):
         overhead.compare_at_distance(3, boundary="open")
     with pytest.raises(CatcodeError, match="must not set nbar"):
         overhead.qubits_for_target([1e-6], cat_params={"nbar": 2})
