@@ -13,7 +13,7 @@ and the machine's load average (the numbers are only comparable within one run).
 
 ``--decoders`` instead compares ``pymatching``, ``pymatching_erasure`` and ``pymatching_correlated`` on the
 same shots (5 rounds, seed 7) of (5, 3) patches under biased physics presets and a depolarizing (5, 5)
-reference, with the paired sigma of the correlated - plain difference (docs/repro_rectangular.md).
+reference, with the paired sigma of the correlated - plain difference (docs/reproductions.md §4).
 """
 
 from __future__ import annotations

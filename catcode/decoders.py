@@ -552,7 +552,7 @@ class CorrelatedMatchingDecoder(sinter.Decoder):
 
     Matching that reweights edges correlated through the hyperedges of the decomposed DEM
     (Y-type faults, two-qubit channels). Heralds are decoded as ordinary detectors, as sinter's
-    ``"pymatching"`` does. On biased cat noise it gains little (docs/repro_rectangular.md).
+    ``"pymatching"`` does. On biased cat noise it gains little (docs/reproductions.md §4).
 
     >>> isinstance(CorrelatedMatchingDecoder(), sinter.Decoder)
     True

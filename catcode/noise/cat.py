@@ -187,7 +187,7 @@ OCELOT_DEFAULTS: dict[str, Any] = {
     "ancilla_prep_ns": 300.0,  # [U]
     "cycle_ns": 2800.0,  # 2.8 us [S x2]
     # cat-controlled CX onto a transmon (Z-type checks; Hann et al. arXiv:2410.23363): assumption [U],
-    # as disruptive to the cat as Ocelot's own CX (docs/repro_rectangular.md)
+    # as disruptive to the cat as Ocelot's own CX (docs/reproductions.md §4)
     "cat_cx_duration_ns": 400.0,
     "cat_cx_phase_flip_factor": 1.445,
     "cat_cx_bit_flip_factor": 1.890,
@@ -517,7 +517,7 @@ class Ocelot(_PresetBase):
     def prepare(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         kind = _single_kind(op, ctx)
         if kind == "transmon":
-            flip = _transmon_flip_gate(op)  # Z-check ancillas: |g>, Z readout (docs/repro_rectangular.md)
+            flip = _transmon_flip_gate(op)  # Z-check ancillas: |g>, Z readout (docs/reproductions.md §4)
             return OpNoise(after=grouped(flip, [((q,), (self.transmon(ctx, q).reset_error,)) for q in op.targets]))
         entries, pad = [], []
         errors = [(q, self.cat(ctx, q)) for q in op.targets]

@@ -10,7 +10,7 @@ Two questions, answered from simulated circuits (catcode's own compiler and nois
 architectures) plus fits with stated uncertainties:
 
 * :func:`compare_at_distance` -- at one distance ``d``: the qubit counts (repetition code
-  ``2d - 1``, rotated surface code ``2d^2 - 1``: 9 against 49 at ``d = 5``, physics.md §6) and the
+  ``2d - 1``, rotated surface code ``2d^2 - 1``: 9 against 49 at ``d = 5``, docs/physics.md §6) and the
   simulated logical error per cycle of each under the stated noise.
 * :func:`qubits_for_target` -- for target logical errors per cycle (1e-6, 1e-9, ...): the fewest
   qubits each architecture needs, the reduction ``1 - cat_qubits / surface_qubits`` in percent,
@@ -19,7 +19,7 @@ architectures) plus fits with stated uncertainties:
 
 Conventions
 -----------
-* **Logical error per cycle** (project convention, physics.md §5, Putterman et al., Nature 638,
+* **Logical error per cycle** (project convention, docs/physics.md §5, Putterman et al., Nature 638,
   927 (2025)): the mean of the X- and Z-basis memories' per-round error rates,
   ``eps = (eps_X + eps_Z) / 2``, for both architectures. For the cat code the X memory fails on
   phase flips and the Z memory on bit flips. Per-round rates come from per-shot rates by
@@ -29,7 +29,7 @@ Conventions
   the per-round rate is the *bulk* rate of a long memory, which is what "per cycle" means at 1e-9.
   With noisy boundaries a d-round experiment adds its readout error divided by d to every
   "per-round" rate: for the cat code's Z memory that readout term (``exp(-1.5 - 0.9 n)`` per cat,
-  physics.md §3b) would swamp bit flips of 1e-9 and fake a floor. ``boundary="noisy"`` keeps them
+  docs/physics.md §3b) would swamp bit flips of 1e-9 and fake a floor. ``boundary="noisy"`` keeps them
   (the convention of ``catcode collect`` studies with ``r = d``).
 * **Bands**: every interval has the likelihood level of ``sinter.fit_binomial`` with
   ``max_likelihood_factor`` (1000 by default, as ``sinter plot``), i.e. ``z = sqrt(2 ln F)``
@@ -47,9 +47,9 @@ Method of :func:`qubits_for_target`
    :func:`catcode.rare.estimate_logical_error` (stratified sampling by fault count), when installed.
 2. Fit, per ``nbar``, ``ln eps_X = a + b (d + 1)/2`` (phase flips fall exponentially with
    distance below threshold, Λ = e^{-b} per step of two; Fowler et al., PRA 86, 032324 (2012)) and
-   ``eps_Z = u + v d`` (each data cat's bit flip is a logical bit flip, physics.md §5, and the
+   ``eps_Z = u + v d`` (each data cat's bit flip is a logical bit flip, docs/physics.md §5, and the
    number of places where one can happen is affine in d). Where an ``nbar`` has no resolved
-   bit-flip points, the global fit ``eps_Z = A d^beta e^{-gamma nbar}`` (physics.md §2: bit flips
+   bit-flip points, the global fit ``eps_Z = A d^beta e^{-gamma nbar}`` (docs/physics.md §2: bit flips
    fall exponentially in nbar) fills in; it is also reported as the bit-flip law. The surface code
    gets ``ln eps = a + b (d + 1)/2`` for each memory. Fits are weighted least squares with weights
    from the bands; their covariance is scaled by chi^2/dof when that exceeds 1.

@@ -12,7 +12,7 @@ from catcode.errors import require_int_at_least
 ARCHITECTURES = ("repetition", "surface")
 
 #: Surface-code noise parameters used when none are given to a preset that takes ``p``
-#: (si1000, depolarizing): p = 1e-3, the scale of physics.md §4/§6's comparisons. Printed in every
+#: (si1000, depolarizing): p = 1e-3, the scale of docs/physics.md §4/§6's comparisons. Printed in every
 #: table header, never silent.
 DEFAULT_SURFACE_P = 1e-3
 
@@ -30,7 +30,7 @@ DEFAULT_NBAR_VALUES: tuple[float, ...] = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0
 
 
 def repetition_qubits(d: int) -> int:
-    """Qubits of a distance-``d`` repetition code: ``d`` data cats + ``d - 1`` ancillas (physics.md §6).
+    """Qubits of a distance-``d`` repetition code: ``d`` data cats + ``d - 1`` ancillas (docs/physics.md §6).
 
     Buffers are part of each cat, not extra qubits. Ocelot: 5 cats + 4 transmons = 9.
 
@@ -42,7 +42,7 @@ def repetition_qubits(d: int) -> int:
 
 
 def surface_qubits(d: int) -> int:
-    """Qubits of a distance-``d`` rotated surface code: ``d^2`` data + ``d^2 - 1`` measure (physics.md §6).
+    """Qubits of a distance-``d`` rotated surface code: ``d^2`` data + ``d^2 - 1`` measure (docs/physics.md §6).
 
     >>> surface_qubits(5)
     49

@@ -117,11 +117,11 @@ class RepetitionModel:
     * ``phase[nbar]``: ``ln eps_X = a + b h``, ``h = (d + 1)/2``; Λ = e^{-b} (Fowler et al., PRA 86,
       032324 (2012)).
     * ``bit[nbar]``: ``eps_Z = u + v d`` (linear space): at leading order every fault location that
-      bit-flips a data cat is a logical bit flip (physics.md §5), and their number is affine in d
+      bit-flips a data cat is a logical bit flip (docs/physics.md §5), and their number is affine in d
       (d idling cats, 2(d - 1) CX). With a single resolved distance, or a fitted slope v < 0 (the
       data cannot tell), ``eps_Z = v d`` through the points.
     * ``bit_global``: ``ln eps_Z = ln A + beta ln d - gamma nbar`` over every resolved point, the
-      bit-flip law of physics.md §2 (``A``, ``beta``, ``gamma`` reported); it predicts the bit part
+      bit-flip law of docs/physics.md §2 (``A``, ``beta``, ``gamma`` reported); it predicts the bit part
       at an nbar without resolved bit-flip points.
     * ``excluded``: nbar values left out of the search, with the reason.
     """

@@ -59,7 +59,7 @@ def find_requirement(candidates: Sequence[Candidate], target: float, *, architec
     predicted total (the most margin), then the lowest nbar. ``qubits_low``/``qubits_high``: the same
     with ``total.low`` / ``total.high`` in place of ``total.best``.
 
-    When no candidate qualifies, ``reason`` names the obstacle (physics.md §5-6). For the cat code:
+    When no candidate qualifies, ``reason`` names the obstacle (docs/physics.md §5-6). For the cat code:
     the *bit-flip floor* (the Z memory's part ``eps_Z / 2`` alone reaches the target already at the
     smallest distance, even at the nbar where bit flips are rarest; it only grows with d); phase
     flips that fall with d at no nbar (above threshold); otherwise the best trade-off (the lowest
