@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -62,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max_seconds", type=float, default=None, help="time budget per circuit")
     p.add_argument("--max_weight", type=int, default=None, help="largest fault count to sample")
     p.add_argument("--seed", type=int, default=None, help="random seed (offset by the circuit's position)")
-    p.add_argument("--workers", type=int, default=1, help="decoding processes (default 1; use the core count)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="decoding processes (default: CPU count, as in collect and overhead)")
     p.add_argument("--skip_existing", action="store_true",
                    help="skip circuits that already have a row in --out (same strong_id and decoder)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

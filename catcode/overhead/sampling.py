@@ -52,14 +52,14 @@ class _Memory:
 
 
 def default_decoder(circuit: stim.Circuit) -> str:
-    """The decoder name used for ``circuit``: the one place this study chooses a decoder.
+    """The decoder name used for ``circuit``: :func:`catcode.decoders.default_decoder`, the one rule.
 
-    Herald detectors present -> ``pymatching_erasure``, else ``pymatching`` (the rule of
-    ``catcode collect``; point this at :mod:`catcode.decoders`' single rule once it exists).
+    Herald detectors present -> ``pymatching_erasure``, else ``pymatching``, as in ``catcode collect``
+    and ``catcode estimate``.
     """
-    from catcode.verify import herald_detectors
+    from catcode.decoders import default_decoder as rule
 
-    return "pymatching_erasure" if herald_detectors(circuit) else "pymatching"
+    return rule(circuit)
 
 
 def _decoder_object(name: str) -> object:
