@@ -772,3 +772,12 @@ def test_legacy_estimate_csv_is_read_and_upgraded_on_append(tmp_path):
     new = list(estimate_tasks([(rep_code(3, 0.02, rounds=2), {"d": 3})], out=legacy, seed=1))
     rows = read_estimates_csv(legacy)
     assert rows == [old, new[0][0]] and legacy.read_text().startswith(CSV_HEADER)
+
+
+def test_workers_rebuild_a_named_custom_decoder():
+    """Regression: a catcode decoder given by name (here chosen by the 'auto' rule) works with workers > 1."""
+    circuit = catcode.memory_circuit(catcode.Layout.ocelot().section(1, 3), catcode.noise.ocelot(), rounds=3, basis="X")
+    one = estimate_logical_error(circuit, decoder="auto", method="subset", max_shots=4_000, seed=3, workers=1)
+    two = estimate_logical_error(circuit, decoder="auto", method="subset", max_shots=4_000, seed=3, workers=2)
+    assert one.decoder == two.decoder == "pymatching_erasure"
+    assert 0 < two.rate < 0.5

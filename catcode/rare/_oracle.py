@@ -70,6 +70,7 @@ class FailureOracle:
 
             decoder = default_decoder(faults.dem)
         self.decoder_name = decoder if isinstance(decoder, str) else type(decoder).__name__
+        given_name = decoder if isinstance(decoder, str) else None  # workers rebuild the decoder by name
         if decoder == "pymatching":
             import pymatching
 
@@ -104,7 +105,7 @@ class FailureOracle:
 
             self._decode = decode
         if workers > 1 and faults.num_detectors > 0:
-            if not isinstance(decoder, str):
+            if given_name is None:
                 raise CatcodeError("workers > 1 needs the decoder given by name (it is rebuilt in each process)")
             # fork (Linux) needs no importable __main__; elsewhere spawn (scripts need a main guard)
             methods = multiprocessing.get_all_start_methods()
@@ -112,7 +113,7 @@ class FailureOracle:
             for _ in range(workers - 1):
                 parent, child = ctx.Pipe()
                 proc = ctx.Process(
-                    target=_worker_main, args=(child, str(faults.dem), decoder, faults.detectors.shape[1]), daemon=True
+                    target=_worker_main, args=(child, str(faults.dem), given_name, faults.detectors.shape[1]), daemon=True
                 )
                 proc.start()
                 child.close()
