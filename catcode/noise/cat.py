@@ -49,8 +49,6 @@ __all__ = [
     "ocelot",
 ]
 
-SCOPES = ("cat", "transmon", "edge", "device", "buffer")
-
 
 # =============================================================================== parameter specs
 @dataclasses.dataclass(frozen=True)

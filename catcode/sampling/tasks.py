@@ -62,12 +62,9 @@ def resolve_decoders(
     ``catcode.decoders.sinter_decoders()`` (e.g. ``pymatching_erasure``), then sinter's built-ins.
     """
     custom: dict[str, Any] = {}
-    try:
-        from catcode.decoders import sinter_decoders
-    except ImportError:  # pragma: no cover - catcode.decoders is part of the package
-        pass
-    else:
-        custom.update(sinter_decoders())
+    from catcode.decoders import sinter_decoders
+
+    custom.update(sinter_decoders())
     custom.update(DECODER_REGISTRY)
     custom.update(dict(custom_decoders or {}))
     needed: dict[str, Any] = {}
