@@ -50,6 +50,7 @@ def memory_circuit(
     *,
     rounds: int,
     basis: str,
+    verify: bool = True,
 ) -> stim.Circuit:
     """A memory experiment on ``layout``: ``rounds`` of stabiliser measurement in ``basis``.
 
@@ -60,7 +61,9 @@ def memory_circuit(
     the logical operator of ``basis`` along the corresponding boundary.
 
     ``noise`` is a :class:`catcode.noise.NoiseModel` applied as a separate pass (``None`` gives
-    the ideal circuit).
+    the ideal circuit). The result is checked by :func:`catcode.verify.verify_structure`
+    (deterministic detectors, detector/observable/qubit counts) unless ``verify=False``, an
+    opt-out for loops that compile many circuits of an already-checked family.
 
     >>> from catcode import Layout, noise
     >>> c = memory_circuit(Layout.chain(5), noise.depolarizing(1e-3), rounds=5, basis="X")
@@ -71,10 +74,16 @@ def memory_circuit(
         raise CatcodeError(f"layout must be a catcode.Layout (e.g. Layout.chain(5)); got {type(layout).__name__}")
     require_int_at_least("rounds", rounds, 1)
     require_choice("basis", basis, BASES)
-    ideal = ideal_memory_circuit(layout, rounds=rounds, basis=basis)
-    if noise is None:
-        return ideal
-    return noise.apply(ideal, layout)
+    if noise is not None and not hasattr(noise, "apply"):
+        raise CatcodeError(f"noise must be a catcode.noise model (e.g. noise.depolarizing(1e-3)) or None; got {noise!r}")
+    circuit = ideal_memory_circuit(layout, rounds=rounds, basis=basis)
+    if noise is not None:
+        circuit = noise.apply(circuit, layout)
+    if verify:
+        from catcode.verify import verify_structure
+
+        verify_structure(circuit, layout, rounds=rounds, basis=basis)
+    return circuit
 
 
 def ideal_memory_circuit(layout: Layout, *, rounds: int, basis: str) -> stim.Circuit:

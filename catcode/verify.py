@@ -50,6 +50,32 @@ def herald_detectors(circuit: stim.Circuit) -> list[int]:
     return [k for k, c in coords.items() if is_herald(c)]
 
 
+def verify_structure(circuit: stim.Circuit, layout: Layout, *, rounds: int, basis: str) -> None:
+    """The cheap checks every compiled memory circuit passes (``memory_circuit`` runs them).
+
+    Deterministic detectors (Stim's error analysis, without decomposition, so LDPC-cat error
+    models qualify), syndrome-detector, observable and qubit counts against their closed forms.
+
+    >>> from catcode import memory_circuit
+    >>> verify_structure(memory_circuit(Layout.chain(3), None, rounds=2, basis="X"), Layout.chain(3), rounds=2, basis="X")
+    """
+    from catcode.compiler import logical_supports
+
+    try:
+        circuit.detector_error_model(approximate_disjoint_errors=True)
+    except ValueError as exc:  # non-deterministic detectors or observables
+        raise CircuitCheckError(f"circuit fails Stim's error analysis: {str(exc).splitlines()[0]}") from None
+    heralds = len(herald_detectors(circuit))
+    want = expected_detector_count(layout, rounds=rounds, basis=basis)
+    if circuit.num_detectors - heralds != want:
+        raise CircuitCheckError(f"expected {want} syndrome detectors, found {circuit.num_detectors - heralds} (+{heralds} heralds)")
+    observables = len(logical_supports(layout, basis))
+    if circuit.num_observables != observables:
+        raise CircuitCheckError(f"expected {observables} observable(s), found {circuit.num_observables}")
+    if circuit.num_qubits != layout.num_qubits:
+        raise CircuitCheckError(f"expected {layout.num_qubits} qubits, found {circuit.num_qubits}")
+
+
 def verify_memory_circuit(
     circuit: stim.Circuit,
     layout: Layout,
@@ -58,28 +84,22 @@ def verify_memory_circuit(
     basis: str,
     distance: int | None = None,
 ) -> None:
-    """Raise :class:`CircuitCheckError` unless ``circuit`` is a well-formed memory experiment.
+    """Raise :class:`CircuitCheckError` unless ``circuit`` is a well-formed, matchable memory experiment.
 
-    ``distance`` (optional) is the expected length of the shortest graphlike logical error of
-    this circuit's own noise; pass ``None`` to skip that (slowest) check.
+    :func:`verify_structure`, plus a graphlike (matchable) error model and, when ``distance`` is
+    given, that length of the shortest graphlike logical error of this circuit's own noise (the
+    slowest check).
 
     >>> from catcode import memory_circuit, noise
     >>> layout = Layout.chain(3)
     >>> c = memory_circuit(layout, noise.depolarizing(0.01), rounds=2, basis="X")
     >>> verify_memory_circuit(c, layout, rounds=2, basis="X", distance=3)
     """
+    verify_structure(circuit, layout, rounds=rounds, basis=basis)
     try:
         dem = circuit.detector_error_model(decompose_errors=True, approximate_disjoint_errors=True)
-    except ValueError as exc:  # non-deterministic detectors, or no graphlike decomposition
+    except ValueError as exc:  # no graphlike decomposition
         raise CircuitCheckError(f"circuit has no graphlike error model: {str(exc).splitlines()[0]}") from None
-    heralds = len(herald_detectors(circuit))
-    want = expected_detector_count(layout, rounds=rounds, basis=basis)
-    if circuit.num_detectors - heralds != want:
-        raise CircuitCheckError(f"expected {want} syndrome detectors, found {circuit.num_detectors - heralds} (+{heralds} heralds)")
-    if circuit.num_observables != 1:
-        raise CircuitCheckError(f"expected 1 observable, found {circuit.num_observables}")
-    if circuit.num_qubits != layout.num_qubits:
-        raise CircuitCheckError(f"expected {layout.num_qubits} qubits, found {circuit.num_qubits}")
     if distance is not None:
         found = len(dem.shortest_graphlike_error())
         if found != distance:

@@ -171,3 +171,23 @@ def test_bad_compiler_input(kwargs, message):
 def test_bad_noise_parameters(factory, message):
     with pytest.raises(CatcodeError, match=message):
         factory()
+
+
+def test_memory_circuit_verifies_its_output_by_default(monkeypatch):
+    import catcode.compiler as compiler
+    from catcode.errors import CatcodeError
+    from catcode.verify import CircuitCheckError
+
+    real = compiler.ideal_memory_circuit
+
+    def broken(layout, *, rounds, basis):  # a compiler bug: data cat 0 left in the wrong basis
+        lines = str(real(layout, rounds=rounds, basis=basis)).splitlines()
+        first_reset = next(i for i, line in enumerate(lines) if line.startswith("R"))
+        return stim.Circuit("\n".join(lines[: first_reset + 1] + ["H 0"] + lines[first_reset + 1 :]))
+
+    monkeypatch.setattr(compiler, "ideal_memory_circuit", broken)
+    with pytest.raises(CircuitCheckError, match="expected|error analysis"):
+        memory_circuit(Layout.chain(3), None, rounds=2, basis="Z")
+    memory_circuit(Layout.chain(3), None, rounds=2, basis="Z", verify=False)  # the opt-out
+    with pytest.raises(CatcodeError, match="noise must be"):
+        memory_circuit(Layout.chain(3), "depolarizing", rounds=2, basis="Z")
