@@ -345,8 +345,8 @@ def caption_bands(fig: Figure, max_likelihood_factor: float) -> None:
     >>> fig.texts[-1].get_text()
     'bands: likelihood ratio 1000 (sinter.fit_binomial)'
     """
-    fig.text(0.01, 0.0, f"bands: likelihood ratio {max_likelihood_factor:g} (sinter.fit_binomial)",
-             fontsize="small", ha="left", va="bottom")
+    fig.text(0.005, -0.01, f"bands: likelihood ratio {max_likelihood_factor:g} (sinter.fit_binomial)",
+             fontsize="small", ha="left", va="top")  # below the figure; tight bounding boxes (savefig, Jupyter) include it
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> pathlib.Path:
@@ -363,7 +363,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> pathlib.Path:
             f"unsupported figure extension {out.suffix or '(none)'!r} in {str(out)!r}; choices: {', '.join(repr(f) for f in FIGURE_FORMATS)}"
         )
     with atomic_output(out) as tmp:
-        fig.savefig(tmp, format=ext[1:], dpi=150)
+        fig.savefig(tmp, format=ext[1:], dpi=150, bbox_inches="tight")  # keeps the caption below the axes
     import matplotlib.pyplot as plt
 
     plt.close(fig)
