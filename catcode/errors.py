@@ -42,16 +42,39 @@ def require_int_at_least(name: str, value: object, minimum: int) -> int:
     return value
 
 
+def _real(value: object) -> float:
+    """``value`` as a float if it is a real number (int, float, numpy scalar; not bool/str), else NaN.
+
+    Ints beyond float range (``10**400``) map to ``inf`` instead of raising OverflowError.
+
+    >>> _real(True), _real("0.1"), _real(10**400)
+    (nan, nan, inf)
+    """
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        try:
+            import numpy as np
+
+            if isinstance(value, np.bool_) or not isinstance(value, (np.integer, np.floating)):
+                return float("nan")
+        except ImportError:  # pragma: no cover
+            return float("nan")
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def require_probability(name: str, value: float, *, maximum: float = 0.5) -> float:
     """Return ``value`` if it is a probability in [0, maximum], else raise CatcodeError.
 
     >>> require_probability("p", 0.01)
     0.01
     """
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise CatcodeError(f"{name} must be a probability in [0, {maximum}]; got {value!r}") from None
+    v = _real(value)
     if not (0.0 <= v <= maximum):  # also rejects NaN
         raise CatcodeError(f"{name} must be a probability in [0, {maximum}]; got {value!r}")
     return v
@@ -63,10 +86,7 @@ def require_positive(name: str, value: float, *, allow_zero: bool = False) -> fl
     >>> require_positive("nbar", 2.0)
     2.0
     """
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        v = float("nan")
+    v = _real(value)
     ok = (v >= 0.0 if allow_zero else v > 0.0) and v != float("inf")
     if not ok:
         bound = ">= 0" if allow_zero else "> 0"
