@@ -27,6 +27,10 @@ from typing import TYPE_CHECKING
 import stim
 
 from catcode.errors import CatcodeError, require_choice, require_int_at_least
+
+#: Upper bound on ``rounds``: the noise pass walks every round (O(rounds) time and memory: 1e7
+#: rounds took 10 s and 808 MB), and Stim's detector/measurement counters must not overflow.
+MAX_ROUNDS = 10**6
 from catcode.layout import Layout, Stabilizer
 
 if TYPE_CHECKING:
@@ -72,7 +76,7 @@ def memory_circuit(
     """
     if not isinstance(layout, Layout):
         raise CatcodeError(f"layout must be a catcode.Layout (e.g. Layout.chain(5)); got {type(layout).__name__}")
-    require_int_at_least("rounds", rounds, 1)
+    require_int_at_least("rounds", rounds, 1, MAX_ROUNDS)
     require_choice("basis", basis, BASES)
     if noise is not None and not hasattr(noise, "apply"):
         raise CatcodeError(f"noise must be a catcode.noise model (e.g. noise.depolarizing(1e-3)) or None; got {noise!r}")
@@ -88,7 +92,7 @@ def memory_circuit(
 
 def ideal_memory_circuit(layout: Layout, *, rounds: int, basis: str) -> stim.Circuit:
     """The noiseless, tagged memory circuit (see :func:`memory_circuit`)."""
-    require_int_at_least("rounds", rounds, 1)
+    require_int_at_least("rounds", rounds, 1, MAX_ROUNDS)
     require_choice("basis", basis, BASES)
     stabs = layout.stabilizers
     checked = [s for s in stabs if s.basis == basis]  # deterministic from the first round on

@@ -26,20 +26,69 @@ def require_choice(name: str, value: object, choices: Iterable[object]) -> None:
     choices = tuple(choices)
     if value not in choices:
         listed = ", ".join(repr(c) for c in choices)
-        raise CatcodeError(f"{name} must be one of {listed}; got {value!r}")
+        raise CatcodeError(f"{name} must be one of {listed}; got {_short(value)}")
 
 
-def require_int_at_least(name: str, value: object, minimum: int) -> int:
-    """Return ``value`` if it is an integer >= ``minimum``, else raise CatcodeError.
+def require_int_at_least(name: str, value: object, minimum: int, maximum: int | None = None) -> int:
+    """Return ``value`` as int if it is an integer in [minimum, maximum], else raise CatcodeError.
+
+    Python and numpy integers qualify; bools, floats and strings do not.
 
     >>> require_int_at_least("rounds", 3, 1)
     3
+    >>> require_int_at_least("rounds", 10**400, 1, 10**6)
+    Traceback (most recent call last):
+    ...
+    catcode.errors.CatcodeError: rounds must be an integer >= 1 and <= 1000000; got 1e+400 (approx.)
     """
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise CatcodeError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    if value < minimum:
-        raise CatcodeError(f"{name} must be an integer >= {minimum}; got {value}")
-    return value
+    import numbers
+
+    bound = f">= {minimum}" + ("" if maximum is None else f" and <= {maximum}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if type(value).__name__ == "bool_" or not hasattr(value, "__index__"):
+            raise CatcodeError(f"{name} must be an integer {bound}; got {_short(value)}")
+    v = int(value)  # type: ignore[call-overload]
+    if v < minimum or (maximum is not None and v > maximum):
+        raise CatcodeError(f"{name} must be an integer {bound}; got {_short(v)}")
+    return v
+
+
+def _short(value: object) -> str:
+    """A one-line repr, huge ints abbreviated (``1e+400 (approx.)``), long reprs cut.
+
+    >>> _short(10**400)
+    '1e+400 (approx.)'
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**18:
+        return f"{'-' if value < 0 else ''}1e+{len(str(abs(value))) - 1} (approx.)"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _real(value: object) -> float:
+    """``value`` as a float if it is a real number (int, float, numpy scalar; not bool/str), else NaN.
+
+    Ints beyond float range (``10**400``) map to ``inf`` instead of raising OverflowError.
+
+    >>> _real(True), _real("0.1"), _real(10**400)
+    (nan, nan, inf)
+    """
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        try:
+            import numpy as np
+
+            if isinstance(value, np.bool_) or not isinstance(value, (np.integer, np.floating)):
+                return float("nan")
+        except ImportError:  # pragma: no cover
+            return float("nan")
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def require_probability(name: str, value: float, *, maximum: float = 0.5) -> float:
@@ -48,12 +97,9 @@ def require_probability(name: str, value: float, *, maximum: float = 0.5) -> flo
     >>> require_probability("p", 0.01)
     0.01
     """
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise CatcodeError(f"{name} must be a probability in [0, {maximum}]; got {value!r}") from None
+    v = _real(value)
     if not (0.0 <= v <= maximum):  # also rejects NaN
-        raise CatcodeError(f"{name} must be a probability in [0, {maximum}]; got {value!r}")
+        raise CatcodeError(f"{name} must be a probability in [0, {maximum}]; got {_short(value)}")
     return v
 
 
@@ -63,12 +109,9 @@ def require_positive(name: str, value: float, *, allow_zero: bool = False) -> fl
     >>> require_positive("nbar", 2.0)
     2.0
     """
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        v = float("nan")
+    v = _real(value)
     ok = (v >= 0.0 if allow_zero else v > 0.0) and v != float("inf")
     if not ok:
         bound = ">= 0" if allow_zero else "> 0"
-        raise CatcodeError(f"{name} must be a finite number {bound}; got {value!r}")
+        raise CatcodeError(f"{name} must be a finite number {bound}; got {_short(value)}")
     return v

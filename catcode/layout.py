@@ -30,6 +30,10 @@ import networkx as nx
 
 from catcode.errors import CatcodeError, require_choice, require_int_at_least
 
+#: Upper bound on every code distance: a rotated surface code of distance d has 2 d^2 - 1 qubits;
+#: d = 1000 took > 30 s to build, d <= 101 (20401 qubits) builds in about a second.
+MAX_DISTANCE = 101
+
 NODE_KINDS = ("cat", "transmon", "buffer")
 QUBIT_KINDS = ("cat", "transmon")
 ROLES = ("data", "ancilla")
@@ -87,7 +91,7 @@ class Layout:
         >>> Layout.chain(2, ancilla="cat").graph.nodes["A1"]["kind"]
         'cat'
         """
-        require_int_at_least("distance", distance, 2)
+        require_int_at_least("distance", distance, 2, MAX_DISTANCE)
         require_choice("ancilla", ancilla, QUBIT_KINDS)
         g = nx.Graph()
         shared = dict(params or {})
@@ -156,7 +160,7 @@ class Layout:
         (Tomita & Svore, PRA 90, 062320 (2014)). X-type boundaries are top/bottom. X-check
         ancillas change basis with Hadamards, as in Stim's generated circuits.
         """
-        require_int_at_least("distance", distance, 2)
+        require_int_at_least("distance", distance, 2, MAX_DISTANCE)
         g = _rotated_patch(distance, distance, data="transmon", ancilla="transmon", params={})
         g.graph["ancilla_x_basis_via_h"] = True
         return cls(g, name="rotated_surface", code="rotated_surface")
@@ -190,8 +194,8 @@ class Layout:
         >>> Layout.rectangular_surface(3, 2, ancilla="cat").graph.number_of_nodes()  # 11 qubits + 11 buffers
         22
         """
-        require_int_at_least("phase_distance", phase_distance, 2)
-        require_int_at_least("bit_distance", bit_distance, 2)
+        require_int_at_least("phase_distance", phase_distance, 2, MAX_DISTANCE)
+        require_int_at_least("bit_distance", bit_distance, 2, MAX_DISTANCE)
         require_choice("ancilla", ancilla, QUBIT_KINDS)
         g = _rotated_patch(phase_distance, bit_distance, data="cat", ancilla=ancilla, params=dict(params or {}))
         return cls(g, name=f"rectangular_surface_{ancilla}", code="rotated_surface")

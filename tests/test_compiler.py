@@ -160,8 +160,8 @@ def test_bad_compiler_input(kwargs, message):
 @pytest.mark.parametrize(
     "factory, message",
     [
-        (lambda: noise.depolarizing(-0.1), r"\[0, 0.75\]"),
-        (lambda: noise.depolarizing(0.9), r"\[0, 0.75\]"),
+        (lambda: noise.depolarizing(-0.1), r"\[0, 0.5\]"),
+        (lambda: noise.depolarizing(0.9), r"\[0, 0.5\]"),
         (lambda: noise.biased(0.6, eta=10), r"\[0, 0.5\]"),
         (lambda: noise.biased(0.1, eta=0), "eta must be a finite number > 0"),
         (lambda: noise.biased(0.1, eta=float("nan")), "eta must be a finite number > 0"),

@@ -34,7 +34,9 @@ class Depolarizing(NoiseModel):
     name = "depolarizing"
 
     def __init__(self, p: float) -> None:
-        self.p = require_probability("p", p, maximum=0.75)
+        # p is both a flip probability (reset/measure) and DEPOLARIZE1/2's total probability;
+        # a flip above 1/2 is nonsense, so the common valid range is [0, 0.5].
+        self.p = require_probability("p", p, maximum=0.5)
 
     @property
     def params(self) -> dict[str, Any]:
