@@ -702,7 +702,9 @@ def test_cat_transmon_cx_probabilities_in_range_or_rejected(cat, transmon, durat
         return
     assert _all_in_range(pauli.values())
     assert 0.0 <= erasure <= 0.5
-    assert sum(pauli.values()) + erasure <= 1.0 + 1e-12
+    # The herald is its own HERALDED_PAULI_CHANNEL_1 instruction, independent of the PAULI_CHANNEL_2,
+    # so each channel must be valid on its own (checked above and here); their sum need not be <= 1.
+    assert sum(pauli.values()) <= 1.0 + 1e-12
 
 
 def test_cat_transmon_cx_validation():

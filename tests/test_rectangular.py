@@ -272,8 +272,8 @@ def test_metadata_rebuilds_the_circuit(ancilla):
 
 
 @pytest.mark.parametrize("args, kwargs, match", [
-    ((1, 3), {}, r"phase_distance must be an integer >= 2; got 1"),
-    ((3, 1), {}, r"bit_distance must be an integer >= 2; got 1"),
+    ((1, 3), {}, r"phase_distance must be an integer >= 2 and <= 101; got 1"),
+    ((3, 1), {}, r"bit_distance must be an integer >= 2 and <= 101; got 1"),
     ((3, 2.0), {}, r"bit_distance must be an integer >= 2"),
     ((3, 2), {"ancilla": "fluxonium"}, r"ancilla must be one of 'cat', 'transmon'; got 'fluxonium'"),
 ])
