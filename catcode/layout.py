@@ -30,9 +30,12 @@ import networkx as nx
 
 from catcode.errors import CatcodeError, require_choice, require_int_at_least
 
-#: Upper bound on every code distance: a rotated surface code of distance d has 2 d^2 - 1 qubits;
-#: d = 1000 took > 30 s to build, d <= 101 (20401 qubits) builds in about a second.
+#: Upper bound on a 2-D patch's distances: a rotated surface code of distance d has 2 d^2 - 1
+#: qubits; d = 1000 took > 30 s to build, d <= 101 (20401 qubits) builds in about a second.
 MAX_DISTANCE = 101
+#: Upper bound on a repetition chain's distance: 2 d - 1 qubits, linear build (d = 10001: 20001
+#: qubits, the size of the largest surface patch), so the same memory and time budget.
+MAX_CHAIN_DISTANCE = 10_001
 
 NODE_KINDS = ("cat", "transmon", "buffer")
 QUBIT_KINDS = ("cat", "transmon")
@@ -91,7 +94,7 @@ class Layout:
         >>> Layout.chain(2, ancilla="cat").graph.nodes["A1"]["kind"]
         'cat'
         """
-        require_int_at_least("distance", distance, 2, MAX_DISTANCE)
+        require_int_at_least("distance", distance, 2, MAX_CHAIN_DISTANCE)
         require_choice("ancilla", ancilla, QUBIT_KINDS)
         g = nx.Graph()
         shared = dict(params or {})
