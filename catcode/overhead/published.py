@@ -23,6 +23,7 @@ cycle per logical qubit; bit flips at nbar = 11 are outside these fits (the auth
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from functools import lru_cache
 
 from catcode.errors import require_int_at_least, require_positive, require_probability
@@ -133,9 +134,10 @@ class RuizRow:
     formula: str
 
 
-def _smallest_odd(rate, target: float, d_max: int = 199) -> int:
+def _smallest_odd(rate: Callable[[int], float], target: float, d_max: int = 199) -> int:
+    """Smallest odd ``d >= 3`` with ``rate(d) <= target`` (relative tolerance 1e-9: ``0.1 * 0.1**7`` is 1e-8)."""
     for d in range(3, d_max + 1, 2):
-        if rate(d) <= target:
+        if rate(d) <= target * (1.0 + 1e-9):
             return d
     raise ValueError(f"no odd d <= {d_max} reaches {target:g}")
 
