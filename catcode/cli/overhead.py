@@ -1,4 +1,4 @@
-"""``catcode overhead``: qubits of the cat repetition code against the rotated surface code."""
+"""``catcode overhead``: qubits of cat-code architectures (repetition, rectangular, LDPC-cat) against the surface code."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from catcode.cli import ArgumentParser
+from catcode.cli.collect import capped_max_shots
 from catcode.errors import CatcodeError
 from catcode.sweep import parse_value as parse_sweep_value
 
@@ -28,11 +29,20 @@ examples:
   # improved Ocelot-like cats (kappa_1 halved), fits only (no direct checks), quick sampling
   catcode overhead --targets 1e-4 1e-6 --cat_param kappa_1_hz=8333 --no-check --max_shots 100000
 
+  # three architectures (rectangular: searched over d, bit_d and nbar) and LDPC-cat (published fit)
+  # for 100 logical qubits; the notes say which wins and where the repetition code's floor sits
+  catcode overhead --targets 1e-6 1e-9 1e-12 --architectures repetition rectangular surface ldpc_cat \
+      --logical_qubits 100 --cat_noise cat_cat --cat_param k1_over_k2=1e-4 --nbar_range 4 12 4 --no-check
+
+  # Ruiz et al.'s 758 / 2,100 / 33,700 comparison from the published fits (no sampling)
+  catcode overhead --ruiz --logical_qubits 100
+
 Logical error per cycle = mean of the X- and Z-memory per-round rates (rounds = d), for both codes.
 --boundary ideal (default) removes preparation and final-readout noise, giving bulk per-cycle rates;
 --boundary noisy keeps it. Bands are likelihood-ratio 1000 bands (as sinter plot); a target's qubit
 range [optimistic-pessimistic] comes from the fits' bands. Points with fewer than --min_errors errors
 use the rare-event estimator (catcode.rare) when available (--no-rare to disable).
+The environment variable CATCODE_MAX_SHOTS, when set, caps --max_shots (quick checks, tests).
 Parameter values: key=value with value an int, a float, true/false, none, or a string.
 """
 
@@ -52,6 +62,19 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--d", type=int, default=None, metavar="D", help="compare both codes at this distance")
     mode.add_argument("--targets", type=float, nargs="+", default=None, metavar="EPS",
                       help="target logical errors per cycle, e.g. 1e-6 1e-9 1e-12")
+    mode.add_argument("--ruiz", action="store_true",
+                      help="Ruiz et al.'s LDPC-cat / repetition / surface comparison from the published fits "
+                           "(--logical_qubits, default 100; --ruiz_target, --cat_param k1_over_k2= / nbar=, --surface_param p=)")
+    parser.add_argument("--architectures", nargs="+", default=["repetition", "surface"], metavar="ARCH",
+                        help="--targets mode: architectures compared (repetition rectangular surface ldpc_cat; "
+                             "default repetition surface)")
+    parser.add_argument("--logical_qubits", type=int, default=None, metavar="N",
+                        help="qubits for N logical qubits (default 1; 100 with --ruiz)")
+    parser.add_argument("--bit_distances", type=int, nargs="+", default=[2, 3], metavar="D",
+                        help="--targets mode: bit distances sampled for the rectangular code's Z memories (default 2 3)")
+    parser.add_argument("--bit_d_max", type=int, default=15, help="--targets mode: largest bit distance searched (default 15)")
+    parser.add_argument("--ruiz_target", type=float, default=1e-8,
+                        help="--ruiz mode: target per cycle per logical qubit (default 1e-8)")
     parser.add_argument("--cat_noise", default="ocelot", metavar="PRESET",
                         help="noise preset of the cat repetition code (default ocelot; e.g. cat_cat)")
     parser.add_argument("--cat_param", action="append", default=[], metavar="KEY=VALUE",
@@ -161,12 +184,14 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         require_choice("--plot extension", pathlib.Path(args.plot).suffix.lower() or "(none)", plotting.FIGURE_FORMATS)
         check_output_path(args.plot)
     cat_params = parse_params(args.cat_param, "--cat_param")
+    if args.ruiz:
+        return _ruiz(args, cat_params)
     surface_params = parse_params(args.surface_param, "--surface_param") if args.surface_param else None
     progress = None if args.quiet else overhead._stderr
     common: dict[str, Any] = dict(
         cat_noise=args.cat_noise, cat_params=cat_params, surface_noise=args.surface_noise,
         surface_params=surface_params, cat_ancilla=args.cat_ancilla, rounds=args.rounds, boundary=args.boundary,
-        max_shots=args.max_shots, max_errors=args.max_errors, min_errors=args.min_errors, rare=args.rare,
+        max_shots=capped_max_shots(args.max_shots), max_errors=args.max_errors, min_errors=args.min_errors, rare=args.rare,
         rare_seconds=args.rare_seconds, num_workers=args.workers, max_likelihood_factor=args.max_likelihood_factor,
         seed=args.seed, progress=progress,
     )
@@ -183,7 +208,8 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         study = overhead.qubits_for_target(
             args.targets, nbar_values=nbar_grid(args.nbar_range), cat_distances=args.cat_distances,
             surface_distances=args.surface_distances, d_max=args.d_max, check=args.check, max_checks=args.max_checks,
-            **common,
+            architectures=args.architectures, logical_qubits=1 if args.logical_qubits is None else args.logical_qubits,
+            bit_distances=args.bit_distances, bit_d_max=args.bit_d_max, **common,
         )
         print(study.table())
         rows = study.rows_for_csv()
@@ -196,6 +222,22 @@ def main(*, command_line_args: list[str] | None = None) -> int:
         overhead.write_csv(args.out, rows)
         if progress:
             progress(f"wrote {args.out}")
+    return 0
+
+
+def _ruiz(args: argparse.Namespace, cat_params: dict[str, Any]) -> int:
+    """``--ruiz``: the published-fit comparison (no sampling)."""
+    from catcode import overhead
+
+    unknown = sorted(set(cat_params) - {"k1_over_k2", "nbar"})
+    if unknown:
+        raise CatcodeError(f"--ruiz takes --cat_param k1_over_k2= and nbar= only; got {', '.join(unknown)}")
+    surface = parse_params(args.surface_param, "--surface_param")
+    logical = 100 if args.logical_qubits is None else args.logical_qubits
+    rows = overhead.ruiz_comparison(logical=logical, target=args.ruiz_target,
+                                    k1_over_k2=float(cat_params.get("k1_over_k2", 1e-4)),
+                                    nbar=float(cat_params.get("nbar", 11.0)), surface_p=surface.get("p"))
+    print(overhead.format_ruiz(rows, logical=logical, target=args.ruiz_target))
     return 0
 
 

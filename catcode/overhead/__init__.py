@@ -1,4 +1,4 @@
-"""Qubit overhead: the cat repetition code against the rotated surface code, on the same footing.
+"""Qubit overhead: cat repetition code, rectangular surface code of cats, rotated surface code and LDPC-cat codes.
 
 Modules (one job each): :mod:`.architectures` (architecture objects, qubit counts),
 :mod:`.rates` (the rate-with-band type), :mod:`.fits` (least-squares fits and the per-architecture
@@ -62,22 +62,27 @@ Method of :func:`qubits_for_target`
    passes (at most ``max_checks`` direct estimates per architecture and target). A direct estimate
    whose band spans more than a factor 100 is inconclusive and leaves the fit's answer in place.
 
+Architectures (:data:`REGISTRY`)
+--------------------------------
+``repetition`` (chain of cats, ``2d - 1``), ``rectangular`` (``Layout.rectangular_surface(d, bit_d)``,
+``2 d bit_d - 1``; searched over ``d``, ``bit_d`` and nbar; :class:`~.fits.RectangularModel`),
+``surface`` (``2d^2 - 1``) and ``ldpc_cat`` (open H = 8 ``[165 + 8l, 34 + 2l, 22]`` patches, data
+plus one ancilla per check; rated by Ruiz et al.'s *published* fit, :mod:`.published`, since BP-OSD
+sampling cannot reach its rates). ``logical_qubits=N`` counts qubits for N logical qubits.
+
 Adding an architecture
 ----------------------
-1. Write its qubit count for one patch as a function of its distances (a mapping, e.g.
-   ``{"phase_distance": dz, "bit_distance": dx}`` for a rectangular surface code of cats) and, when
-   a patch holds ``k`` logical qubits (LDPC-cat codes), set ``logical_per_patch=k``:
-   :meth:`Architecture.qubits` then answers "qubits for N logical qubits".
-2. Make its memory circuits buildable from metadata: a layout name known to
-   :func:`catcode.experiment.build_layout` (``Architecture.layout``); the study builds every
-   circuit with :func:`catcode.experiment.build_circuit` from :meth:`Architecture.memory_metadata`.
-3. Give it a rate model in :mod:`.fits` with ``from_points(points, z=...)`` and
-   ``candidates(d_max) -> list[Candidate]`` (one :class:`Candidate` per point of its
-   ``search_params`` grid, with X-memory, Z-memory and total rates), and an ``explain(cands,
-   target, d_max)`` in :mod:`.search` saying why no candidate reaches a target.
-4. Register ``Architecture(name, layout, patch_qubits, search_params, explain, ...)`` in
-   :data:`REGISTRY` and add it to :data:`ARCHITECTURES`. :func:`find_requirement` needs no change:
-   it only compares ``Candidate.qubits`` and ``Candidate.total``.
+One :class:`Architecture` object in :data:`REGISTRY`; nothing else changes (the study, search,
+report, CSV and plot loop over the registry):
+
+1. ``patch_qubits(config)`` (``config`` e.g. ``{"d": 5, "bit_d": 3}``) and, when a patch holds
+   several logical qubits, ``logical_per_patch`` or ``patch_logical(config)``.
+2. ``layout``: a :func:`catcode.experiment.build_layout` name (memories are rebuilt from metadata).
+3. ``grid(Grid) -> [(d, bit_d, nbar, basis)]``: the memories to sample; ``key`` maps one to the
+   model's point key.
+4. ``fit(points, z=, cat_params=) -> model`` with ``candidates(d_max, logical=, bit_d_max=)``
+   (:class:`Candidate` objects; extra configuration keys in ``Candidate.extra``) and
+   ``describe() -> [str]``; ``explain(candidates, target, d_max) -> str`` for unreachable targets.
 
 >>> repetition_qubits(5), surface_qubits(5)
 (9, 49)
@@ -100,13 +105,16 @@ from catcode.overhead.architectures import (
     DEFAULT_SURFACE_P,
     REGISTRY,
     Architecture,
+    Grid,
+    rectangular_qubits,
     reduction_percent,
     repetition_qubits,
     surface_qubits,
 )
-from catcode.overhead.fits import MIN_SIGMA_LN, LinearFit, RepetitionModel, SurfaceModel, fit_linear
+from catcode.overhead.fits import MIN_SIGMA_LN, LinearFit, RectangularModel, RepetitionModel, SurfaceModel, fit_linear
 from catcode.overhead.rates import NO_ESTIMATE, Estimate, _mean_of  # noqa: F401  (_mean_of: tests)
-from catcode.overhead.report import CSV_FIELDS, format_comparison, format_study, plot_overhead, write_csv
+from catcode.overhead.published import LdpcPublishedModel, format_ruiz, ldpc_patch_qubits, ruiz_comparison
+from catcode.overhead.report import CSV_FIELDS, floor_crossover, format_comparison, format_study, plot_overhead, write_csv
 from catcode.overhead.results import DistanceComparison, MemoryEstimate, OverheadStudy, TargetRow
 from catcode.overhead.sampling import default_decoder
 from catcode.overhead.search import Candidate, Requirement, find_requirement
@@ -115,6 +123,14 @@ from catcode.overhead.study import compare_at_distance, qubits_for_target
 __all__ = [
     "ARCHITECTURES",
     "Architecture",
+    "Grid",
+    "LdpcPublishedModel",
+    "RectangularModel",
+    "floor_crossover",
+    "format_ruiz",
+    "ldpc_patch_qubits",
+    "rectangular_qubits",
+    "ruiz_comparison",
     "BOUNDARIES",
     "CHECK_MAX_BAND_RATIO",
     "CSV_FIELDS",

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from catcode.errors import CatcodeError
-from catcode.overhead.architectures import repetition_qubits, surface_qubits
+from catcode.overhead.architectures import rectangular_qubits, repetition_qubits, surface_qubits
 from catcode.overhead.rates import Estimate, _mean_of
 from catcode.overhead.search import Candidate
 
@@ -201,14 +201,20 @@ class RepetitionModel:
                 excluded[n] = "no resolved bit-flip points and no global bit-flip fit"
         return cls(phase, bit, bit_global, excluded, z)
 
-    def candidates(self, d_max: int) -> list[Candidate]:
-        """Every (odd d in [3, d_max], nbar) with its predicted phase, bit and total rates."""
+    def candidates(self, d_max: int, *, logical: int = 1, **_: object) -> list[Candidate]:
+        """Every (odd d in [3, d_max], nbar) with its predicted phase, bit and total rates (``logical`` patches)."""
         out = []
         for n in self.nbars:
             for d in range(3, d_max + 1, 2):
                 ph, bt = self.phase_rate(d, n), self.bit_rate(d, n)
-                out.append(Candidate(d, n, repetition_qubits(d), ph, bt, _mean_of(ph, bt)))
+                out.append(Candidate(d, n, logical * repetition_qubits(d), ph, bt, _mean_of(ph, bt)))
         return out
+
+    def describe(self) -> list[str]:
+        """The fits as report lines."""
+        lines = [f"cat repetition nbar={n:g}: phase-flip Λ = {self.lambda_factor(n):.3g} (ln-slope ± "
+                 f"{self.phase[n].error(1):.2g}, chi2/dof = {self.phase[n].chi2:.1f}/{self.phase[n].dof})" for n in self.nbars]
+        return lines + [self.bit_law()]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -239,10 +245,107 @@ class SurfaceModel:
             fits[basis] = fit_linear([(1.0, _h(d)) for d, _ in pts], [e for _, e in pts], z=z, features=("1", "h"))
         return cls(fits["X"], fits["Z"], z)
 
-    def candidates(self, d_max: int) -> list[Candidate]:
+    def candidates(self, d_max: int, *, logical: int = 1, **_: object) -> list[Candidate]:
+        """Every odd d in [3, d_max] with its predicted rates (``logical`` patches)."""
         out = []
         for d in range(3, d_max + 1, 2):
             x, zz = self.rates(d)
-            out.append(Candidate(d, None, surface_qubits(d), x, zz, _mean_of(x, zz)))
+            out.append(Candidate(d, None, logical * surface_qubits(d), x, zz, _mean_of(x, zz)))
         return out
 
+    def describe(self) -> list[str]:
+        lx, lz = self.lambda_factors()
+        return [f"surface: Λ_X = {lx:.3g}, Λ_Z = {lz:.3g}"]
+
+
+
+def _faults(d: int) -> int:
+    """Faults that defeat distance ``d`` at leading order: ``ceil(d / 2)`` (``(d + 1)/2`` for odd d)."""
+    return (d + 1) // 2
+
+
+#: Largest bit distance the rectangular search tries unless told (bit flips are rare: small values suffice).
+DEFAULT_BIT_D_MAX = 15
+
+
+@dataclasses.dataclass(frozen=True)
+class RectangularModel:
+    """Fits of the rectangular surface code of cats (``d`` phase distance, ``bit_d`` bit distance) per nbar.
+
+    * ``phase[nbar]``: ``ln(eps_X / bit_d) = a + b ceil(d/2)``. The X memory fails on a chain of
+      phase flips across the ``d`` direction; there are ``bit_d`` such rows, so at leading order
+      (union bound) the rate is ``bit_d`` times a repetition-code-like rate that falls exponentially
+      with ``ceil(d/2)`` faults (Fowler et al., PRA 86, 032324 (2012); Chamberland et al., PRX
+      Quantum 3, 010329 (2022), Sec. III for the thin patch).
+    * ``bit[nbar]``: ``ln(eps_Z / d) = a' + b' ceil(bit_d/2)``, the same statement for bit flips
+      with the roles of the distances exchanged: this is what removes the repetition code's floor
+      (``bit_d = 1``: every bit flip of a data cat is logical).
+    * ``bit_d_min``: the smallest sampled bit distance (the search does not extrapolate below it).
+    """
+
+    phase: Mapping[float, LinearFit]
+    bit: Mapping[float, LinearFit]
+    excluded: Mapping[float, str]
+    z: float
+    bit_d_min: int = 2
+
+    @property
+    def nbars(self) -> tuple[float, ...]:
+        return tuple(sorted(n for n in self.phase if n in self.bit))
+
+    def phase_rate(self, d: int, bit_d: int, nbar: float) -> Estimate:
+        e = self.phase[nbar].predict((1.0, float(_faults(d))), self.z)
+        return Estimate(e.best * bit_d, e.low * bit_d, e.high * bit_d, "fit")
+
+    def bit_rate(self, d: int, bit_d: int, nbar: float) -> Estimate:
+        e = self.bit[nbar].predict((1.0, float(_faults(bit_d))), self.z)
+        return Estimate(e.best * d, e.low * d, e.high * d, "fit")
+
+    @classmethod
+    def from_points(cls, points: Mapping[tuple[int, int, float, str], Estimate], *, z: float) -> RectangularModel:
+        """Fit the points keyed ``(d, bit_d, nbar, basis)`` (unresolved points are skipped).
+
+        >>> pts = {(d, b, 2.0, "X"): Estimate(b * 0.1 ** ((d + 1) // 2), 0.0, 1.0, "fit") for d in (3, 5) for b in (2,)}
+        >>> pts |= {(3, b, 2.0, "Z"): Estimate(3 * 0.01 ** ((b + 1) // 2), 0.0, 1.0, "fit") for b in (2, 3)}
+        >>> pts = {k: Estimate(e.best, e.best / 2, e.best * 2, "fit") for k, e in pts.items()}
+        >>> m = RectangularModel.from_points(pts, z=1.0)
+        >>> round(m.bit_rate(5, 5, 2.0).best / 5e-6, 6), round(m.phase_rate(7, 3, 2.0).best / 3e-4, 6)
+        (1.0, 1.0)
+        """
+        nbars = sorted({k[2] for k in points})
+        phase: dict[float, LinearFit] = {}
+        bit: dict[float, LinearFit] = {}
+        excluded: dict[float, str] = {}
+        for n in nbars:
+            for basis, store, own, other, what in (("X", phase, 0, 1, "phase"), ("Z", bit, 1, 0, "bit")):
+                pts = [(k, e) for k, e in sorted(points.items()) if k[2] == n and k[3] == basis and e.resolved]
+                if len({k[own] for k, _ in pts}) < 2:
+                    excluded[n] = f"{what} flips resolved at {len(pts)} point(s) of distinct {'d' if own == 0 else 'bit_d'}; the fit needs 2"
+                    continue
+                ests = [Estimate(e.best / k[other], e.low / k[other], e.high / k[other], e.source) for k, e in pts]
+                try:
+                    store[n] = fit_linear([(1.0, float(_faults(k[own]))) for k, _ in pts], ests, z=z, features=("1", "faults"))
+                except CatcodeError as exc:
+                    excluded[n] = str(exc)
+        bit_ds = [k[1] for k in points]
+        return cls(phase, bit, excluded, z, min(bit_ds) if bit_ds else 2)
+
+    def candidates(self, d_max: int, *, logical: int = 1, bit_d_max: int | None = None, **_: object) -> list[Candidate]:
+        """Every (odd d in [3, d_max], bit_d in [bit_d_min, bit_d_max], nbar) with its predicted rates."""
+        top = DEFAULT_BIT_D_MAX if bit_d_max is None else bit_d_max
+        out = []
+        for n in self.nbars:
+            for d in range(3, d_max + 1, 2):
+                for b in range(self.bit_d_min, top + 1):
+                    ph, bt = self.phase_rate(d, b, n), self.bit_rate(d, b, n)
+                    out.append(Candidate(d, n, logical * rectangular_qubits(d, b), ph, bt, _mean_of(ph, bt),
+                                         (("bit_d", b),)))
+        return out
+
+    def describe(self) -> list[str]:
+        lines = []
+        for n in self.nbars:
+            lp, lb = math.exp(-self.phase[n].coef[1]), math.exp(-self.bit[n].coef[1])
+            lines.append(f"rectangular nbar={n:g}: Λ per fault step: phase {lp:.3g} (chi2/dof = {self.phase[n].chi2:.1f}/"
+                         f"{self.phase[n].dof}), bit {lb:.3g} (chi2/dof = {self.bit[n].chi2:.1f}/{self.bit[n].dof})")
+        return lines

@@ -79,52 +79,73 @@ def _q(req: Requirement) -> str:
 
 
 def format_study(study: OverheadStudy) -> str:
-    """The target-mode table plus the fits it rests on and the reasons for unreachable targets."""
+    """The target-mode table (one line per target and architecture), the winners, reasons, fits and the floor crossover."""
+    from catcode.overhead.architectures import REGISTRY
+
+    noises = "; ".join(f"{REGISTRY[a].title}: {n}({_fmt_params(p)})" for a, (n, p) in study.noises.items())
     lines = [
-        f"cat repetition code: {study.cat_noise}({_fmt_params(study.cat_params)}), nbar in "
-        f"{[f'{n:g}' for n in study.repetition_model.nbars]}; rotated surface code: "
-        f"{study.surface_noise}({_fmt_params(study.surface_params)}); d <= {study.d_max}, {study.boundary} boundaries",
+        f"{noises}; d <= {study.d_max}, {study.boundary} boundaries; qubits for {study.logical} logical qubit(s)",
         f"qubits: best [optimistic, pessimistic] from the fits' {_band_label(study.max_likelihood_factor)}; "
-        f"'-': that band edge never meets the target for d <= {study.d_max}; a negative reduction means the cat code "
-        f"needs more qubits",
+        f"'-': that band edge never meets the target; 'published': a published fit, not sampled",
     ]
     rows = []
     for row in study.rows:
-        r, s = row.repetition, row.surface
-        red = "-" if row.reduction_percent is None else f"{row.reduction_percent:.1f} %"
-        rows.append([
-            f"{row.target:.0e}", _q(r), "-" if r.d is None else f"d={r.d}, nbar={r.nbar:g}",
-            "-" if r.checked is None else str(r.checked), _q(s), "-" if s.d is None else f"d={s.d}",
-            "-" if s.checked is None else str(s.checked), red,
-        ])
-    lines.append(_table(["target", "cat qubits", "cat config", "cat direct", "surface qubits", "surface config",
-                         "surface direct", "reduction"], rows))
+        for arch, req in row.requirements.items():
+            red = row.reduction_against(arch) if arch != "surface" else None
+            rows.append([
+                f"{row.target:.0e}", REGISTRY[arch].title, _q(req), req.config,
+                "-" if not req.reachable else f"{req.rate.best:.2g} ({req.rate.source})",
+                "-" if req.checked is None else str(req.checked),
+                "-" if red is None else f"{red:.1f} %", "<- fewest" if row.winner == arch else "",
+            ])
+    lines.append(_table(["target", "architecture", "qubits", "config", "predicted", "direct", "vs surface", "winner"],
+                        rows))
     notes = []
     for row in study.rows:
-        for req in (row.repetition, row.surface):
+        notes.append(f"  {row.target:.0e}: " + (f"{row.winner} needs the fewest qubits" if row.winner
+                                                 else "no architecture reaches this target"))
+        for req in row.requirements.values():
             text = req.reason or req.note
             if text:
                 notes.append(f"  {row.target:.0e} {req.architecture}: {text}")
-    if notes:
-        lines.append("notes:")
-        lines += notes
-    m = study.repetition_model
+    crossover = floor_crossover(study)
+    if crossover:
+        notes.append("  " + crossover)
+    lines.append("notes:")
+    lines += notes
     lines.append("fits:")
-    for n in m.nbars:
-        ph = m.phase[n]
-        lines.append(f"  cat nbar={n:g}: phase-flip Λ = {m.lambda_factor(n):.3g} (ln-slope ± {ph.error(1):.2g}, "
-                     f"chi2/dof = {ph.chi2:.1f}/{ph.dof})")
-    lines.append("  " + m.bit_law())
-    lx, lz = study.surface_model.lambda_factors()
-    lines.append(f"  surface: Λ_X = {lx:.3g}, Λ_Z = {lz:.3g}")
+    for model in study.models.values():
+        lines += ["  " + line for line in model.describe()]
     return "\n".join(lines)
+
+
+def floor_crossover(study: OverheadStudy) -> str:
+    """Where the repetition code's bit-flip floor stops it and the rectangular code takes over ('' if n/a).
+
+    The floor is the lowest total the repetition code's candidates reach; just below it the repetition
+    code is unreachable, and the rectangular code's answer there (its ``bit_d``) is what removes it.
+    """
+    from catcode.overhead.search import find_requirement
+
+    if "repetition" not in study.models or "rectangular" not in study.models:
+        return ""
+    rep = study.candidates("repetition")
+    floor = min(rep, key=lambda c: c.total.best)
+    below = floor.total.best / 2.0
+    rect = find_requirement(study.candidates("rectangular"), below, architecture="rectangular", d_max=study.d_max)
+    head = (f"repetition-code floor: its lowest predicted total is {floor.total.best:.2g} per cycle ({floor.config}, bit part "
+            f"{floor.bit.best / 2:.2g}); every target below it is out of reach")
+    if rect.reachable:
+        return head + (f"; at {below:.2g} the rectangular code needs {rect.qubits} qubits ({rect.config}): its bit "
+                       f"distance removes the floor")
+    return head + f"; the rectangular code does not reach {below:.2g} either: {rect.reason}"
 
 
 #: Columns of the overhead CSV (both modes).
 CSV_FIELDS = (
     "mode", "target", "architecture", "d", "nbar", "qubits", "qubits_low", "qubits_high",
     "rate", "rate_low", "rate_high", "rate_source", "x_rate", "z_rate", "reachable", "reduction_percent",
-    "noise", "noise_params", "rounds", "boundary", "reason",
+    "noise", "noise_params", "rounds", "boundary", "reason", "config", "winner",
 )
 
 
@@ -135,7 +156,7 @@ def _num(v: float | None) -> str:
 def _row(*, mode: str, target: float | None, architecture: str, d: int | None, nbar: Any, qubits: int | None,
          qubits_low: int | None, qubits_high: int | None, rate: Estimate, x: Estimate | None, z: Estimate | None,
          reachable: bool, reason: str, reduction: float | None, noise: str, params: Mapping[str, Any],
-         rounds: int | None, boundary: str) -> dict[str, Any]:
+         rounds: int | None, boundary: str, config: str = "", winner: bool = False) -> dict[str, Any]:
     return {
         "mode": mode, "target": _num(target), "architecture": architecture, "d": "" if d is None else d,
         "nbar": "" if nbar is None else _num(float(nbar)), "qubits": "" if qubits is None else qubits,
@@ -145,7 +166,7 @@ def _row(*, mode: str, target: float | None, architecture: str, d: int | None, n
         "x_rate": "" if x is None else _num(x.best), "z_rate": "" if z is None else _num(z.best),
         "reachable": str(bool(reachable)).lower(), "reduction_percent": _num(reduction), "noise": noise,
         "noise_params": json.dumps(dict(params), sort_keys=True), "rounds": "d" if rounds is None else rounds,
-        "boundary": boundary, "reason": reason,
+        "boundary": boundary, "reason": reason, "config": config, "winner": str(bool(winner)).lower(),
     }
 
 
@@ -169,7 +190,7 @@ def plot_overhead(
     num_targets: int = 60,
     title: str | None = None,
 ) -> Figure:
-    """Qubits against target logical error per cycle, for both architectures.
+    """Qubits against target logical error per cycle, for every architecture of the study(ies).
 
     Curves are the fits' answers on ``num_targets`` log-spaced targets (solid: central; shaded:
     optimistic to pessimistic band); markers are the study's requested targets (after direct
@@ -185,24 +206,32 @@ def plot_overhead(
     labelled = [("", studies)] if isinstance(studies, OverheadStudy) else list(studies)
     if not labelled:
         raise CatcodeError("plot_overhead needs at least one study")
+    from catcode.overhead.architectures import REGISTRY
+
     all_targets = [row.target for _, s in labelled for row in s.rows]
     lo_t = min(all_targets + [1e-15]) / 3
     hi_t = max(all_targets + [1e-3]) * 3
     grid = np.geomspace(hi_t, lo_t, num_targets)
     fig, ax = plt.subplots(figsize=(9.0, 4.8), layout="constrained")
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    seen_surface: set[str] = set()
+    styles = {"repetition": ("-", "o"), "rectangular": ("-.", "D"), "surface": ("--", "s"), "ldpc_cat": (":", "^")}
+    seen: set[str] = set()
     any_lost = False
-    for k, (label, study) in enumerate(labelled):
+    k = 0
+    for label, study in labelled:
         curve = study.curve(grid)
-        series = [("repetition", f"cat repetition {label}".strip(), colors[k % len(colors)], "-", "o")]
-        skey = json.dumps([study.surface_noise, dict(study.surface_params)], sort_keys=True, default=str)
-        if skey not in seen_surface:
-            seen_surface.add(skey)
-            series.append(("surface", f"surface {study.surface_noise}({_fmt_params(study.surface_params)})",
-                           "0.3" if len(seen_surface) == 1 else colors[(k + 3) % len(colors)], "--", "s"))
-        for arch, name, color, style, marker in series:
-            reqs = [getattr(r, arch) for r in curve]
+        for arch in study.architectures:
+            noise, params = study.noises[arch]
+            key = json.dumps([arch, noise, dict(params)], sort_keys=True, default=str)
+            if key in seen:  # e.g. the same surface code under several cat parameter sets
+                continue
+            seen.add(key)
+            name = f"{REGISTRY[arch].title} {label if REGISTRY[arch].noise_role == 'cat' else ''}".strip()
+            if REGISTRY[arch].noise_role == "surface":
+                name = f"{name} {noise}({_fmt_params(params)})"
+            color, (style, marker) = colors[k % len(colors)], styles.get(arch, ("-", "o"))
+            k += 1
+            reqs = [r.requirements[arch] for r in curve]
             xs = [r.target for r in reqs if r.reachable]
             ys = [r.qubits for r in reqs if r.reachable]
             ax.step(xs, ys, where="post", color=color, linestyle=style, label=name)
@@ -212,7 +241,7 @@ def plot_overhead(
                 blo = [b[1] for b in band]
                 bhi = [b[2] if b[2] is not None else np.nan for b in band]
                 ax.fill_between(bx, blo, bhi, step="post", color=color, alpha=0.15, linewidth=0)
-            pts = [getattr(r, arch) for r in study.rows]
+            pts = [r.requirements[arch] for r in study.rows]
             ax.plot([p.target for p in pts if p.reachable], [p.qubits for p in pts if p.reachable],
                     marker=marker, linestyle="none", color=color, markersize=6)
             lost = [p.target for p in pts if not p.reachable]

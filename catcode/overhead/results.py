@@ -8,10 +8,9 @@ from typing import Any
 
 
 from catcode.overhead.architectures import reduction_percent
-from catcode.overhead.fits import RepetitionModel, SurfaceModel
 from catcode.overhead.rates import Estimate
 from catcode.overhead.report import _row, format_comparison, format_study
-from catcode.overhead.search import Requirement, find_requirement
+from catcode.overhead.search import Candidate, Requirement, find_requirement
 
 # =============================================================================================
 # Results
@@ -67,23 +66,43 @@ class DistanceComparison:
 
 @dataclasses.dataclass(frozen=True)
 class TargetRow:
-    """Both architectures' requirements for one target."""
+    """Every architecture's requirement for one target, keyed by architecture name (study order)."""
 
     target: float
-    repetition: Requirement
-    surface: Requirement
+    requirements: Mapping[str, Requirement]
+
+    @property
+    def repetition(self) -> Requirement | None:
+        return self.requirements.get("repetition")
+
+    @property
+    def surface(self) -> Requirement | None:
+        return self.requirements.get("surface")
+
+    @property
+    def winner(self) -> str | None:
+        """The architecture with the fewest qubits among those that reach the target (None: none does)."""
+        ok = [r for r in self.requirements.values() if r.reachable and r.qubits is not None]
+        return min(ok, key=lambda r: r.qubits).architecture if ok else None  # type: ignore[arg-type,return-value]
+
+    def reduction_against(self, architecture: str, reference: str = "surface") -> float | None:
+        """``100 (1 - qubits(architecture) / qubits(reference))`` when both reach the target."""
+        a, b = self.requirements.get(architecture), self.requirements.get(reference)
+        if a is None or b is None or a.qubits is None or b.qubits is None:
+            return None
+        return reduction_percent(a.qubits, b.qubits)
 
     @property
     def reduction_percent(self) -> float | None:
-        """``100 (1 - cat_qubits / surface_qubits)`` when both reach the target."""
-        if self.repetition.qubits is None or self.surface.qubits is None:
-            return None
-        return reduction_percent(self.repetition.qubits, self.surface.qubits)
+        """The repetition code's saving against the surface code, when both reach the target."""
+        return self.reduction_against("repetition")
 
     @property
     def reduction_range(self) -> tuple[float | None, float | None]:
         """Reduction with the pessimistic cat / optimistic surface edges, and the reverse."""
         r, s = self.repetition, self.surface
+        if r is None or s is None:
+            return None, None
         lo = reduction_percent(r.qubits_high, s.qubits_low) if r.qubits_high and s.qubits_low else None
         hi = reduction_percent(r.qubits_low, s.qubits_high) if r.qubits_low and s.qubits_high else None
         return lo, hi
@@ -91,31 +110,72 @@ class TargetRow:
 
 @dataclasses.dataclass(frozen=True)
 class OverheadStudy:
-    """:func:`qubits_for_target`'s answer: per-target requirements, the fits and the simulated points."""
+    """:func:`qubits_for_target`'s answer: per-target requirements, the models and the simulated points.
+
+    ``models``, ``points`` and ``noises`` (``(preset, params)``) are keyed by architecture name.
+    """
 
     rows: tuple[TargetRow, ...]
-    repetition_model: RepetitionModel
-    surface_model: SurfaceModel
-    cat_points: Mapping[tuple[int, float, str], Estimate]
-    surface_points: Mapping[tuple[int, str], Estimate]
-    cat_noise: str
-    cat_params: Mapping[str, Any]
-    surface_noise: str
-    surface_params: Mapping[str, Any]
+    models: Mapping[str, Any]
+    points: Mapping[str, Mapping[tuple[Any, ...], Estimate]]
+    noises: Mapping[str, tuple[str, Mapping[str, Any]]]
     d_max: int
     rounds: int | None
     boundary: str
     max_likelihood_factor: float
+    logical: int = 1
+    bit_d_max: int | None = None
+
+    @property
+    def architectures(self) -> tuple[str, ...]:
+        return tuple(self.models)
+
+    @property
+    def repetition_model(self) -> Any:
+        return self.models.get("repetition")
+
+    @property
+    def surface_model(self) -> Any:
+        return self.models.get("surface")
+
+    @property
+    def cat_points(self) -> Mapping[tuple[Any, ...], Estimate]:
+        return self.points.get("repetition", {})
+
+    @property
+    def surface_points(self) -> Mapping[tuple[Any, ...], Estimate]:
+        return self.points.get("surface", {})
+
+    def _noise(self, role: str) -> tuple[str, Mapping[str, Any]]:
+        from catcode.overhead.architectures import REGISTRY
+
+        return next((v for a, v in self.noises.items() if REGISTRY[a].noise_role == role), ("-", {}))
+
+    @property
+    def cat_noise(self) -> str:
+        return self._noise("cat")[0]
+
+    @property
+    def cat_params(self) -> Mapping[str, Any]:
+        return self._noise("cat")[1]
+
+    @property
+    def surface_noise(self) -> str:
+        return self._noise("surface")[0]
+
+    @property
+    def surface_params(self) -> Mapping[str, Any]:
+        return self._noise("surface")[1]
+
+    def candidates(self, architecture: str) -> list[Candidate]:
+        """The architecture's model candidates with this study's limits and logical-qubit count."""
+        return self.models[architecture].candidates(self.d_max, logical=self.logical, bit_d_max=self.bit_d_max)
 
     def curve(self, targets: Iterable[float]) -> list[TargetRow]:
         """Fit-only requirements (no direct checks) at many targets, e.g. for a smooth plot."""
-        rep = self.repetition_model.candidates(self.d_max)
-        surf = self.surface_model.candidates(self.d_max)
-        return [
-            TargetRow(t, find_requirement(rep, t, architecture="repetition", d_max=self.d_max),
-                      find_requirement(surf, t, architecture="surface", d_max=self.d_max))
-            for t in targets
-        ]
+        cands = {a: self.candidates(a) for a in self.models}
+        return [TargetRow(t, {a: find_requirement(c, t, architecture=a, d_max=self.d_max) for a, c in cands.items()})
+                for t in targets]
 
     def table(self) -> str:
         return format_study(self)
@@ -123,14 +183,15 @@ class OverheadStudy:
     def rows_for_csv(self) -> list[dict[str, Any]]:
         out = []
         for row in self.rows:
-            for req, noise, params in ((row.repetition, self.cat_noise, self.cat_params), (row.surface, self.surface_noise, self.surface_params)):
+            for arch, req in row.requirements.items():
+                noise, params = self.noises[arch]
                 out.append(_row(
-                    mode="target", target=row.target, architecture=req.architecture, d=req.d, nbar=req.nbar,
+                    mode="target", target=row.target, architecture=arch, d=req.d, nbar=req.nbar,
                     qubits=req.qubits, qubits_low=req.qubits_low, qubits_high=req.qubits_high,
                     rate=req.checked if req.checked is not None else req.rate, x=None, z=None,
                     reachable=req.reachable, reason=req.reason or req.note,
-                    reduction=row.reduction_percent if req.architecture == "repetition" else None,
+                    reduction=row.reduction_against(arch) if arch != "surface" else None,
                     noise=noise, params=params, rounds=self.rounds, boundary=self.boundary,
+                    config=req.config, winner=row.winner == arch,
                 ))
         return out
-

@@ -30,13 +30,14 @@ class _Memory:
     ancilla: str
     rounds: int
     boundary: str
+    bit_d: int | None = None
 
     def metadata(self) -> dict[str, Any]:
         from catcode.overhead.architectures import REGISTRY
 
         return REGISTRY[self.architecture].memory_metadata(
             self.d, basis=self.basis, noise=self.noise, params=dict(self.params), rounds=self.rounds,
-            boundary=self.boundary, ancilla=self.ancilla,
+            boundary=self.boundary, ancilla=self.ancilla, bit_d=self.bit_d,
         )
 
     def circuit(self) -> stim.Circuit:
@@ -178,7 +179,8 @@ def _rare(memory: _Memory, opts: _Options, index: int) -> Estimate | None:
 
 def _describe(m: _Memory) -> str:
     nbar = f", nbar={m.nbar:g}" if m.nbar is not None else ""
-    return f"{m.architecture} d={m.d}{nbar} {m.basis}-memory"
+    bit = f", bit_d={m.bit_d}" if m.bit_d is not None else ""
+    return f"{m.architecture} d={m.d}{bit}{nbar} {m.basis}-memory"
 
 
 def _estimate(memories: Sequence[_Memory], opts: _Options, *, skip_sampling: Iterable[_Memory] = ()) -> dict[_Memory, Estimate]:
@@ -255,15 +257,14 @@ def _check(req: Requirement, cands: Sequence[Candidate], target: float,
     def best_at(q: int, attr: str = "best") -> Candidate:
         return min(by_q[q], key=lambda c: (getattr(c.total, attr), -1.0 if c.nbar is None else c.nbar))
 
-    start = next(c for c in by_q[req.qubits] if c.d == req.d and c.nbar == req.nbar)
+    start = next(c for c in by_q[req.qubits] if c.d == req.d and c.nbar == req.nbar and c.extra == req.extra)
     tried = 0
     passed: tuple[Candidate, Estimate] | None = None
     failed_at: tuple[Candidate, Estimate] | None = None
     current: Candidate | None = start
     direction = 0
     while current is not None and tried < max_checks:
-        opts.say(f"  checking {current.qubits}-qubit {req.architecture} code (d={current.d}"
-                 f"{'' if current.nbar is None else f', nbar={current.nbar:g}'}) against target {target:.2g}")
+        opts.say(f"  checking {current.qubits}-qubit {req.architecture} code ({current.config}) against target {target:.2g}")
         got = _direct(make(current), (current.phase, current.bit), opts)
         tried += 1
         if got is None:
@@ -291,12 +292,12 @@ def _check(req: Requirement, cands: Sequence[Candidate], target: float,
         c, got = failed_at  # type: ignore[misc]
         return dataclasses.replace(
             req, checked=got,
-            note=f"direct estimate at d={c.d} gave {got.best:.2g} > target; {tried} check(s) did not find a passing "
+            note=f"direct estimate at {c.config} gave {got.best:.2g} > target; {tried} check(s) did not find a passing "
                  f"configuration: answer is the fit's (raise --max_checks)",
         )
     c, got = passed
-    note = "confirmed by a direct estimate" if c is start else f"moved from d={start.d} by direct estimates"
+    note = "confirmed by a direct estimate" if c is start else f"moved from {start.config} by direct estimates"
     lo = min(x for x in (req.qubits_low, c.qubits) if x is not None)
     hi = max(x for x in (req.qubits_high, c.qubits) if x is not None) if req.qubits_high is not None else None
-    return dataclasses.replace(req, d=c.d, nbar=c.nbar, qubits=c.qubits, qubits_low=lo, qubits_high=hi,
+    return dataclasses.replace(req, d=c.d, nbar=c.nbar, extra=c.extra, qubits=c.qubits, qubits_low=lo, qubits_high=hi,
                                rate=c.total, checked=got, note=note)

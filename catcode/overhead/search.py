@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 
 from catcode.errors import CatcodeError, require_choice, require_probability
-from catcode.overhead.architectures import ARCHITECTURES, REGISTRY
+from catcode.overhead.architectures import REGISTRY
 from catcode.overhead.rates import NO_ESTIMATE, Estimate
 
 # =============================================================================================
@@ -25,6 +25,13 @@ class Candidate:
     phase: Estimate
     bit: Estimate
     total: Estimate
+    #: Further configuration keys of the architecture, e.g. ``(("bit_d", 3),)`` for a rectangular code.
+    extra: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def config(self) -> str:
+        """The configuration as text, e.g. ``"d=5, bit_d=3, nbar=4"``."""
+        return config_text(self.d, self.nbar, self.extra)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +56,22 @@ class Requirement:
     checked: Estimate | None = None
     reason: str = ""
     note: str = ""
+    extra: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def config(self) -> str:
+        """The chosen configuration as text (``"-"`` when out of reach)."""
+        return "-" if self.d is None else config_text(self.d, self.nbar, self.extra)
+
+
+def config_text(d: int, nbar: float | None, extra: Sequence[tuple[str, object]] = ()) -> str:
+    """``d=5, bit_d=3, nbar=4``: the one formatter of a configuration.
+
+    >>> config_text(5, 4.0, (("bit_d", 3),))
+    'd=5, bit_d=3, nbar=4'
+    """
+    parts = [f"d={d}"] + [f"{k}={v}" for k, v in extra] + ([] if nbar is None else [f"nbar={nbar:g}"])
+    return ", ".join(parts)
 
 
 
@@ -75,7 +98,7 @@ def find_requirement(candidates: Sequence[Candidate], target: float, *, architec
     >>> print(find_requirement(cands, 1e-9, architecture="repetition").reason)  # doctest: +ELLIPSIS
     bit-flip floor: ...
     """
-    require_choice("architecture", architecture, ARCHITECTURES)
+    require_choice("architecture", architecture, tuple(REGISTRY))
     target = require_probability("target", target, maximum=0.5)
     if not target > 0:
         raise CatcodeError(f"target must be a logical error per cycle in (0, 0.5]; got {target!r}")
@@ -97,6 +120,7 @@ def find_requirement(candidates: Sequence[Candidate], target: float, *, architec
     return Requirement(
         architecture, target, True, d=best.d, nbar=best.nbar, qubits=best.qubits,
         qubits_low=low.qubits if low else None, qubits_high=high.qubits if high else None, rate=best.total,
+        extra=best.extra,
     )
 
 
@@ -147,3 +171,20 @@ def repetition_reason(cands: Sequence[Candidate], target: float, d_max: int | No
     return (f"bit flips grow with d: the lowest total is {where}; a larger d adds more bit flips than it removes "
             f"phase flips, and a larger nbar adds phase flips faster than it removes bit flips; target {target:.2g}")
 
+
+
+def rectangular_reason(cands: Sequence[Candidate], target: float, d_max: int | None) -> str:
+    """Why no rectangular-code candidate reaches ``target``: a memory above threshold, or the distance limits."""
+    best = min(cands, key=lambda c: c.total.best)
+    ph, bt = best.phase.best / 2.0, best.bit.best / 2.0
+    where = f"the lowest total is {best.total.best:.2g} per cycle at {best.config} (phase part {ph:.2g}, bit part {bt:.2g})"
+    if ph >= bt:
+        return f"phase flips: {where}; raise --d_max (phase distance) or improve the phase-flip rate"
+    return f"bit flips: {where}; raise --bit_d_max (bit distance) or improve the bit-flip rate"
+
+
+def published_reason(cands: Sequence[Candidate], target: float, d_max: int | None) -> str:
+    """Why the published-fit family (LDPC-cat) does not reach ``target``: its fixed distance."""
+    best = min(cands, key=lambda c: c.total.best)
+    return (f"the published fit gives {best.total.best:.2g} per cycle per logical qubit at {best.config}, the family's "
+            f"only distance; a lower target needs a larger-distance code (not in the published family)")

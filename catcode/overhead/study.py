@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 
@@ -12,7 +12,7 @@ from catcode import analysis
 from catcode.errors import CatcodeError, require_choice, require_int_at_least, require_positive, require_probability
 from catcode.noise.boundary import BOUNDARIES
 from catcode.overhead.architectures import DEFAULT_NBAR_VALUES, DEFAULT_SURFACE_P, _qubits
-from catcode.overhead.fits import RepetitionModel, SurfaceModel
+from catcode.overhead.fits import DEFAULT_BIT_D_MAX
 from catcode.overhead.rates import Estimate, ProgressFn, _mean_of
 from catcode.overhead.report import _fmt_params
 from catcode.overhead.results import DistanceComparison, MemoryEstimate, OverheadStudy, TargetRow
@@ -160,13 +160,20 @@ def compare_at_distance(
 
 
 def _check_search_args(
-    targets: Sequence[float], nbar_values: Sequence[float], cat_distances: Sequence[int],
-    surface_distances: Sequence[int], *, boundary: str, d_max: int, max_checks: int, rounds: int | None,
+    targets: Sequence[float], nbar_values: Sequence[float], grids: Mapping[str, Sequence[int]], *, boundary: str,
+    d_max: int, max_checks: int, rounds: int | None, architectures: Sequence[str], logical_qubits: int,
 ) -> tuple[list[float], list[float]]:
     """Validate :func:`qubits_for_target`'s grid and search arguments; returns the targets and sorted nbars."""
+    from catcode.overhead.architectures import REGISTRY
+
     targets = [require_probability("target", t, maximum=0.5) for t in targets]
     if not targets or any(t <= 0 for t in targets):
         raise CatcodeError(f"targets must be one or more logical error rates per cycle in (0, 0.5]; got {list(targets)}")
+    if not architectures:
+        raise CatcodeError(f"architectures must name at least one of {', '.join(REGISTRY)}; got none")
+    for a in architectures:
+        require_choice("architecture", a, tuple(REGISTRY))
+    require_int_at_least("logical_qubits", logical_qubits, 1)
     require_choice("boundary", boundary, BOUNDARIES)
     require_int_at_least("d_max", d_max, 3)
     require_int_at_least("max_checks", max_checks, 1)
@@ -175,7 +182,7 @@ def _check_search_args(
     nbars = sorted({require_positive("nbar", n) for n in nbar_values})
     if len(nbars) < 1:
         raise CatcodeError("nbar_values must hold at least one positive mean photon number")
-    for name, ds in (("cat_distances", cat_distances), ("surface_distances", surface_distances)):
+    for name, ds in grids.items():
         ds = list(ds)
         for d in ds:
             require_int_at_least(name, d, 2)
@@ -184,17 +191,36 @@ def _check_search_args(
     return targets, nbars
 
 
+def _lowest_simulated(points: Mapping[Any, Estimate], grid_keys: Sequence[tuple[Any, ...]]) -> float:
+    """The lowest directly estimated total ``(eps_X + eps_Z)/2``: X and Z points paired by configuration
+    when both exist, else the sum of the lowest of each (a lower bound)."""
+    by_cfg: dict[tuple[Any, ...], dict[str, Estimate]] = {}
+    for key in grid_keys:
+        by_cfg.setdefault(tuple(key[:3]), {})[key[3]] = points[key]
+    pairs = [(v["X"].best + v["Z"].best) / 2 for v in by_cfg.values()
+             if len(v) == 2 and v["X"].resolved and v["Z"].resolved]
+    if pairs:
+        return min(pairs)
+    xs = [v["X"].best for v in by_cfg.values() if "X" in v and v["X"].resolved]
+    zs = [v["Z"].best for v in by_cfg.values() if "Z" in v and v["Z"].resolved]
+    return (min(xs) + min(zs)) / 2 if xs and zs else math.inf
+
+
 def qubits_for_target(
     targets: Sequence[float],
     *,
+    architectures: Sequence[str] = ("repetition", "surface"),
+    logical_qubits: int = 1,
     cat_noise: str | NoiseModel = "ocelot",
     cat_params: Mapping[str, Any] | None = None,
     surface_noise: str | NoiseModel = "si1000",
     surface_params: Mapping[str, Any] | None = None,
     nbar_values: Sequence[float] = DEFAULT_NBAR_VALUES,
     cat_distances: Sequence[int] = (3, 5, 7),
+    bit_distances: Sequence[int] = (2, 3),
     surface_distances: Sequence[int] = (3, 5, 7),
     d_max: int = 101,
+    bit_d_max: int = DEFAULT_BIT_D_MAX,
     cat_ancilla: str | None = None,
     rounds: int | None = None,
     boundary: str = "ideal",
@@ -213,13 +239,30 @@ def qubits_for_target(
 ) -> OverheadStudy:
     """The fewest qubits each architecture needs for each target logical error per cycle.
 
-    See the module docstring for the method (grid sampling, fits, search over odd ``d <= d_max`` and
-    the grid's ``nbar_values``, direct checks). ``cat_params`` must not contain ``nbar`` (it is
+    ``architectures``: names in :data:`~catcode.overhead.REGISTRY` (``repetition``, ``rectangular``,
+    ``surface``, ``ldpc_cat``); each gets its grid sampled (``cat_distances`` x ``nbar_values`` for
+    the repetition code; X memories at ``cat_distances`` x ``bit_distances[0]`` and Z memories at
+    ``cat_distances[0]`` x ``bit_distances`` for the rectangular code; ``surface_distances`` for the
+    surface code; nothing for ``ldpc_cat``, rated by Ruiz et al.'s published fit, which needs
+    ``k1_over_k2`` in ``cat_params``), its model fitted and searched over odd ``d <= d_max`` (and
+    ``bit_d <= bit_d_max``, ``nbar``). Qubit counts are for ``logical_qubits`` logical qubits.
+    See the package docstring for the method. ``cat_params`` must not contain ``nbar`` (it is
     scanned). Other arguments as in :func:`compare_at_distance`; ``check=False`` skips the direct
     checks (fits only), ``max_checks`` bounds them per architecture and target.
     """
-    targets, nbars = _check_search_args(targets, nbar_values, cat_distances, surface_distances, boundary=boundary,
-                                        d_max=d_max, max_checks=max_checks, rounds=rounds)
+    from catcode.overhead.architectures import REGISTRY, Grid
+
+    archs = [REGISTRY[a] for a in dict.fromkeys(architectures)] if all(a in REGISTRY for a in architectures) else []
+    grids = {"cat_distances": cat_distances} if any(a.noise_role == "cat" and a.fit is not None and a.name != "ldpc_cat"
+                                                   for a in archs) else {}
+    if any(a.name == "rectangular" for a in archs):
+        grids["bit_distances"] = bit_distances
+        require_int_at_least("bit_d_max", bit_d_max, 2)
+    if any(a.noise_role == "surface" for a in archs):
+        grids["surface_distances"] = surface_distances
+    targets, nbars = _check_search_args(targets, nbar_values, grids, boundary=boundary, d_max=d_max,
+                                        max_checks=max_checks, rounds=rounds, architectures=list(architectures),
+                                        logical_qubits=logical_qubits)
     opts = _options(max_shots=max_shots, max_errors=max_errors, min_errors=min_errors, num_workers=num_workers, rare=rare,
                     rare_seconds=rare_seconds, rare_max_shots=rare_max_shots, max_likelihood_factor=max_likelihood_factor,
                     seed=seed, progress=progress)
@@ -228,61 +271,61 @@ def qubits_for_target(
         raise CatcodeError(f"cat_params must not set nbar (it is scanned over nbar_values); got nbar={cat_params['nbar']!r}")
     cat_p.pop("nbar", None)  # a NoiseModel's own nbar is replaced by the scan
     surf_name, surf_p = _surface_spec(surface_noise, surface_params)
-    for n in (nbars[0], nbars[-1]):
-        _validate_model(cat_name, {**cat_p, "nbar": n}, "cat noise")
-    surf_p = _validate_model(surf_name, surf_p, "surface noise")
+    if any(a.noise_role == "cat" for a in archs):
+        for n in (nbars[0], nbars[-1]):
+            _validate_model(cat_name, {**cat_p, "nbar": n}, "cat noise")
+    if any(a.noise_role == "surface" for a in archs):
+        surf_p = _validate_model(surf_name, surf_p, "surface noise")
     ancilla = _ancilla(cat_name, cat_ancilla)
+    grid = Grid(tuple(nbars), tuple(sorted(set(cat_distances))), tuple(sorted(set(bit_distances))),
+                tuple(sorted(set(surface_distances))))
+    noises = {a.name: (cat_name, dict(cat_p)) if a.noise_role == "cat" else (surf_name, dict(surf_p)) for a in archs}
 
-    def cat_memory(d: int, n: float, b: str) -> _Memory:
-        return _Memory("repetition", d, b, cat_name, _frozen({**cat_p, "nbar": n}), ancilla, _rounds_for(rounds, d), boundary)
+    def memory(arch: str, d: int, bit_d: int | None, nbar: float | None, basis: str) -> _Memory:
+        name, params = noises[arch]
+        params = params if nbar is None else {**params, "nbar": nbar}
+        r = _rounds_for(rounds, max(d, bit_d or 0))
+        kind = ancilla if REGISTRY[arch].noise_role == "cat" else "transmon"
+        return _Memory(arch, d, basis, name, _frozen(params), kind, r, boundary, bit_d)
 
-    def surf_memory(d: int, b: str) -> _Memory:
-        return _Memory("surface", d, b, surf_name, _frozen(surf_p), "transmon", _rounds_for(rounds, d), boundary)
+    keys = {a.name: a.grid(grid) for a in archs}
+    mems = {a: {k: memory(a, *k) for k in ks} for a, ks in keys.items()}
+    for a in archs:
+        if keys[a.name]:
+            opts.say(f"grid: {a.title} {noises[a.name][0]}({_fmt_params(noises[a.name][1])}): {len(keys[a.name])} memories")
+    est = _estimate([m for ms in mems.values() for m in ms.values()], opts)
+    points = {a.name: {a.key(k): est[m] for k, m in mems[a.name].items()} for a in archs}
+    models = {}
+    for a in archs:
+        models[a.name] = a.fit(points[a.name], z=opts.z, cat_params=cat_p)  # type: ignore[misc]
+        if not getattr(models[a.name], "nbars", (None,)):
+            raise CatcodeError(
+                f"no nbar has enough resolved points to fit the {a.title} code: "
+                + "; ".join(f"nbar={n:g}: {why}" for n, why in sorted(models[a.name].excluded.items()))
+                + ". Raise --max_shots or enable the rare estimator"
+            )
+        for n, why in sorted(getattr(models[a.name], "excluded", {}).items()):
+            opts.say(f"  {a.name}: nbar={n:g} left out of the search: {why}")
+    limits = dict(logical=logical_qubits, bit_d_max=bit_d_max)
+    cands = {a: m.candidates(d_max, **limits) for a, m in models.items()}
+    simulated_min = {a.name: _lowest_simulated({k: est[m] for k, m in mems[a.name].items()}, keys[a.name]) for a in archs}
 
-    opts.say(f"grid: repetition code {cat_name}({_fmt_params(cat_p)}) at d in {sorted(set(cat_distances))}, nbar in "
-             f"{[f'{n:g}' for n in nbars]}; surface code {surf_name}({_fmt_params(surf_p)}) at d in {sorted(set(surface_distances))}")
-    cat_keys = [(d, n, b) for d in sorted(set(cat_distances)) for n in nbars for b in "XZ"]
-    surf_keys = [(d, b) for d in sorted(set(surface_distances)) for b in "XZ"]
-    mems = [cat_memory(*k) for k in cat_keys] + [surf_memory(*k) for k in surf_keys]
-    est = _estimate(mems, opts)
-    cat_points = {k: est[cat_memory(*k)] for k in cat_keys}
-    surf_points = {k: est[surf_memory(*k)] for k in surf_keys}
+    def make(arch: str, c: Any) -> list[_Memory]:
+        return [memory(arch, c.d, dict(c.extra).get("bit_d"), c.nbar, b) for b in "XZ"]
 
-    rep_model = RepetitionModel.from_points(cat_points, z=opts.z)
-    if not rep_model.nbars:
-        raise CatcodeError(
-            "no nbar has enough resolved points to fit the repetition code (phase flips need errors at >= 2 distances): "
-            + "; ".join(f"nbar={n:g}: {why}" for n, why in sorted(rep_model.excluded.items()))
-            + ". Raise --max_shots or enable the rare estimator"
-        )
-    surf_model = SurfaceModel.from_points(surf_points, z=opts.z)
-    for n, why in sorted(rep_model.excluded.items()):
-        opts.say(f"  nbar={n:g} left out of the search: {why}")
-    rep_cands = rep_model.candidates(d_max)
-    surf_cands = surf_model.candidates(d_max)
-    def lowest_total(pairs: Iterable[tuple[Estimate, Estimate]]) -> float:
-        return min(((x.best + zz.best) / 2 for x, zz in pairs if x.resolved and zz.resolved), default=math.inf)
-
-    simulated_min = {  # the lowest directly estimated total: below it the answer is an extrapolation
-        "repetition": lowest_total((cat_points[(d, n, "X")], cat_points[(d, n, "Z")]) for d, n, b in cat_keys if b == "X"),
-        "surface": lowest_total((surf_points[(d, "X")], surf_points[(d, "Z")]) for d, b in surf_keys if b == "X"),
-    }
     rows = []
     for t in targets:
         reqs = {}
-        for arch, cands, make in (
-            ("repetition", rep_cands, lambda c: [cat_memory(c.d, c.nbar, b) for b in "XZ"]),
-            ("surface", surf_cands, lambda c: [surf_memory(c.d, b) for b in "XZ"]),
-        ):
-            req = find_requirement(cands, t, architecture=arch, d_max=d_max)
-            if check and req.reachable:
-                req = _check(req, cands, t, make, opts, max_checks)
-            elif req.reachable and t < simulated_min[arch]:
+        for a in archs:
+            req = find_requirement(cands[a.name], t, architecture=a.name, d_max=d_max)
+            if not keys[a.name]:
+                if req.reachable:
+                    req = dataclasses.replace(req, note="published fit, not sampled (no direct check)")
+            elif check and req.reachable:
+                req = _check(req, cands[a.name], t, lambda c, a=a: make(a.name, c), opts, max_checks)
+            elif req.reachable and t < simulated_min[a.name]:
                 req = dataclasses.replace(req, note="target below every simulated point: the fit extrapolates (not checked)")
-            reqs[arch] = req
-        rows.append(TargetRow(t, reqs["repetition"], reqs["surface"]))
-    return OverheadStudy(
-        tuple(rows), rep_model, surf_model, cat_points, surf_points, cat_name, cat_p, surf_name, surf_p,
-        d_max, rounds, boundary, opts.max_likelihood_factor,
-    )
-
+            reqs[a.name] = req
+        rows.append(TargetRow(t, reqs))
+    return OverheadStudy(tuple(rows), models, points, noises, d_max, rounds, boundary, opts.max_likelihood_factor,
+                         logical_qubits, bit_d_max)
