@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import math
 import pathlib
 import sys
@@ -31,7 +32,7 @@ examples:
 
   # three architectures (rectangular: searched over d, bit_d and nbar) and LDPC-cat (published fit)
   # for 100 logical qubits; the notes say which wins and where the repetition code's floor sits
-  catcode overhead --targets 1e-6 1e-9 1e-12 --architectures repetition rectangular surface ldpc_cat \
+  catcode overhead --targets 1e-6 1e-9 1e-12 --architectures repetition rectangular surface ldpc_cat \\
       --logical_qubits 100 --cat_noise cat_cat --cat_param k1_over_k2=1e-4 --nbar_range 4 12 4 --no-check
 
   # Ruiz et al.'s 758 / 2,100 / 33,700 comparison from the published fits (no sampling)
@@ -105,7 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--check", action=argparse.BooleanOptionalAction, default=True,
                         help="--targets mode: confirm each answer by a direct estimate (default on)")
     parser.add_argument("--max_checks", type=int, default=3, help="direct estimates per target and code at most (default 3)")
-    parser.add_argument("--workers", type=int, default=2, help="sinter worker processes (default 2)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="worker processes (default: CPU count, as in collect and estimate)")
     parser.add_argument("--max_likelihood_factor", type=float, default=1e3,
                         help="Bayes factor of every band (default 1000, as sinter plot)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the rare-event estimator")
