@@ -47,10 +47,11 @@ def alice_bob_threshold(nbar: float) -> float:
 def alice_bob_repetition_logical_error(nbar: float, k1_over_k2: float, distance: int) -> float:
     """Logical phase-flip probability of a cat repetition code per d rounds (docs/physics.md §8).
 
-    ``5.6e-2 · d · (nbar^0.86 · κ₁/κ₂ / 1.3e-2)^((d + 1)/2)``: the repetition-code logical error
-    model of Alice & Bob's ``qiskit-alice-bob-provider`` (its logical-cat processor), a fit to
-    simulations of the cat–cat repetition code under the ``alice_bob`` timing convention (every
-    operation 1/κ₂, five slots per round), as used by Gouzien et al., PRL 131, 040602 (2023).
+    ``5.6e-2 · d · (nbar^0.86 · κ₁/κ₂ / 1.3e-2)^((d + 1)/2)``: Gouzien et al., arXiv:2302.06639
+    (PRL 131, 040602 (2023)), Eq. 3, as coded in Alice & Bob's ``qiskit-alice-bob-provider``
+    (``processor/logical_cat.py: _logical_phase_flip_error``), a fit to simulations of the cat–cat
+    repetition code under the ``alice_bob`` timing convention (every operation 1/κ₂, five slots per
+    round); the error of one correction cycle of d rounds.
     """
     return 5.6e-2 * distance * (nbar**0.86 * k1_over_k2 / ALICE_BOB_THRESHOLD_PREFACTOR) ** ((distance + 1) / 2)
 
