@@ -110,31 +110,16 @@ def normalize_metadata(json_metadata: Any) -> dict[str, Any]:
 
 
 def read_stats(*paths: str | pathlib.Path, normalize: bool = True) -> list[sinter.TaskStats]:
-    """Read sinter-format CSV files into :class:`sinter.TaskStats`, one per task.
+    """Read sinter-format CSV files into :class:`sinter.TaskStats`, one per task: the one reader,
+    :func:`catcode.sampling.csvio.read_stats` (rows of a task summed across files, a torn last
+    line ignored), with ``normalize`` on by default (:func:`normalize_metadata` on each task's
+    ``json_metadata``).
 
-    Rows of the same task (same ``strong_id``) are summed across files, exactly as
-    :func:`sinter.read_stats_from_csv_files` does. With ``normalize`` the ``json_metadata`` of each
-    task is passed through :func:`normalize_metadata`.
-
-    Raises CatcodeError for a missing or malformed file, naming the file.
+    Raises CatcodeError for a missing, empty or malformed file, naming the file.
     """
-    if not paths:
-        raise CatcodeError("read_stats needs at least one CSV path; got none")
-    for path in paths:
-        p = pathlib.Path(path)
-        if not p.is_file():
-            raise CatcodeError(f"stats file not found: {str(p)!r} (expected a sinter-format CSV)")
-    try:
-        stats = sinter.read_stats_from_csv_files(*[pathlib.Path(p) for p in paths])
-    except Exception as exc:  # sinter raises ValueError/TypeError/JSONDecodeError on bad data
-        names = ", ".join(repr(str(p)) for p in paths)
-        raise CatcodeError(
-            f"could not read sinter stats from {names}: {exc}. Expected a CSV whose header is "
-            f"{sinter.CSV_HEADER.replace(' ', '')!r}"
-        ) from None
-    if normalize:
-        stats = [dataclasses.replace(s, json_metadata=normalize_metadata(s.json_metadata)) for s in stats]
-    return stats
+    from catcode.sampling.csvio import read_stats as read
+
+    return read(*paths, normalize=normalize)
 
 
 def _metadata(item: Any) -> dict[str, Any]:
