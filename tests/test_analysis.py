@@ -34,7 +34,7 @@ from catcode.errors import CatcodeError
 
 def _stat(metadata: dict, shots: int, errors: int, *, sid: str | None = None, discards: int = 0) -> sinter.TaskStats:
     return sinter.TaskStats(
-        strong_id=sid or analysis._freeze(metadata),
+        strong_id=sid or analysis.freeze(metadata),
         decoder="pymatching",
         json_metadata=metadata,
         shots=shots,
