@@ -129,6 +129,7 @@ def test_collect_flags_describe_the_new_layouts():
         sweep("--layout", "chain")
 
 
+@pytest.mark.slow
 def test_collect_samples_an_ldpc_cat_sweep(tmp_path):
     out = tmp_path / "s.csv"
     assert main(["collect", "--layout", "ldpc_cat", "--height", "4", "--width", "5", "--b", "X",

@@ -24,9 +24,9 @@ EPILOG = """examples:
       --noise biased --param p=0.001 --param eta=1000 --out rep.stim
 
   # a rectangular surface code of cats (phase distance 5, bit distance 3) and an LDPC-cat code
-  catcode generate --layout rectangular_surface --d 5 --bit_d 3 --rounds 5 --basis X \
+  catcode generate --layout rectangular_surface --d 5 --bit_d 3 --rounds 5 --basis X \\
       --noise depolarizing --param p=0.001 --out_dir circuits/
-  catcode generate --layout ldpc_cat --height 4 --width 17 --rounds 5 --basis X \
+  catcode generate --layout ldpc_cat --height 4 --width 17 --rounds 5 --basis X \\
       --noise depolarizing --param p=0.001 --out_dir circuits/
 
   # then sample it with sinter, reading the metadata back from the file name
