@@ -110,31 +110,16 @@ def normalize_metadata(json_metadata: Any) -> dict[str, Any]:
 
 
 def read_stats(*paths: str | pathlib.Path, normalize: bool = True) -> list[sinter.TaskStats]:
-    """Read sinter-format CSV files into :class:`sinter.TaskStats`, one per task.
+    """Read sinter-format CSV files into :class:`sinter.TaskStats`, one per task: the one reader,
+    :func:`catcode.sampling.csvio.read_stats` (rows of a task summed across files, a torn last
+    line ignored), with ``normalize`` on by default (:func:`normalize_metadata` on each task's
+    ``json_metadata``).
 
-    Rows of the same task (same ``strong_id``) are summed across files, exactly as
-    :func:`sinter.read_stats_from_csv_files` does. With ``normalize`` the ``json_metadata`` of each
-    task is passed through :func:`normalize_metadata`.
-
-    Raises CatcodeError for a missing or malformed file, naming the file.
+    Raises CatcodeError for a missing, empty or malformed file, naming the file.
     """
-    if not paths:
-        raise CatcodeError("read_stats needs at least one CSV path; got none")
-    for path in paths:
-        p = pathlib.Path(path)
-        if not p.is_file():
-            raise CatcodeError(f"stats file not found: {str(p)!r} (expected a sinter-format CSV)")
-    try:
-        stats = sinter.read_stats_from_csv_files(*[pathlib.Path(p) for p in paths])
-    except Exception as exc:  # sinter raises ValueError/TypeError/JSONDecodeError on bad data
-        names = ", ".join(repr(str(p)) for p in paths)
-        raise CatcodeError(
-            f"could not read sinter stats from {names}: {exc}. Expected a CSV whose header is "
-            f"{sinter.CSV_HEADER.replace(' ', '')!r}"
-        ) from None
-    if normalize:
-        stats = [dataclasses.replace(s, json_metadata=normalize_metadata(s.json_metadata)) for s in stats]
-    return stats
+    from catcode.sampling.csvio import read_stats as read
+
+    return read(*paths, normalize=normalize)
 
 
 def _metadata(item: Any) -> dict[str, Any]:
@@ -417,14 +402,57 @@ def error_rates(
     ]
 
 
-def _freeze(value: Any) -> str:
+def freeze(value: Any) -> str:
+    """A hashable, order-independent text key of a metadata value (or dict of them).
+
+    >>> freeze({"d": 3, "b": "X"}) == freeze({"b": "X", "d": 3})
+    True
+    """
     return json.dumps(value, sort_keys=True, default=str)
+
+
+def is_numeric(value: Any) -> bool:
+    """Whether a metadata value can go on a numeric axis: a finite int or float, not a bool."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def numeric_keys(items: Iterable[Any]) -> list[str]:
+    """Sorted metadata keys with a numeric value in some item (stats, rates or estimates)."""
+    return sorted({k for item in items for k, v in _metadata(item).items() if is_numeric(v)})
+
+
+def rate_points(
+    stats: Sequence[sinter.TaskStats], *, x_key: str, per_round: bool = True, total: bool = False,
+    max_likelihood_factor: float = DEFAULT_MAX_LIKELIHOOD_FACTOR, notes: list[str] | None = None,
+) -> list[RatePoint]:
+    """The points ``catcode plot`` draws: error rates of the tasks that have ``x_key``, or with
+    ``total`` the :func:`total_error_rate` of each X/Z pair. What is left out is described in
+    ``notes`` (when given); nothing to draw raises CatcodeError.
+    """
+    notes = [] if notes is None else notes
+    missing = [s for s in stats if x_key not in _metadata(s)]
+    if missing:
+        notes.append(f"ignoring {len(missing)} task(s) without metadata {x_key!r}")
+    rates = error_rates([s for s in stats if x_key in _metadata(s)], per_round=per_round,
+                        max_likelihood_factor=max_likelihood_factor)
+    if not rates:
+        raise CatcodeError("every selected task has zero kept shots: nothing to plot")
+    if not total:
+        return list(rates)
+    pairs, unpaired = pair_memories(rates)
+    if not pairs:
+        bases = sorted({str(r.metadata.get("b")) for r in rates})
+        raise CatcodeError(f"--total needs X- and Z-basis memories (b=X, b=Z) sharing all other metadata; "
+                           f"found none among bases {', '.join(bases)}")
+    if unpaired:
+        notes.append(f"{len(unpaired)} task(s) have no X/Z partner and are left out of --total")
+    return [total_error_rate(x, z) for x, z in pairs]
 
 
 def _key_without(point: Any, drop: Iterable[str]) -> tuple[str, str]:
     drop = set(drop)
     md = {k: v for k, v in _metadata(point).items() if k not in drop}
-    return (_decoder(point), _freeze(md))
+    return (_decoder(point), freeze(md))
 
 
 def pair_memories(rates: Iterable[ErrorRate]) -> tuple[list[tuple[ErrorRate, ErrorRate]], list[ErrorRate]]:
@@ -921,7 +949,7 @@ def format_rates_table(points: Sequence[RatePoint], *, x_key: str, group_key: st
     totals = bool(points) and isinstance(points[0], TotalErrorRate)
     varying = [
         k for k in metadata_keys(points)
-        if k not in (x_key, group_key) and len({_freeze(_metadata(p).get(k)) for p in points}) > 1
+        if k not in (x_key, group_key) and len({freeze(_metadata(p).get(k)) for p in points}) > 1
     ]
     if len({_decoder(p) for p in points}) > 1:
         varying.append("decoder")
@@ -931,7 +959,7 @@ def format_rates_table(points: Sequence[RatePoint], *, x_key: str, group_key: st
         header += ["phase (X mem) [band]", "bit (Z mem) [band]"]
 
     def order(v: Any) -> tuple:
-        return (0, float(v), "") if isinstance(v, (int, float)) and not isinstance(v, bool) else (1, 0.0, _freeze(v))
+        return (0, float(v), "") if isinstance(v, (int, float)) and not isinstance(v, bool) else (1, 0.0, freeze(v))
 
     def sort_key(p: Any) -> tuple:
         md = _metadata(p)
@@ -949,6 +977,29 @@ def format_rates_table(points: Sequence[RatePoint], *, x_key: str, group_key: st
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def format_x_th(estimate: FitParameterEstimate, x_key: str) -> str:
+    """One line: the fit parameter x_th with its 68 % interval and how it was obtained."""
+    how = "fit covariance" if estimate.method == "covariance" else f"bootstrap, {estimate.num_resamples} refits"
+    return (f"fit parameter x_th ({x_key}) = {estimate.x_th:.4g}, 68% interval "
+            f"[{estimate.low:.4g}, {estimate.high:.4g}] ({how})")
+
+
+def format_suppressions(sups: Sequence[Suppression], *, x_key: str, fit: ScalingFit | None = None) -> str:
+    """One line per suppression factor, naming ``x_key`` and the keys that vary; with a ``fit``
+    also its prediction ``(x_th/x)^c``."""
+    if not sups:
+        return "suppression: no pairs of distances share all other metadata"
+    shown = [k for k in metadata_keys(sups) if k == x_key or len({freeze(s.metadata.get(k)) for s in sups}) > 1]
+    lines = []
+    for s in sorted(sups, key=lambda s: (freeze([s.metadata.get(k) for k in shown]), s.d_small)):
+        where = "".join(f", {k}={s.metadata.get(k)}" for k in shown)
+        line = f"Λ(d={s.d_small}→{s.d_large}{where}) = {s.value:.4g} [{s.low:.3g}, {s.high:.3g}]"
+        if fit is not None and x_key in s.metadata:
+            line += f"; fit (x_th/x)^c = {fit.suppression(float(s.metadata[x_key])):.4g}"
+        lines.append(line)
     return "\n".join(lines)
 
 

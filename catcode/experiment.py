@@ -34,7 +34,8 @@ from catcode.layout import Layout
 from catcode.noise import BOUNDARIES, preset, strip_boundary_noise
 
 LAYOUTS = ("chain", "ocelot", "rotated_surface", "rectangular_surface", "ldpc_cat")
-_STRUCTURE_KEYS = (
+#: Metadata keys that name the structure (layout, rounds, basis, preset); the others are noise parameters.
+STRUCTURE_KEYS = (
     "layout", "d", "bit_d", "ancilla", "section", "height", "width", "boundary", "r", "b", "noise", "boundary_noise",
 )
 
@@ -124,7 +125,7 @@ def build_circuit(metadata: Mapping[str, Any]) -> stim.Circuit:
         meta["layout"], meta.get("d"), ancilla=meta.get("ancilla", "transmon"), section=meta.get("section"),
         bit_distance=meta.get("bit_d"), **shape,
     )
-    params = {k: v for k, v in meta.items() if k not in _STRUCTURE_KEYS}
+    params = {k: v for k, v in meta.items() if k not in STRUCTURE_KEYS}
     model = preset(meta["noise"], **params)
     boundary = meta.get("boundary_noise", "noisy")
     require_choice("boundary_noise", boundary, BOUNDARIES)

@@ -17,7 +17,6 @@ figures). No backend is forced; without a display matplotlib falls back to Agg b
 
 from __future__ import annotations
 
-import math
 import os
 import pathlib
 from collections.abc import Sequence
@@ -32,9 +31,11 @@ from catcode.analysis import (
     RatePoint,
     ScalingFit,
     TotalErrorRate,
-    _freeze,
     _metadata,
+    freeze,
+    is_numeric,
     metadata_keys,
+    numeric_keys,
 )
 from catcode.errors import CatcodeError, require_choice
 from catcode.io import atomic_output
@@ -59,17 +60,13 @@ _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 _LINESTYLES = ("-", "--", ":", "-.")
 
 
-def _numeric(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def check_keys(points: Sequence[Any], *, x_key: str, group_key: str | None) -> None:
     """Raise CatcodeError unless ``x_key`` is numeric metadata and ``group_key`` a metadata key."""
     keys = metadata_keys(points)
-    numeric = sorted({k for p in points for k, v in _metadata(p).items() if _numeric(v)})
+    numeric = numeric_keys(points)
     if x_key not in keys:
         raise CatcodeError(f"unknown x key {x_key!r}; numeric metadata keys present: {', '.join(numeric) or '(none)'}")
-    bad = [p for p in points if x_key in _metadata(p) and not _numeric(_metadata(p)[x_key])]
+    bad = [p for p in points if x_key in _metadata(p) and not is_numeric(_metadata(p)[x_key])]
     if bad:
         raise CatcodeError(
             f"x key {x_key!r} must be numeric; got {_metadata(bad[0])[x_key]!r}. "
@@ -84,7 +81,7 @@ def _curves(points: Sequence[Any], x_key: str) -> list[list[Any]]:
     curves: dict[tuple[str, str], list[Any]] = {}
     for p in points:
         md = {k: v for k, v in _metadata(p).items() if k not in (x_key, "r")}
-        curves.setdefault((str(p.decoder), _freeze(md)), []).append(p)
+        curves.setdefault((str(p.decoder), freeze(md)), []).append(p)
     result = []
     for curve in curves.values():
         curve.sort(key=lambda p: _metadata(p)[x_key])
@@ -92,7 +89,7 @@ def _curves(points: Sequence[Any], x_key: str) -> list[list[Any]]:
         dup = sorted({x for x in xs if xs.count(x) > 1})
         if dup:
             varying = sorted(
-                k for k in metadata_keys(curve) if len({_freeze(_metadata(p).get(k)) for p in curve}) > 1 and k != x_key
+                k for k in metadata_keys(curve) if len({freeze(_metadata(p).get(k)) for p in curve}) > 1 and k != x_key
             )
             raise CatcodeError(
                 f"several points share {x_key}={dup[0]} on one curve ({_metadata(curve[0])}); they differ only in "
@@ -110,7 +107,7 @@ def _label_parts(curves: list[list[Any]], x_key: str, group_key: str | None) -> 
     """
     firsts = [c[0] for c in curves]
     keys = [k for k in metadata_keys(firsts) if k not in (x_key, "r", group_key)]
-    varying = [k for k in keys if len({_freeze(_metadata(p).get(k)) for p in firsts}) > 1]
+    varying = [k for k in keys if len({freeze(_metadata(p).get(k)) for p in firsts}) > 1]
     decoders = {str(p.decoder) for p in firsts}
     labels = []
     for p in firsts:
@@ -128,7 +125,7 @@ def _short(v: Any) -> str:
 
 
 def _sort_value(v: Any) -> tuple:
-    return (0, float(v), "") if _numeric(v) else (1, 0.0, str(v))
+    return (0, float(v), "") if is_numeric(v) else (1, 0.0, str(v))
 
 
 def _auto_xscale(points: Sequence[Any], x_key: str) -> str:
@@ -151,7 +148,7 @@ def _draw(
     order = sorted(
         range(len(curves)),
         key=lambda i: (_sort_value(_metadata(curves[i][0]).get(group_key)) if group_key else (0, 0.0, ""),
-                       _freeze(_metadata(curves[i][0]))),
+                       freeze(_metadata(curves[i][0]))),
     )
     curves = [curves[i] for i in order]
     labels = _label_parts(curves, x_key, group_key)
@@ -161,7 +158,7 @@ def _draw(
     fit_labelled = False
     for index, (curve, label) in enumerate(zip(curves, labels)):
         # colour by group value; without a group every curve gets its own colour
-        g = _freeze(_metadata(curve[0]).get(group_key)) if group_key else str(index)
+        g = freeze(_metadata(curve[0]).get(group_key)) if group_key else str(index)
         if g not in group_values:
             group_values.append(g)
         color = colors[group_values.index(g) % len(colors)]
@@ -177,7 +174,7 @@ def _draw(
         ax.fill_between(xs, low, high, color=color, alpha=0.2, linewidth=0)
         if fit is not None:
             d = _metadata(curve[0]).get(fit.d_key)
-            if _numeric(d) and len(xs) >= 1:
+            if is_numeric(d) and len(xs) >= 1:
                 lo, hi = float(xs.min()), float(xs.max())
                 if ax.get_xscale() == "log" and lo > 0:
                     grid = np.geomspace(lo, hi, 100) if hi > lo else np.array([lo])
@@ -306,7 +303,7 @@ def mark_crossings(ax: Axes, estimates: Sequence[Any]) -> None:
     Draw on the per-shot plot whose curves were compared (``per_round=False``, rounds ∝ d).
     """
     left, right = ax.get_xlim()
-    varying = [k for k in metadata_keys(estimates) if len({_freeze(e.metadata.get(k)) for e in estimates}) > 1]
+    varying = [k for k in metadata_keys(estimates) if len({freeze(e.metadata.get(k)) for e in estimates}) > 1]
     for i, est in enumerate(estimates):
         color = f"C{(i + 5) % 10}" if len(estimates) > 1 else "0.25"
         c = est.combined
@@ -347,6 +344,34 @@ def caption_bands(fig: Figure, max_likelihood_factor: float) -> None:
     """
     fig.text(0.005, -0.01, f"bands: likelihood ratio {max_likelihood_factor:g} (sinter.fit_binomial)",
              fontsize="small", ha="left", va="top")  # below the figure; tight bounding boxes (savefig, Jupyter) include it
+
+
+def plot_rate_points(
+    points: Sequence[Any],
+    *,
+    x_key: str,
+    group_key: str | None,
+    fit: ScalingFit | None = None,
+    per_round: bool = True,
+    total: bool = False,
+    crossings: Sequence[Any] = (),
+    references: Sequence[tuple[float, str]] = (),
+    max_likelihood_factor: float = 1e3,
+    xscale: str = "auto",
+    yscale: str = "auto",
+    title: str | None = None,
+) -> Figure:
+    """The figure of ``catcode plot``: :func:`plot_total_and_parts` (``total``) or
+    :func:`plot_error_rates`, then :func:`mark_crossings`, :func:`mark_references` and
+    :func:`caption_bands`."""
+    draw = plot_total_and_parts if total else plot_error_rates
+    fig = draw(points, x_key=x_key, group_key=group_key, fit=fit, per_round=per_round,
+               xscale=xscale, yscale=yscale, title=title)
+    if crossings:
+        mark_crossings(fig.axes[0], crossings)
+    mark_references(fig, references)
+    caption_bands(fig, max_likelihood_factor)
+    return fig
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> pathlib.Path:

@@ -22,7 +22,6 @@ sections ``1-3`` and ``3-5`` unless ``section`` says otherwise.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import itertools
 import json
 import math
@@ -31,7 +30,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from catcode.compiler import BASES
 from catcode.errors import CatcodeError, require_choice, require_int_at_least
+from catcode.experiment import LAYOUTS, STRUCTURE_KEYS, build_layout, experiment_metadata
+from catcode.layout import QUBIT_KINDS
+from catcode.ldpc_cat import BOUNDARIES as LDPC_BOUNDARIES
+from catcode.noise import PRESETS, check_preset_params
 
 __all__ = [
     "BASES",
@@ -45,14 +49,12 @@ __all__ = [
     "tasks_from_circuit_files",
 ]
 
-BASES: tuple[str, ...] = ("X", "Z")
-#: Layout kinds (those of :mod:`catcode.experiment`).
-LAYOUTS: tuple[str, ...] = ("chain", "ocelot", "rotated_surface")
-ANCILLAS: tuple[str, ...] = ("transmon", "cat")
 DEFAULT_DECODER = "auto"  # catcode.decoders.default_decoder: erasure matching iff heralds
 #: Keys of a sweep dict that are not noise parameters.
-SWEEP_KEYS: tuple[str, ...] = ("d", "b", "noise", "layout", "ancilla", "section", "rounds", "decoders", "params")
-_METADATA_KEYS = ("layout", "d", "bit_d", "ancilla", "section", "height", "width", "boundary", "r", "b", "noise", "boundary_noise")
+SWEEP_KEYS: tuple[str, ...] = ("d", "b", "noise", "layout", "ancilla", "section", "bit_d", "height", "width",
+                               "boundary", "rounds", "decoders", "params")
+#: Layouts whose ancillas can be cats or transmons (``ancilla``); the others fix their ancillas.
+_ANCILLA_LAYOUTS = ("chain", "rectangular_surface")
 _ROUNDS_RE = re.compile(r"^\s*(?:(\d+)\s*\*?\s*)?d\s*$")
 _OCELOT_SECTIONS_D3 = ("1-3", "3-5")
 
@@ -70,8 +72,6 @@ def build_circuit(metadata: Mapping[str, Any]) -> Any:
 
 def noise_presets() -> dict[str, Callable[..., Any]]:
     """Noise preset factories by name: ``catcode.noise.PRESETS``."""
-    from catcode.noise import PRESETS
-
     return dict(PRESETS)
 
 
@@ -146,23 +146,34 @@ class Sweep:
     """The product of values per metadata key; one sinter task per point and decoder.
 
     Attributes:
-        d: code distances (integers >= 2).
+        d: code distances (integers >= 2); the phase distance for ``rectangular_surface``; not
+            used by ``ldpc_cat``, whose distance follows from its shape (may be empty if every
+            layout is ``ldpc_cat``).
         b: memory bases, each "X" or "Z".
         noise: noise preset names (keys of ``catcode.noise.PRESETS``).
-        layout: layout kinds: "chain", "ocelot", "rotated_surface".
-        rounds: rounds rule shared by all points: an integer, "d" or "k*d" (e.g. "3d").
+        layout: layout kinds (``catcode.experiment.LAYOUTS``).
+        rounds: rounds rule shared by all points: an integer, "d" or "k*d" (e.g. "3d"), with d the
+            point's (phase) distance.
         params: noise parameter name -> values; every preset in ``noise`` must accept each name.
-        ancilla: chain ancilla kinds ("transmon", "cat"); used for ``chain`` points only.
+        ancilla: ancilla kinds ("transmon", "cat"); ``chain`` and ``rectangular_surface`` points only.
         section: Ocelot sections such as "1-3" (None = the full device); ``ocelot`` points only.
             Default: d = 5 is the full device, d = 3 both sections.
+        bit_d: bit distances; ``rectangular_surface`` points only (required for them).
+        height, width, boundary: LDPC-cat shapes (``Layout.ldpc_cat``); ``ldpc_cat`` points only,
+            height and width required, boundary default "periodic".
         decoders: decoder names (sinter built-ins, ``catcode.decoders``' or custom ones); the
             default ``"auto"`` is :func:`catcode.decoders.default_decoder` of each circuit.
 
     Build one from a flat dict with :meth:`from_dict`, where every key other than
-    ``d, b, noise, layout, ancilla, section, rounds, decoders`` is a noise parameter.
+    :data:`SWEEP_KEYS` is a noise parameter.
+
+    >>> sweep = Sweep(layout=("ldpc_cat",), height=(4,), width=(5,), noise=("depolarizing",), b=("X",),
+    ...               params={"p": (1e-3,)})
+    >>> [(m["d"], m["height"], m["width"], m["boundary"], m["r"]) for m in sweep.points()]
+    [(5, 4, 5, 'periodic', 5)]
     """
 
-    d: tuple[int, ...]
+    d: tuple[int, ...] = ()
     b: tuple[str, ...] = BASES
     noise: tuple[str, ...] = ("ocelot",)
     layout: tuple[str, ...] = ("chain",)
@@ -171,12 +182,17 @@ class Sweep:
     ancilla: tuple[str, ...] = ("transmon",)
     section: tuple[str | None, ...] | None = None
     decoders: tuple[str, ...] = (DEFAULT_DECODER,)
+    bit_d: tuple[int, ...] | None = None
+    height: tuple[int, ...] | None = None
+    width: tuple[int, ...] | None = None
+    boundary: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "d", _as_tuple("d", self.d))
-        for d in self.d:
-            require_int_at_least("d (code distance)", d, 2)
+        set_(self, "layout", _as_tuple("layout", self.layout))
+        for lay in self.layout:
+            require_choice("layout", lay, LAYOUTS)
+        self._check_distances()
         set_(self, "b", _as_tuple("b", self.b))
         for b in self.b:
             require_choice("b (basis)", b, BASES)
@@ -184,25 +200,22 @@ class Sweep:
         for name in self.noise:
             if not isinstance(name, str) or not name:
                 raise CatcodeError(f"noise must name presets as strings; got {name!r}")
-        set_(self, "layout", _as_tuple("layout", self.layout))
-        for lay in self.layout:
-            require_choice("layout", lay, LAYOUTS)
         set_(self, "ancilla", _as_tuple("ancilla", self.ancilla))
         for anc in self.ancilla:
-            require_choice("ancilla", anc, ANCILLAS)
-        if self.ancilla != ("transmon",) and "chain" not in self.layout:
-            raise CatcodeError(f"ancilla applies to layout 'chain' only; the sweep's layouts are {self.layout}")
+            require_choice("ancilla", anc, QUBIT_KINDS)
+        if self.ancilla != ("transmon",):
+            self._only_for("ancilla", _ANCILLA_LAYOUTS)
         if self.section is not None:
             set_(self, "section", _as_tuple("section", self.section))
-            if "ocelot" not in self.layout:
-                raise CatcodeError(f"section applies to layout 'ocelot' only; the sweep's layouts are {self.layout}")
+            self._only_for("section", ("ocelot",))
+        self._check_ldpc_shape()
         for d in self.d:
             rounds_for(self.rounds, d)  # validates the rule
         params = {}
         for key, values in dict(self.params).items():
             if not isinstance(key, str) or not key.isidentifier():
                 raise CatcodeError(f"noise parameter names must be identifiers; got {key!r}")
-            if key in SWEEP_KEYS or key in _METADATA_KEYS:
+            if key in SWEEP_KEYS or key in STRUCTURE_KEYS:
                 raise CatcodeError(f"{key!r} is a sweep key, not a noise parameter")
             params[key] = _as_tuple(key, values)
             for v in params[key]:
@@ -213,6 +226,47 @@ class Sweep:
         for dec in self.decoders:
             if not isinstance(dec, str) or not dec:
                 raise CatcodeError(f"decoders must be names; got {dec!r}")
+
+    def _only_for(self, key: str, layouts: tuple[str, ...]) -> None:
+        if not set(layouts) & set(self.layout):
+            raise CatcodeError(f"{key} applies to layout {' or '.join(repr(x) for x in layouts)} only; "
+                               f"the sweep's layouts are {self.layout}")
+
+    def _check_distances(self) -> None:
+        """``d`` for every layout but ``ldpc_cat``; ``bit_d`` for ``rectangular_surface``."""
+        set_ = object.__setattr__
+        others = [lay for lay in self.layout if lay != "ldpc_cat"]
+        if others or self.d not in ((), None):
+            set_(self, "d", _as_tuple("d", self.d))
+        if not others and self.d:
+            raise CatcodeError(f"layout 'ldpc_cat' takes no d (its distance follows from height, width and "
+                               f"boundary); got d={self.d}")
+        for d in self.d:
+            require_int_at_least("d (code distance)", d, 2)
+        if self.bit_d is None:
+            if "rectangular_surface" in self.layout:
+                raise CatcodeError("layout 'rectangular_surface' needs bit_d (bit distances, integers >= 2); got none")
+            return
+        set_(self, "bit_d", _as_tuple("bit_d", self.bit_d))
+        self._only_for("bit_d", ("rectangular_surface",))
+        for d in self.bit_d:
+            require_int_at_least("bit_d (bit distance)", d, 2)
+
+    def _check_ldpc_shape(self) -> None:
+        set_ = object.__setattr__
+        given = [k for k in ("height", "width", "boundary") if getattr(self, k) is not None]
+        for key in given:
+            set_(self, key, _as_tuple(key, getattr(self, key)))
+            self._only_for(key, ("ldpc_cat",))
+        if "ldpc_cat" not in self.layout:
+            return
+        if self.height is None or self.width is None:
+            raise CatcodeError(f"layout 'ldpc_cat' needs height and width (e.g. height 4, width 17); "
+                               f"got height={self.height}, width={self.width}")
+        if self.boundary is None:
+            set_(self, "boundary", ("periodic",))
+        for value in self.boundary:
+            require_choice("boundary", value, LDPC_BOUNDARIES)
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> Sweep:
@@ -225,7 +279,7 @@ class Sweep:
         """
         if not isinstance(spec, Mapping):
             raise CatcodeError(f"a sweep specification must be a dict; got {type(spec).__name__}")
-        if "d" not in spec:
+        if "d" not in spec and set(_as_tuple("layout", spec.get("layout", "chain"))) != {"ldpc_cat"}:
             raise CatcodeError("a sweep specification needs 'd' (the code distances); got keys "
                                + ", ".join(repr(k) for k in spec))
         if "r" in spec:
@@ -244,49 +298,38 @@ class Sweep:
         return cls(params=params, **kwargs)
 
     # ----------------------------------------------------------------------------- points
-    def _check_presets(self, table: Mapping[str, Callable[..., Any]]) -> None:
-        for name in self.noise:
-            if name not in table:
-                raise CatcodeError(f"unknown noise preset {name!r}; choices: {', '.join(sorted(table)) or 'none'}")
-            try:
-                sig = inspect.signature(table[name])
-            except (TypeError, ValueError):
-                continue
-            kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-            accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values())
-            named = [k for k, p in sig.parameters.items() if p.kind in kinds]
-            for key in self.params:
-                if key not in named and not accepts_any:
-                    raise CatcodeError(f"unknown parameter {key!r} for noise preset {name!r}; its parameters: "
-                                       + (", ".join(named) or "none"))
-            for k, p in sig.parameters.items():
-                if p.kind in kinds and p.default is inspect.Parameter.empty and k not in self.params:
-                    raise CatcodeError(f"noise preset {name!r} needs parameter {k!r}; give it a value or range")
-
-    def _structures(self) -> list[tuple[str, int, str | None, str | None]]:
-        """(layout, d, ancilla, section) combinations, in order."""
-        from catcode.experiment import build_layout
-
-        out = []
+    def _structures(self) -> list[dict[str, Any]]:
+        """Keyword arguments of :func:`catcode.experiment.experiment_metadata` per structure, in order."""
+        out: list[dict[str, Any]] = []
         for d in self.d:
             for lay in self.layout:
                 if lay == "chain":
-                    out += [(lay, d, anc, None) for anc in self.ancilla]
+                    out += [{"layout": lay, "distance": d, "ancilla": anc} for anc in self.ancilla]
                 elif lay == "rotated_surface":
-                    out.append((lay, d, None, None))
-                else:
-                    sections = self.section
-                    if sections is None:
-                        sections = (None,) if d == 5 else _OCELOT_SECTIONS_D3 if d == 3 else ()
-                        if not sections:
-                            raise CatcodeError(f"layout 'ocelot' has d = 5 (the device) or d = 3 (its sections "
-                                               f"1-3 and 3-5); got d = {d}")
-                    matching = [s for s in sections if build_layout("ocelot", None, section=s).distance == d]
-                    if not matching:
-                        raise CatcodeError(f"no Ocelot section of the sweep has distance {d}; sections: "
-                                           f"{', '.join(str(s) for s in sections)}")
-                    out += [(lay, d, None, s) for s in matching]
+                    out.append({"layout": lay, "distance": d})
+                elif lay == "rectangular_surface":
+                    out += [{"layout": lay, "distance": d, "bit_distance": bd, "ancilla": anc}
+                            for bd in self.bit_d or () for anc in self.ancilla]
+                elif lay == "ocelot":
+                    out += [{"layout": lay, "distance": d, "section": s} for s in self._ocelot_sections(d)]
+        if "ldpc_cat" in self.layout:
+            for h, w, bnd in itertools.product(self.height or (), self.width or (), self.boundary or ()):
+                distance = build_layout("ldpc_cat", height=h, width=w, boundary=bnd).distance
+                out.append({"layout": "ldpc_cat", "distance": distance, "height": h, "width": w, "boundary": bnd})
         return out
+
+    def _ocelot_sections(self, d: int) -> list[str | None]:
+        sections = self.section
+        if sections is None:
+            sections = (None,) if d == 5 else _OCELOT_SECTIONS_D3 if d == 3 else ()
+            if not sections:
+                raise CatcodeError(f"layout 'ocelot' has d = 5 (the device) or d = 3 (its sections "
+                                   f"1-3 and 3-5); got d = {d}")
+        matching = [s for s in sections if build_layout("ocelot", None, section=s).distance == d]
+        if not matching:
+            raise CatcodeError(f"no Ocelot section of the sweep has distance {d}; sections: "
+                               f"{', '.join(str(s) for s in sections)}")
+        return matching
 
     def points(self, presets: Mapping[str, Callable[..., Any]] | None = None) -> list[dict[str, Any]]:
         """The metadata dict of every point, in a stable order (d, layout, noise, b, params).
@@ -294,14 +337,13 @@ class Sweep:
         Noise parameters come from the built model's ``params`` (all of them, canonical types),
         or, for a factory whose result has none, the swept values with numbers as floats.
         """
-        from catcode.experiment import experiment_metadata
-
         table = noise_presets() if presets is None else dict(presets)
-        self._check_presets(table)
+        for name in self.noise:
+            check_preset_params(name, self.params, table)
         keys = list(self.params)
         out = []
-        structures = self._structures()
-        for layout, d, anc, sec in structures:
+        for structure in self._structures():
+            rounds = rounds_for(self.rounds, structure["distance"])
             for name in self.noise:
                 for combo in itertools.product(*(self.params[k] for k in keys)):
                     swept = dict(zip(keys, combo))
@@ -315,8 +357,8 @@ class Sweep:
                         if not (_json_scalar(v) or v is None):
                             raise CatcodeError(f"noise parameter {k}={v!r} of preset {name!r} is not a JSON scalar")
                     for b in self.b:
-                        out.append(experiment_metadata(layout, d, rounds=rounds_for(self.rounds, d), basis=b,
-                                                       noise=name, ancilla=anc, section=sec, **noise_params))
+                        out.append(experiment_metadata(**structure, rounds=rounds, basis=b, noise=name,
+                                                       **noise_params))
         return out
 
     def tasks(

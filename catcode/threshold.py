@@ -246,7 +246,7 @@ def _families(stats: Sequence[sinter.TaskStats], x_key: str, group_key: str) -> 
     families: dict[str, list[sinter.TaskStats]] = {}
     for s in stats:
         key = analysis._key_without(s, [x_key, group_key, ROUNDS_KEY])
-        families.setdefault(analysis._freeze(key), []).append(s)
+        families.setdefault(analysis.freeze(key), []).append(s)
     return families
 
 
@@ -472,7 +472,7 @@ def crossing_threshold(
     families = _families(stats, x_key, group_key)
     if len(families) > 1:
         first = [analysis._metadata(f[0]) for f in families.values()]
-        varying = sorted(k for k in set().union(*first) if len({analysis._freeze(m.get(k)) for m in first}) > 1)
+        varying = sorted(k for k in set().union(*first) if len({analysis.freeze(m.get(k)) for m in first}) > 1)
         raise CatcodeError(
             f"the statistics hold {len(families)} families of curves (differing in {', '.join(varying) or 'decoder'}); "
             f"filter to one (e.g. --filter {varying[0] if varying else 'decoder'}=...) or use crossing_thresholds"
@@ -599,4 +599,4 @@ def _shared_metadata(estimates: Sequence[CrossingEstimate]) -> dict[str, Any]:
         return {}
     first = estimates[0].metadata
     return {k: v for k, v in first.items()
-            if all(analysis._freeze(e.metadata.get(k)) == analysis._freeze(v) for e in estimates)}
+            if all(analysis.freeze(e.metadata.get(k)) == analysis.freeze(v) for e in estimates)}

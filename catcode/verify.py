@@ -34,16 +34,6 @@ def expected_detector_count(layout: Layout, *, rounds: int, basis: str) -> int:
     return same * (rounds + 1) + other * (rounds - 1)
 
 
-def expected_distance(layout: Layout, basis: str, *, z_only: bool) -> int:
-    """Distance the compiled circuit must show under the error class of ``z_only``.
-
-    The X memory: :attr:`~catcode.layout.Layout.phase_distance`; the Z memory:
-    :attr:`~catcode.layout.Layout.bit_distance` (``1`` for a repetition code, where a single bit
-    flip is a logical error; the patch height for a surface code).
-    """
-    return layout.phase_distance if basis == "X" else layout.bit_distance
-
-
 def herald_detectors(circuit: stim.Circuit) -> list[int]:
     """Indices of herald detectors (four coordinates, the fourth equal to 1)."""
     coords = circuit.get_detector_coordinates()

@@ -34,7 +34,7 @@ from catcode.errors import CatcodeError
 
 def _stat(metadata: dict, shots: int, errors: int, *, sid: str | None = None, discards: int = 0) -> sinter.TaskStats:
     return sinter.TaskStats(
-        strong_id=sid or analysis._freeze(metadata),
+        strong_id=sid or analysis.freeze(metadata),
         decoder="pymatching",
         json_metadata=metadata,
         shots=shots,
@@ -376,6 +376,7 @@ def test_save_figure_formats(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.SVG", "a.png"]  # no temp files left
 
 
+@pytest.mark.slow
 def test_cli_end_to_end_png_and_svg(tmp_path, capsys):
     csv = _write_csv(tmp_path / "stats.csv", _synthetic_stats(bases="XZ"))
     png, svg = tmp_path / "fig.png", tmp_path / "fig.svg"
@@ -459,6 +460,7 @@ def test_cli_output_directory_missing(tmp_path):
 # ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_real_sampling_is_plotted(tmp_path, capsys):
     tasks = [
         sinter.Task(

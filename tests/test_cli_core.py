@@ -59,6 +59,7 @@ def test_generate_bad_input_is_one_line_and_writes_nothing(tmp_path, args, messa
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_layout_draws_png_and_svg(tmp_path):
     for name in ("o.png", "o.svg"):
         assert main(["layout", "--layout", "ocelot", "--out", str(tmp_path / name)]) == 0

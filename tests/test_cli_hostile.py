@@ -157,6 +157,7 @@ def test_atomic_output_respects_the_umask_and_leaves_it_alone(tmp_path):
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~UMASK
 
 
+@pytest.mark.slow
 def test_the_base_command_lines_of_the_matrix_succeed(workdir, monkeypatch):
     """Positive control: the matrix's commands fail because of the one bad part, not the rest."""
     monkeypatch.setenv("MPLBACKEND", "Agg")

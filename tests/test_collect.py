@@ -126,6 +126,7 @@ def test_bad_sweeps_raise_catcode_error(spec: dict, message: str) -> None:
         Sweep.from_dict(spec).tasks()
 
 
+@pytest.mark.slow
 def test_strong_ids_match_a_plain_sinter_collect(tmp_path: pathlib.Path, circuit_files: list[str]) -> None:
     ours = {t.strong_id() for t in prepare_tasks(tasks_from_circuit_files(circuit_files))}
     theirs = tmp_path / "sinter.csv"
@@ -218,6 +219,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
     proc.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_killed_and_resumed_collection_is_exact(tmp_path: pathlib.Path, circuit_files: list[str]) -> None:
     max_shots = 400_000
     path = tmp_path / "stats.csv"
@@ -265,6 +267,7 @@ def test_killed_and_resumed_collection_is_exact(tmp_path: pathlib.Path, circuit_
     assert path.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_workers_do_not_outlive_a_killed_driver(tmp_path: pathlib.Path, circuit_files: list[str]) -> None:
     psutil = pytest.importorskip("psutil")
     path = tmp_path / "stats.csv"
@@ -285,6 +288,7 @@ def test_workers_do_not_outlive_a_killed_driver(tmp_path: pathlib.Path, circuit_
     assert read_stats(path)  # what was recorded is readable
 
 
+@pytest.mark.slow
 def test_stopping_rules_count_existing_and_new_data_together(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "s.csv"
     flip = sinter.Task(circuit=_flip(), json_metadata={"name": "flip"})
@@ -301,6 +305,7 @@ def test_stopping_rules_count_existing_and_new_data_together(tmp_path: pathlib.P
 # sinter's own tools read our CSV
 
 
+@pytest.mark.slow
 def test_sinter_combine_and_plot_read_our_csv(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture) -> None:
     path = tmp_path / "s.csv"
     tasks = Sweep(d=(3, 5), b=("X",), noise=("depolarizing",), params={"p": (0.02, 0.04)}).tasks()

@@ -13,7 +13,7 @@ PRESETS = {
 }
 
 
-@pytest.mark.parametrize("d", range(2, 16))
+@pytest.mark.parametrize("d", [*range(2, 8), *(pytest.param(d, marks=pytest.mark.slow) for d in range(8, 16))])
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_sweep_structure(d, preset):
     """Deterministic detectors, graphlike DEM, closed-form counts for every rounds and basis."""

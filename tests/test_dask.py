@@ -68,6 +68,7 @@ def _totals(*paths: pathlib.Path) -> dict[str, tuple[int, int]]:
     return {s.json_metadata["name"]: (s.shots, s.errors) for s in stats}
 
 
+@pytest.mark.slow
 def test_same_csv_format_exact_counts_and_merges_with_local_sinter(address: str, tmp_path: pathlib.Path) -> None:
     path = tmp_path / "dask.csv"
     stats = collect(_tasks(), out=path, max_shots=60_000, scheduler=address, chunk_seconds=0.1)
@@ -98,6 +99,7 @@ def _as_file(folder: pathlib.Path, line: str) -> str:
     return str(one)
 
 
+@pytest.mark.slow
 def test_max_errors_applies_across_workers_without_oversubmitting(address: str, tmp_path: pathlib.Path) -> None:
     path = tmp_path / "s.csv"
     stats = collect(_tasks()[:2], out=path, max_shots=10**7, max_errors=500, scheduler=address, chunk_seconds=0.1)
@@ -110,6 +112,7 @@ def test_max_errors_applies_across_workers_without_oversubmitting(address: str, 
     assert {s.json_metadata["name"]: s.errors for s in again}["flip"] == 800
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_loses_no_recorded_shots(cluster, address: str, tmp_path: pathlib.Path) -> None:
     _, client = cluster
     path = tmp_path / "s.csv"
@@ -133,6 +136,7 @@ def test_a_worker_killed_mid_run_loses_no_recorded_shots(cluster, address: str, 
     assert _totals(path)["noisy"][0] == 400_000
 
 
+@pytest.mark.slow
 def test_killed_driver_resumes_exactly(address: str, tmp_path: pathlib.Path) -> None:
     folder = tmp_path / "circuits"
     folder.mkdir()
@@ -163,6 +167,7 @@ def test_killed_driver_resumes_exactly(address: str, tmp_path: pathlib.Path) -> 
     assert after["noisy"][0] == 300_000
 
 
+@pytest.mark.slow
 def test_local_cluster_option_and_bad_schedulers(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "s.csv"
     stats = collect(_tasks()[1:], out=path, max_shots=5_000, scheduler="local", processes=2)

@@ -266,6 +266,7 @@ def looped_repetition_circuit(d: int, rounds: int, p: float, pe: float) -> stim.
     return stim.Circuit(text)
 
 
+@pytest.mark.slow
 def test_repeat_blocks_and_shifted_coordinates():
     c = looped_repetition_circuit(5, 6, p=0.03, pe=0.3)
     assert any(inst.name == "REPEAT" for inst in c)
@@ -420,6 +421,7 @@ def test_heralds_that_always_flip_are_always_corrected():
 # Through sinter
 
 
+@pytest.mark.slow
 def test_sinter_collect_with_custom_decoders():
     c = heralded_repetition_circuit(3, 3, p_data=0.03, p_meas=0.03, pe_data=0.05, pe_anc=0.05)
     tasks = [sinter.Task(circuit=c, json_metadata={"d": 3, "r": 3, "b": "Z"})]

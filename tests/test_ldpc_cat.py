@@ -45,6 +45,7 @@ def test_check_weights():
     assert {len(s.data) for s in Layout.ldpc_cat(5, 6).stabilizers} == {4}
 
 
+@pytest.mark.slow
 def test_schedule_is_conflict_free_and_the_authors():
     for h in range(4, 9):
         assert set(cx_schedule(h, 17)) == {(0, 2, 4, 6)}

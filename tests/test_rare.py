@@ -141,6 +141,7 @@ def test_fault_count_tail_is_accurate_far_below_machine_epsilon():
 
 
 @pytest.mark.parametrize("algorithm", ["rejection", "sequential"])
+@pytest.mark.slow
 def test_conditional_sampler_is_exact(algorithm):
     p = np.array([0.3, 0.02, 0.1, 0.05, 0.2, 0.01])
     sampler = ConditionalFaultSampler(p)
@@ -290,6 +291,7 @@ def test_only_silent_flips_is_exact():
     assert est.ci_low == est.ci_high == est.rate
 
 
+@pytest.mark.slow
 def test_small_circuit_fully_enumerated_is_exact():
     c = rep_code(3, 0.02, rounds=2)
     fm = FaultModel.from_dem(detector_error_model_of(c))
@@ -410,6 +412,7 @@ def test_rate_scales_as_s_to_the_half_distance(d):
 # the failing-set chain
 
 
+@pytest.mark.slow
 def test_chain_stationary_distribution_over_fault_counts():
     """Visits per fault count must follow exp(theta_w) f_w: compare with exact f_w by enumeration."""
     dem = line_dem([0.05, 0.08, 0.05, 0.1, 0.05, 0.07, 0.05, 0.2, 0.03, 0.05, 0.06])  # distance 11
@@ -499,6 +502,7 @@ def test_csv_round_trip_and_append(tmp_path):
         write_estimates_csv(bad, [r1])
 
 
+@pytest.mark.slow
 def test_estimate_tasks_takes_circuit_metadata_pairs_and_sinter_tasks(tmp_path):
     out = tmp_path / "est.csv"
     c1, c2 = rep_code(3, 0.01, rounds=2), rep_code(3, 0.02, rounds=2)
@@ -601,6 +605,7 @@ def test_chain_without_data_falls_back_to_a_valid_stratified_interval():
         assert not est.converged
 
 
+@pytest.mark.slow
 def test_max_seconds_is_honoured_on_a_large_circuit():
     import time
 

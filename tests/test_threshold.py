@@ -31,7 +31,7 @@ SHOTS = 20_000
 
 
 def _stat(md: dict, shots: int, errors: int) -> sinter.TaskStats:
-    return sinter.TaskStats(strong_id=analysis._freeze(md), decoder="pymatching", json_metadata=md,
+    return sinter.TaskStats(strong_id=analysis.freeze(md), decoder="pymatching", json_metadata=md,
                             shots=shots, errors=errors)
 
 

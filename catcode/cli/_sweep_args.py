@@ -1,7 +1,8 @@
 """Sweep flags shared by ``catcode collect`` and ``catcode estimate``.
 
 A sweep is the product of the values given to ``--d``, ``--b``, ``--noise``, ``--layout``,
-``--ancilla``, ``--section`` and every noise parameter (``--nbar``, ``--k1_over_k2``,
+``--ancilla``, ``--section``, ``--bit_d`` (rectangular_surface), ``--height``/``--width``/``--boundary``
+(ldpc_cat, whose distance follows from them) and every noise parameter (``--nbar``, ``--k1_over_k2``,
 ``--param key=v1,v2``); ``--circuits`` names circuit files instead.
 """
 
@@ -10,20 +11,32 @@ from __future__ import annotations
 import argparse
 
 from catcode.errors import CatcodeError
+from catcode.experiment import LAYOUTS
 from catcode.sweep import Sweep, parse_value
+
+#: Flags that only some layouts take (the Sweep checks that one of those layouts is swept).
+_LAYOUT_FLAGS = ("ancilla", "section", "bit_d", "height", "width", "boundary")
 
 
 def add_sweep_arguments(parser: argparse.ArgumentParser, *, what: str, circuits_help: str) -> None:
     """Add the sweep flags (and ``--circuits``) to ``parser`` in a group of their own."""
     sweep = parser.add_argument_group(f"sweep (the product of all values is {what})")
-    sweep.add_argument("--d", nargs="+", type=int, metavar="D", help="code distances (integers >= 2)")
+    sweep.add_argument("--d", nargs="+", type=int, metavar="D",
+                       help="code distances (integers >= 2; the phase distance of rectangular_surface; "
+                            "ldpc_cat takes none)")
     sweep.add_argument("--b", nargs="+", default=["X", "Z"], metavar="BASIS", help="memory bases (default: X Z)")
     sweep.add_argument("--noise", nargs="+", default=None, metavar="PRESET",
                        help="noise presets of catcode.noise (default: ocelot)")
     sweep.add_argument("--layout", nargs="+", default=["chain"], metavar="KIND",
-                       help="layout kinds: chain, ocelot, rotated_surface (default: chain)")
+                       help=f"layout kinds: {', '.join(LAYOUTS)} (default: chain)")
     sweep.add_argument("--ancilla", nargs="+", default=None, metavar="KIND",
-                       help="chain ancillas: transmon, cat (default: transmon)")
+                       help="chain and rectangular_surface ancillas: transmon, cat (default: transmon)")
+    sweep.add_argument("--bit_d", nargs="+", type=int, default=None, metavar="D",
+                       help="bit distances of rectangular_surface (integers >= 2)")
+    sweep.add_argument("--height", nargs="+", type=int, default=None, metavar="H", help="ldpc_cat heights (4 to 8)")
+    sweep.add_argument("--width", nargs="+", type=int, default=None, metavar="W", help="ldpc_cat widths (>= 3)")
+    sweep.add_argument("--boundary", nargs="+", default=None, metavar="KIND",
+                       help="ldpc_cat columns: periodic, open (default: periodic)")
     sweep.add_argument("--section", nargs="+", default=None, metavar="FIRST-LAST",
                        help="Ocelot sections such as 1-3 3-5 (default: d=5 the device, d=3 both sections)")
     sweep.add_argument("--rounds", default="d", metavar="RULE",
@@ -61,7 +74,7 @@ def sweep_from_args(args: argparse.Namespace, *, decoders: tuple[str, ...] | lis
 
     Raises :class:`CatcodeError` when both or neither are given.
     """
-    sweep_flags = [name for name in ("d", "nbar", "k1_over_k2", "noise", "ancilla", "section")
+    sweep_flags = [name for name in ("d", "nbar", "k1_over_k2", "noise") + _LAYOUT_FLAGS
                    if getattr(args, name) is not None]
     if args.param:
         sweep_flags.append("param")
@@ -71,15 +84,9 @@ def sweep_from_args(args: argparse.Namespace, *, decoders: tuple[str, ...] | lis
                                f"got --circuits with --{', --'.join(sweep_flags)}")
         return None
     layouts = tuple(args.layout)
-    if args.section is not None and "ocelot" not in layouts:
-        raise CatcodeError(f"--section applies to --layout ocelot only; got --layout {' '.join(layouts)} "
-                           f"--section {' '.join(args.section)}")
-    if args.ancilla is not None and "chain" not in layouts:
-        raise CatcodeError(f"--ancilla applies to --layout chain only; got --layout {' '.join(layouts)}")
-    if args.d is None:
+    if args.d is None and set(layouts) != {"ldpc_cat"}:
         raise CatcodeError("give the distances to sweep with --d (e.g. --d 3 5 7), or circuit files with --circuits")
-    return Sweep(d=tuple(args.d), b=tuple(args.b), noise=tuple(args.noise or ("ocelot",)),
-                 layout=tuple(args.layout), rounds=args.rounds, params=sweep_params(args),
-                 ancilla=tuple(args.ancilla or ("transmon",)),
-                 section=None if args.section is None else tuple(args.section),
-                 decoders=tuple(decoders))
+    optional = {name: tuple(getattr(args, name)) for name in _LAYOUT_FLAGS if getattr(args, name) is not None}
+    return Sweep(d=tuple(args.d or ()), b=tuple(args.b), noise=tuple(args.noise or ("ocelot",)),
+                 layout=layouts, rounds=args.rounds, params=sweep_params(args), decoders=tuple(decoders),
+                 **optional)

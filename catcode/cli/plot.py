@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import pathlib
 import sys
 from typing import Any
 
@@ -97,29 +98,22 @@ def _parse_reference(text: str) -> tuple[float, str]:
     return number, label.strip()
 
 
-def main(*, command_line_args: list[str] | None = None) -> int:
-    """Run ``catcode plot``; returns the exit code. Bad input raises CatcodeError."""
-    args = _parser().parse_args(command_line_args)
-
-    from catcode import analysis, plotting
+def _check_args(args: argparse.Namespace) -> list[tuple[float, str]]:
+    """Validate the flags before any file is read; returns the parsed ``--reference`` lines."""
+    from catcode import plotting
     from catcode.errors import require_choice
     from catcode.io import check_input_file, check_output_path
-    from catcode.sampling.csvio import scan_csv
 
-    for path in [args.out] if args.out is not None else []:
-        check_output_path(path)
+    if args.out is not None:
+        check_output_path(args.out)
+        require_choice("--out extension", pathlib.Path(args.out).suffix.lower() or "(none)", plotting.FIGURE_FORMATS)
     for path in args.inputs:
-        scan_csv(check_input_file(path, what="--in file"))  # one-line error naming a bad row
+        check_input_file(path, what="--in file")
     if not (args.max_likelihood_factor >= 1 and math.isfinite(args.max_likelihood_factor)):
         raise CatcodeError(f"--max_likelihood_factor must be a finite number >= 1; got {args.max_likelihood_factor}")
     references = [_parse_reference(text) for text in args.references]
     require_choice("--xscale", args.xscale, ("auto", "linear", "log"))
     require_choice("--yscale", args.yscale, ("auto", "linear", "log"))
-    if args.out is not None:
-        import pathlib
-
-        ext = pathlib.Path(args.out).suffix.lower()
-        require_choice("--out extension", ext or "(none)", plotting.FIGURE_FORMATS)
     if args.bootstrap and not args.fit:
         raise CatcodeError(f"--bootstrap {args.bootstrap} needs --fit (x_th is a parameter of the fit)")
     if args.mark_thresholds and (args.per_round or args.total):
@@ -127,106 +121,70 @@ def main(*, command_line_args: list[str] | None = None) -> int:
                            "add --no-per_round and drop --total")
     if args.bootstrap < 0:
         raise CatcodeError(f"--bootstrap must be an integer >= 0; got {args.bootstrap}")
+    return references
 
-    stats = analysis.read_stats(*args.inputs)
-    if not stats:
-        raise CatcodeError(f"no rows in {', '.join(args.inputs)}: nothing to plot")
-    stats = analysis.filter_stats(stats, analysis.parse_filters(args.filters))
 
-    keys = analysis.metadata_keys(stats)
+def _axes_keys(args: argparse.Namespace, stats: list[Any]) -> tuple[str, str | None]:
+    """The x key and the group key (default ``d`` unless x is d or no task has it), canonical names."""
+    from catcode import analysis
+
     if args.x_key is None:
-        numeric = sorted({k for s in stats for k, v in s.json_metadata.items() if plotting._numeric(v)})
-        raise CatcodeError(f"choose the x axis with --x KEY; numeric metadata keys present: {', '.join(numeric)}")
+        raise CatcodeError("choose the x axis with --x KEY; numeric metadata keys present: "
+                           + ", ".join(analysis.numeric_keys(stats)))
     x_key = analysis.METADATA_ALIASES.get(args.x_key, args.x_key)
     if args.group is None:
-        group_key = None if x_key == "d" else "d"
-        if group_key is not None and group_key not in keys:
-            group_key = None
+        group_key = None if x_key == "d" or "d" not in analysis.metadata_keys(stats) else "d"
     elif args.group.lower() == "none":
         group_key = None
     else:
         group_key = analysis.METADATA_ALIASES.get(args.group, args.group)
+    return x_key, group_key
+
+
+def main(*, command_line_args: list[str] | None = None) -> int:
+    """Run ``catcode plot``; returns the exit code. Bad input raises CatcodeError."""
+    args = _parser().parse_args(command_line_args)
+    from catcode import analysis, plotting
+
+    references = _check_args(args)
+    stats = analysis.read_stats(*args.inputs)
+    if not stats:
+        raise CatcodeError(f"no rows in {', '.join(args.inputs)}: nothing to plot")
+    stats = analysis.filter_stats(stats, analysis.parse_filters(args.filters))
+    x_key, group_key = _axes_keys(args, stats)
+    if args.fit and x_key == "d":
+        raise CatcodeError("--fit sweeps x across distances; choose --x other than d (e.g. p, k1_over_k2, nbar)")
     plotting.check_keys(stats, x_key=x_key, group_key=group_key)
-    missing = [s for s in stats if x_key not in s.json_metadata]
-    if missing:
-        print(f"note: ignoring {len(missing)} task(s) without metadata {x_key!r}", file=sys.stderr)
-        stats = [s for s in stats if x_key in s.json_metadata]
-
-    rates = analysis.error_rates(stats, per_round=args.per_round, max_likelihood_factor=args.max_likelihood_factor)
-    if not rates:
-        raise CatcodeError("every selected task has zero kept shots: nothing to plot")
-    points: list[Any] = list(rates)
-    if args.total:
-        pairs, unpaired = analysis.pair_memories(rates)
-        if not pairs:
-            bases = sorted({str(r.metadata.get("b")) for r in rates})
-            raise CatcodeError(
-                f"--total needs X- and Z-basis memories (b=X, b=Z) sharing all other metadata; "
-                f"found none among bases {', '.join(bases)}"
-            )
-        if unpaired:
-            print(f"note: {len(unpaired)} task(s) have no X/Z partner and are left out of --total", file=sys.stderr)
-        points = [analysis.total_error_rate(x, z) for x, z in pairs]
-
-    fit = None
-    if args.fit:
-        if x_key == "d":
-            raise CatcodeError("--fit sweeps x across distances; choose --x other than d (e.g. p, k1_over_k2, nbar)")
-        fit = analysis.fit_scaling(points, x_key=x_key, d_key="d")
+    notes: list[str] = []
+    points = analysis.rate_points(stats, x_key=x_key, per_round=args.per_round, total=args.total,
+                                  max_likelihood_factor=args.max_likelihood_factor, notes=notes)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    stats = [s for s in stats if x_key in s.json_metadata]
+    fit = analysis.fit_scaling(points, x_key=x_key, d_key="d") if args.fit else None
 
     print(analysis.format_rates_table(points, x_key=x_key, group_key=group_key))
     if fit is not None:
-        print()
-        print(analysis.format_fit(fit))
-        est = analysis.fit_parameter_x_th(points, x_key=x_key, method="covariance")
-        print(f"fit parameter x_th ({x_key}) = {est.x_th:.4g}, 68% interval [{est.low:.4g}, {est.high:.4g}] (fit covariance)")
+        print(f"\n{analysis.format_fit(fit)}")
+        print(analysis.format_x_th(analysis.fit_parameter_x_th(points, x_key=x_key, method="covariance"), x_key))
         if args.bootstrap:
-            est = analysis.fit_parameter_x_th(
-                points, x_key=x_key, method="bootstrap", num_resamples=args.bootstrap, seed=args.seed
-            )
-            print(
-                f"fit parameter x_th ({x_key}) = {est.x_th:.4g}, 68% interval [{est.low:.4g}, {est.high:.4g}] "
-                f"(bootstrap, {est.num_resamples} refits)"
-            )
+            est = analysis.fit_parameter_x_th(points, x_key=x_key, method="bootstrap",
+                                              num_resamples=args.bootstrap, seed=args.seed)
+            print(analysis.format_x_th(est, x_key))
     if args.suppression:
-        sups = analysis.suppression_factors(points, d_key="d")
-        print()
-        if not sups:
-            print("suppression: no pairs of distances share all other metadata")
-        shown = [k for k in analysis.metadata_keys(sups)
-                 if k == x_key or len({analysis._freeze(s.metadata.get(k)) for s in sups}) > 1]
-        for s in sorted(sups, key=lambda s: (analysis._freeze([s.metadata.get(k) for k in shown]), s.d_small)):
-            where = ", ".join(f"{k}={s.metadata.get(k)}" for k in shown)
-            where = ", " + where if where else ""
-            line = f"Λ(d={s.d_small}→{s.d_large}{where}) = {s.value:.4g} [{s.low:.3g}, {s.high:.3g}]"
-            if fit is not None and x_key in s.metadata:
-                line += f"; fit (x_th/x)^c = {fit.suppression(float(s.metadata[x_key])):.4g}"
-            print(line)
-
-    crossings = None
+        print(f"\n{analysis.format_suppressions(analysis.suppression_factors(points, d_key='d'), x_key=x_key, fit=fit)}")
+    crossings: list[Any] = []
     if args.mark_thresholds:
         from catcode import threshold
 
         crossings = threshold.crossing_thresholds(stats, x_key=x_key, group_key=group_key or "d", seed=args.seed,
                                                   max_likelihood_factor=args.max_likelihood_factor)
-        print()
-        print(threshold.format_crossings(crossings))
-
+        print(f"\n{threshold.format_crossings(crossings)}")
     if args.out is not None:
-        if args.total:
-            fig = plotting.plot_total_and_parts(
-                points, x_key=x_key, group_key=group_key, fit=fit, per_round=args.per_round,
-                xscale=args.xscale, yscale=args.yscale, title=args.title,
-            )
-        else:
-            fig = plotting.plot_error_rates(
-                points, x_key=x_key, group_key=group_key, fit=fit, per_round=args.per_round,
-                xscale=args.xscale, yscale=args.yscale, title=args.title,
-            )
-        if crossings:
-            plotting.mark_crossings(fig.axes[0], crossings)
-        plotting.mark_references(fig, references)
-        plotting.caption_bands(fig, args.max_likelihood_factor)
-        out = plotting.save_figure(fig, args.out)
-        print(f"wrote {out}", file=sys.stderr)
+        fig = plotting.plot_rate_points(
+            points, x_key=x_key, group_key=group_key, fit=fit, per_round=args.per_round, total=args.total,
+            crossings=crossings, references=references, max_likelihood_factor=args.max_likelihood_factor,
+            xscale=args.xscale, yscale=args.yscale, title=args.title,
+        )
+        print(f"wrote {plotting.save_figure(fig, args.out)}", file=sys.stderr)
     return 0

@@ -10,7 +10,8 @@ ideal circuit by :meth:`NoiseModel.apply`. Presets are factories registered by n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from catcode.errors import CatcodeError
@@ -32,26 +33,44 @@ PRESETS: dict[str, Callable[..., NoiseModel]] = {
 }
 
 
+def check_preset_params(name: str, params: Iterable[str], table: Mapping[str, Callable[..., Any]] = PRESETS) -> None:
+    """Raise :class:`CatcodeError` unless ``table[name]`` exists, accepts every name in ``params``
+    and gets each of its required parameters; the one signature check of presets (used by
+    :func:`preset` and by :class:`catcode.sweep.Sweep`).
+
+    >>> check_preset_params("biased", ["p"])
+    Traceback (most recent call last):
+    catcode.errors.CatcodeError: noise preset 'biased' needs parameter 'eta'; give it a value or range
+    """
+    if name not in table:
+        raise CatcodeError(f"unknown noise preset {name!r}; choices: {', '.join(sorted(table)) or 'none'}")
+    try:
+        sig = inspect.signature(table[name])
+    except (TypeError, ValueError):  # a callable without a signature: nothing to check
+        return
+    kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values())
+    named = [k for k, p in sig.parameters.items() if p.kind in kinds]
+    unknown = [k for k in params if k not in named]
+    if unknown and not accepts_any:
+        raise CatcodeError(f"unknown parameter {unknown[0]!r} for noise preset {name!r}; its parameters: "
+                           + (", ".join(named) or "none"))
+    for k, p in sig.parameters.items():
+        if p.kind in kinds and p.default is inspect.Parameter.empty and k not in params:
+            raise CatcodeError(f"noise preset {name!r} needs parameter {k!r}; give it a value or range")
+
+
 def preset(name: str, **params: Any) -> NoiseModel:
     """Build a registered noise preset by name from keyword parameters.
 
-    Unknown names and parameters raise :class:`CatcodeError` listing the valid ones.
+    Unknown names and parameters raise :class:`CatcodeError` listing the valid ones
+    (:func:`check_preset_params`).
     """
-    if name not in PRESETS:
-        raise CatcodeError(f"unknown noise preset {name!r}; choices: {', '.join(sorted(PRESETS))}")
-    import inspect
-
-    factory = PRESETS[name]
-    sig = inspect.signature(factory)
-    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values())
-    known = [n for n, p in sig.parameters.items() if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    unknown = sorted(set(params) - set(known))
-    if unknown and not accepts_any:
-        raise CatcodeError(f"noise preset {name!r} has no parameter {', '.join(unknown)}; its parameters: {', '.join(known)}")
+    check_preset_params(name, params)
     try:
-        return factory(**params)
+        return PRESETS[name](**params)
     except TypeError as exc:
-        raise CatcodeError(f"noise preset {name!r}: {exc}; its parameters: {', '.join(known)}") from None
+        raise CatcodeError(f"noise preset {name!r}: {exc}") from None
 
 
 __all__ = [
@@ -74,6 +93,7 @@ __all__ = [
     "SI1000",
     "grouped",
     "si1000",
+    "check_preset_params",
     "preset",
     "BOUNDARIES",
     "strip_boundary_noise",

@@ -406,6 +406,36 @@ class Ocelot(_PresetBase):
         """The :class:`TransmonParams` of a transmon without per-node overrides."""
         return self._transmon_params(self._values)
 
+    def cycle_flip_probabilities(self, nbar: float | None = None, *, cx_per_cycle: int = 2) -> tuple[float, float]:
+        """(bit flip, phase flip) probability of one data cat over one cycle with CX running.
+
+        The convention-free per-cycle quantities of docs/physics.md §5 (3.5e-3 and 9.6e-2 at n = 2): a
+        cat in the bulk of the chain does ``cx_per_cycle`` CX gates and idles for the rest of the
+        cycle (device-wide values; ``nbar`` replaces the model's). Bit flip = X or Y (flips of Z);
+        phase flip = Z or Y.
+
+        >>> b, z = ocelot().cycle_flip_probabilities(nbar=2.0)
+        >>> round(b, 4), round(z, 3)
+        (0.0035, 0.096)
+        """
+        vals = dict(self._values)
+        if nbar is not None:
+            vals["nbar"] = float(nbar)
+        cat = self._validated_cat(vals)
+        tr = self._transmon_params(vals)
+        t_cx = vals["cx_duration_ns"]
+        idle_ns = vals["cycle_ns"] - cx_per_cycle * t_cx
+        px, py, pz = physics.cat_idle_channel(cat, idle_ns)
+        ch = self._cx_channel(cat, vals, tr, t_cx)
+        # Marginal on the cat of the CX channel (the first letter is the transmon).
+        cx_x = sum(p for k, p in ch.pauli.items() if k[1] == "X")
+        cx_y = sum(p for k, p in ch.pauli.items() if k[1] == "Y")
+        cx_z = sum(p for k, p in ch.pauli.items() if k[1] == "Z")
+        total = {"X": px, "Y": py, "Z": pz}
+        for _ in range(cx_per_cycle):
+            total = physics.compose_pauli_channels(total, {"X": cx_x, "Y": cx_y, "Z": cx_z})
+        return total["X"] + total["Y"], total["Z"] + total["Y"]
+
     def _validated_cat(self, vals: Mapping[str, Any]) -> CatParams:
         cat = self._cat_params(vals)
         _require_factor("cx_phase_flip_factor", vals["cx_phase_flip_factor"])
@@ -674,33 +704,13 @@ def ocelot(nbar: float = OCELOT_DEFAULTS["nbar"], **overrides: Any) -> Ocelot:
 
 
 def cycle_flip_probabilities(model: Ocelot, nbar: float | None = None, *, cx_per_cycle: int = 2) -> tuple[float, float]:
-    """(bit flip, phase flip) probability of one Ocelot data cat over one cycle with CX running.
-
-    The convention-free per-cycle quantities of docs/physics.md §5 (3.5e-3 and 9.6e-2 at n = 2): a cat
-    in the bulk of the chain does ``cx_per_cycle`` CX gates and idles for the rest of the cycle.
-    Bit flip = X or Y (flips of Z); phase flip = Z or Y.
+    """(bit flip, phase flip) probability of one Ocelot data cat over one cycle: :meth:`Ocelot.cycle_flip_probabilities`.
 
     >>> b, z = cycle_flip_probabilities(ocelot(), nbar=2.0)
     >>> round(b, 4), round(z, 3)
     (0.0035, 0.096)
     """
-    vals = dict(model._values)
-    if nbar is not None:
-        vals["nbar"] = float(nbar)
-    cat = model._validated_cat(vals)
-    tr = model._transmon_params(vals)
-    t_cx = vals["cx_duration_ns"]
-    idle_ns = vals["cycle_ns"] - cx_per_cycle * t_cx
-    px, py, pz = physics.cat_idle_channel(cat, idle_ns)
-    ch = model._cx_channel(cat, vals, tr, t_cx)
-    # Marginal on the cat of the CX channel (the first letter is the transmon).
-    cx_x = sum(p for k, p in ch.pauli.items() if k[1] == "X")
-    cx_y = sum(p for k, p in ch.pauli.items() if k[1] == "Y")
-    cx_z = sum(p for k, p in ch.pauli.items() if k[1] == "Z")
-    total = {"X": px, "Y": py, "Z": pz}
-    for _ in range(cx_per_cycle):
-        total = physics.compose_pauli_channels(total, {"X": cx_x, "Y": cx_y, "Z": cx_z})
-    return total["X"] + total["Y"], total["Z"] + total["Y"]
+    return model.cycle_flip_probabilities(nbar, cx_per_cycle=cx_per_cycle)
 
 
 # =============================================================================== cat-cat

@@ -60,7 +60,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 import time
 from collections.abc import Callable
 
@@ -74,6 +73,7 @@ from catcode.rare._faults import FaultModel, detector_error_model_of
 from catcode.rare._intervals import clopper_pearson, t_quantile
 from catcode.rare._oracle import FailureOracle, enumerate_stratum, num_subsets
 from catcode.rare._splitting import FailingSetChains
+from catcode.sampling.progress import ProgressPrinter
 
 METHODS = ("auto", "subset", "splitting")
 STRATUM_KINDS = ("none", "proved", "exact", "sampled", "chain")
@@ -230,25 +230,10 @@ def _relative_width(rate: float, lo: float, hi: float) -> float:
     return max(hi / rate, rate / lo)
 
 
-class _Progress:
-    def __init__(self, enabled: bool | Callable[[str], None]):
-        self.enabled = bool(enabled)
-        self.sink = enabled if callable(enabled) else None
-        self.t0 = time.monotonic()
-        self.last = -math.inf
-
-    def __call__(self, msg: str, *, force: bool = True) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not force and now - self.last < 2.0:
-            return
-        self.last = now
-        line = f"[catcode estimate {now - self.t0:7.1f}s] {msg}"
-        if self.sink is not None:
-            self.sink(line)
-        else:
-            print(line, file=sys.stderr, flush=True)
+def _progress_printer(progress: bool | Callable[[str], None]) -> ProgressPrinter:
+    """Progress lines ``[catcode estimate  t s] ...``: events at once, status lines every 2 s at most."""
+    return ProgressPrinter(enabled=bool(progress), min_interval=2.0, label="catcode estimate",
+                           sink=progress if callable(progress) else None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -392,7 +377,7 @@ class _Estimator:
     """
 
     def __init__(self, faults: FaultModel, oracle: FailureOracle, settings: _Settings,
-                 rng: np.random.Generator, report: _Progress):
+                 rng: np.random.Generator, report: ProgressPrinter):
         self.faults, self.oracle, self.s, self.rng, self.report = faults, oracle, settings, rng, report
         self.q = faults.silent_logical_flip_probability()
         self.n_mech = faults.num_mechanisms
@@ -509,7 +494,7 @@ class _Estimator:
         est = self.chain_phase()
         if est is not None:
             return est
-        self.report("no usable chain: continuing stratified sampling with the remaining budget")
+        self.report.log("no usable chain: continuing stratified sampling with the remaining budget")
         self.direct_loop(s.max_shots, s.deadline, allow_switch=False)
         return self.subset_result()
 
@@ -525,7 +510,7 @@ class _Estimator:
         self.tables = _FaultCountTables(faults.p, cap)
         cert = (f"the matching-weight certificate proves at least {self.w_cert} faults are needed to fail"
                 if self.w_cert > 1 else "no matching-weight certificate (unequal weights or another decoder)")
-        self.report(
+        self.report.log(
             f"{n_mech} mechanisms, {faults.num_detectors} detectors, mean faults per shot {lam:.3g}; "
             f"decoder {self.oracle.decoder_name}; {cert}"
         )
@@ -541,7 +526,7 @@ class _Estimator:
                 break
             done = enumerate_stratum(oracle, w, deadline=s.deadline)
             if done is None:
-                self.report(f"budget ended while enumerating the fault sets of weight {w}: sampling it instead")
+                self.report.log(f"budget ended while enumerating the fault sets of weight {w}: sampling it instead")
                 break
             frac, count = done
             if w < self.w_cert and frac > 0:
@@ -551,7 +536,7 @@ class _Estimator:
                 )
             self.strata.exact[w] = frac
             self.exact_top = w
-            self.report(f"enumerated all {count} fault sets of weight {w}: f_w = {frac:.4g}")
+            self.report.log(f"enumerated all {count} fault sets of weight {w}: f_w = {frac:.4g}")
             w += 1
 
     def exact_sum(self) -> float:
@@ -622,29 +607,28 @@ class _Estimator:
                 return False
             n = int(min(max(strata.shots[wt], _BATCH), 1 << 17, max(1, min(budget, s.max_shots) - oracle.decodes)))
             self.sample_stratum(wt, n)
-            self.report(
+            self.report.show(
                 f"stratified: P_fail ~ {b.point:.3g} [{b.low:.3g}, {b.high:.3g}] "
-                f"(x{self.width(b.point, b.low, b.high):.3g}); {oracle.decodes} decodes; widest stratum w={wt}",
-                force=False,
+                f"(x{self.width(b.point, b.low, b.high):.3g}); {oracle.decodes} decodes; widest stratum w={wt}"
             )
 
     def hopeless(self, ws: list[int], widest: int) -> bool:
         """Whether stratified sampling should hand over to the chain (method "auto")."""
         if self.strata.fails[widest] == 0 and self.strata.shots[widest] >= 1 << 16:
-            self.report(f"no failure in {self.strata.shots[widest]} fault sets of weight {widest}, the widest "
+            self.report.log(f"no failure in {self.strata.shots[widest]} fault sets of weight {widest}, the widest "
                         "stratum: trying the failing-set chain")
             return True
         need = _projected_shots(self.strata, ws, self.tables.log_pmf, self.s.alpha, self.s.target,
                                 self.exact_sum(), self.q)
         if need > self.s.max_shots - self.oracle.decodes:
-            self.report(f"stratified sampling would need ~{need:.3g} decodes: trying the failing-set chain")
+            self.report.log(f"stratified sampling would need ~{need:.3g} decodes: trying the failing-set chain")
             return True
         return False
 
     def subset_result(self) -> RareEstimate:
         ws = self.sampled_weights()
         b = self.current(ws, self.s.alpha)
-        self.report(f"stratified sampling: P_fail ~ {b.point:.4g} [{b.low:.4g}, {b.high:.4g}] "
+        self.report.log(f"stratified sampling: P_fail ~ {b.point:.4g} [{b.low:.4g}, {b.high:.4g}] "
                     f"after {self.oracle.decodes} decodes")
         top = max(ws, default=self.exact_top)
         return self.finish("subset", b.point, b.low, b.high, top, self.tables.tail(top),
@@ -679,7 +663,7 @@ class _Estimator:
                                 self.s.target, self.exact_sum(), self.q)
         stratified_s = need * self.seconds_per_set
         left = self.s.deadline - time.monotonic()
-        self.report(f"pilot: direct sampling ~{direct_s:.3g} s, stratified ~{stratified_s:.3g} s to the target")
+        self.report.log(f"pilot: direct sampling ~{direct_s:.3g} s, stratified ~{stratified_s:.3g} s to the target")
         if not (direct_s < stratified_s and direct_s < left):
             return None
         while not self.out_of_budget():
@@ -722,14 +706,14 @@ class _Estimator:
         if not (math.isfinite(result.rate) and math.isfinite(result.low)):
             # the chain recorded no visit at its anchors (typically: the budget ended before it ran), so its
             # ratio is undefined; the directly sampled strata still give a valid interval
-            self.report("the chain measured no ratio before the budget ended: falling back to stratified sampling")
+            self.report.log("the chain measured no ratio before the budget ended: falling back to stratified sampling")
             return None
         out = self.report_strata(result.per_stratum, chain=result.chain_fractions)
         trips = chains.round_trips
-        self.report(f"chain phase done: P_fail ~ {result.rate:.4g} [{result.low:.4g}, {result.high:.4g}], "
+        self.report.log(f"chain phase done: P_fail ~ {result.rate:.4g} [{result.low:.4g}, {result.high:.4g}], "
                     f"{trips:.2f} round trips per chain")
         if trips < MIN_ROUND_TRIPS:
-            self.report(f"warning: budget ended after {trips:.2f} < {MIN_ROUND_TRIPS} chain round trips; "
+            self.report.log(f"warning: budget ended after {trips:.2f} < {MIN_ROUND_TRIPS} chain round trips; "
                         "the chain may not have equilibrated, result marked not converged")
         top = max(self.chain_direct_weights(ladder))
         return self.finish("subset+splitting", result.rate, result.low, result.high, top, self.tables.tail(top),
@@ -764,10 +748,10 @@ class _Estimator:
         if not self.good_anchor(w_top):
             why = (f"and a chain from {w_lo} past {w_lo + MAX_CHAIN_LEVELS} fault counts would not mix"
                    if w_top - w_lo > MAX_CHAIN_LEVELS else "within the search budget")
-            self.report(f"no fault count up to {w_top} with a failing fraction >= {ANCHOR_FRACTION} found, {why}")
+            self.report.log(f"no fault count up to {w_top} with a failing fraction >= {ANCHOR_FRACTION} found, {why}")
             return None
         if w_top - w_lo > MAX_CHAIN_LEVELS:
-            self.report(f"a chain over fault counts {w_lo}..{w_top} would not mix (> {MAX_CHAIN_LEVELS} rungs)")
+            self.report.log(f"a chain over fault counts {w_lo}..{w_top} would not mix (> {MAX_CHAIN_LEVELS} rungs)")
             return None
         # walk the top rung down while the failing fraction stays above ANCHOR_FRACTION (fewer rungs mix faster)
         while w_top - 1 > w_lo and not self.out_of_budget():
@@ -807,20 +791,20 @@ class _Estimator:
             self.faults, oracle, self.sampler, w_lo=ladder.w_lo, w_top=w_top, initial_sets=np.concatenate(init),
             theta=theta, num_chains=s.num_chains, groups=s.groups, rng=self.rng,
         )
-        self.report(f"failing-set chain over fault counts {ladder.w_lo}..{w_top}, anchored at "
+        self.report.log(f"failing-set chain over fault counts {ladder.w_lo}..{w_top}, anchored at "
                     f"{list(ladder.anchors)}, {s.num_chains} chains")
         per_step = max(1.0, 0.6 * s.num_chains)
         tune_steps = int(0.3 * (s.max_shots - oracle.decodes) / per_step)
         t_left = s.deadline - time.monotonic()
         tune_deadline = time.monotonic() + 0.3 * t_left if math.isfinite(t_left) else math.inf
-        used = chains.tune(tune_steps, deadline=tune_deadline, report=lambda line: self.report(line))
+        used = chains.tune(tune_steps, deadline=tune_deadline, report=lambda line: self.report.log(line))
         # burn-in: until the chains have, on average, crossed the range once
         chains.reset_trips()
         burn = 0
         while chains.round_trips < 0.5 and not self.out_of_budget():
             burn += chains.run(50, record=False, deadline=s.deadline)
         chains.reset_trips()
-        self.report(
+        self.report.log(
             f"tuned in {used} steps, burn-in {burn} steps; lowest failing weight seen {chains.lowest_seen}; "
             f"acceptance {chains.accepted / max(chains.proposed, 1):.3f}"
         )
@@ -849,10 +833,9 @@ class _Estimator:
                        if v not in strata.shots)
             result = dataclasses.replace(result, high=result.high + gaps)
             rate, lo, hi = result.rate, result.low, result.high
-            self.report(
+            self.report.show(
                 f"chain: P_fail ~ {rate:.4g} [{lo:.4g}, {hi:.4g}] (x{self.width(rate, lo, hi):.3g}); "
-                f"{oracle.decodes} decodes, {chains.steps} steps, {chains.round_trips:.2f} round trips per chain",
-                force=False,
+                f"{oracle.decodes} decodes, {chains.steps} steps, {chains.round_trips:.2f} round trips per chain"
             )
             if self.width(rate, lo, hi) <= s.target and chains.round_trips >= MIN_ROUND_TRIPS:
                 return result
@@ -979,7 +962,7 @@ def estimate_logical_error(
     )
     faults = FaultModel.from_dem(detector_error_model_of(circuit_or_dem))
     with FailureOracle(faults, decoder, workers=workers) as oracle:
-        return _Estimator(faults, oracle, settings, np.random.default_rng(seed), _Progress(progress)).run()
+        return _Estimator(faults, oracle, settings, np.random.default_rng(seed), _progress_printer(progress)).run()
 
 
 def _projected_shots(strata: _Strata, ws: list[int], log_pmf: Callable[[int], float], alpha: float,

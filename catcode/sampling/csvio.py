@@ -164,9 +164,38 @@ def scan_csv(path: str | os.PathLike[str]) -> CsvScan:
     return CsvScan(stats, rows, False, cut, tail, tail_is_row)
 
 
-def read_stats(path: str | os.PathLike[str]) -> list[sinter.TaskStats]:
-    """Totals per task of a stats CSV, ignoring a torn last line (the file is not changed)."""
-    return list(scan_csv(path).stats.values())
+def read_stats(*paths: str | os.PathLike[str], normalize: bool = False) -> list[sinter.TaskStats]:
+    """Totals per task (strong id) over sinter-format CSV files: catcode's one stats reader.
+
+    Each file is parsed by :func:`scan_csv`, so a torn last line (a write in progress) is ignored
+    and the files are not changed; rows of one task are summed across files, as
+    :func:`sinter.read_stats_from_csv_files` does. With ``normalize`` each task's metadata goes
+    through :func:`catcode.analysis.normalize_metadata` (what :func:`catcode.analysis.read_stats`,
+    which calls this function, does by default). A missing, empty or malformed file raises
+    :class:`CatcodeError` naming it.
+    """
+    if not paths:
+        raise CatcodeError("read_stats needs at least one CSV path; got none")
+    totals: dict[str, sinter.TaskStats] = {}
+    for path in paths:
+        p = pathlib.Path(path)
+        if not p.is_file():
+            raise CatcodeError(f"stats file not found: {str(p)!r} (expected a sinter-format CSV)")
+        try:
+            scan = scan_csv(p)
+        except CatcodeError as exc:
+            reason = str(exc).removesuffix("; choose another --out").removesuffix("; choose another --out or move the file")
+            raise CatcodeError(f"could not read sinter stats from {str(p)!r}: {reason}") from None
+        if scan.needs_header:
+            raise CatcodeError(f"could not read sinter stats from {str(p)!r}: it has no header line "
+                               f"{sinter.CSV_HEADER.replace(' ', '')!r}")
+        for key, stat in scan.stats.items():
+            totals[key] = totals[key] + stat if key in totals else stat
+    if not normalize:
+        return list(totals.values())
+    from catcode.analysis import normalize_metadata
+
+    return [dataclasses.replace(s, json_metadata=normalize_metadata(s.json_metadata)) for s in totals.values()]
 
 
 def check_output_path(path: str | os.PathLike[str]) -> None:
