@@ -8,12 +8,23 @@
 
 from catcode._version import __version__
 
-from catcode import noise, physics
-from catcode.compiler import ideal_memory_circuit, logical_support, memory_circuit
-from catcode.errors import CatcodeError
-from catcode.experiment import build_circuit, experiment_metadata
-from catcode.layout import Layout, Stabilizer
-from catcode.verify import CircuitCheckError, verify_memory_circuit
+# Everything below is imported on first use (PEP 562), so that `import catcode.<module>` costs
+# only that module: sinter's worker processes import catcode.sampling, not networkx.
+_LAZY = {
+    "noise": "catcode.noise",
+    "physics": "catcode.physics",
+    "threshold": "catcode.threshold",
+    "ideal_memory_circuit": "catcode.compiler",
+    "logical_support": "catcode.compiler",
+    "memory_circuit": "catcode.compiler",
+    "CatcodeError": "catcode.errors",
+    "build_circuit": "catcode.experiment",
+    "experiment_metadata": "catcode.experiment",
+    "Layout": "catcode.layout",
+    "Stabilizer": "catcode.layout",
+    "CircuitCheckError": "catcode.verify",
+    "verify_memory_circuit": "catcode.verify",
+}
 
 __all__ = [
     "CatcodeError",
@@ -33,9 +44,17 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # lazy: catcode.threshold imports sinter, which plain use does not need
-    if name == "threshold":
-        import importlib
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'catcode' has no attribute {name!r}")
+    import importlib
 
-        return importlib.import_module("catcode.threshold")
-    raise AttributeError(f"module 'catcode' has no attribute {name!r}")
+    value = importlib.import_module(module)
+    value = value if module.endswith("." + name) else getattr(value, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

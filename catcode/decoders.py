@@ -87,15 +87,18 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pymatching
 import sinter
 import stim
 
 from catcode.errors import CatcodeError
 from catcode.noise.model import HERALD_FLAG as _HERALD_FLAG
 from catcode.noise.model import is_herald
+
+if TYPE_CHECKING:  # imported where used: `catcode collect`'s driver never needs it (0.5 s)
+    import pymatching
 
 __all__ = [
     "CUSTOM_DECODERS",
@@ -302,6 +305,8 @@ def _llr(p: float) -> float:
 
 
 def _matching(dem: stim.DetectorErrorModel, num_observables: int) -> pymatching.Matching:
+    import pymatching
+
     m = pymatching.Matching.from_detector_error_model(dem)
     if m.num_fault_ids < num_observables:
         m.ensure_num_fault_ids(num_observables)
@@ -560,6 +565,8 @@ class CorrelatedMatchingDecoder(sinter.Decoder):
 
     def compile_decoder_for_dem(self, *, dem: stim.DetectorErrorModel) -> sinter.CompiledDecoder:
         """Configure the decoder for ``dem`` (sinter.Decoder interface)."""
+        import pymatching
+
         return _CorrelatedMatchingCompiled(pymatching.Matching.from_detector_error_model(dem, enable_correlations=True))
 
     def __repr__(self) -> str:

@@ -392,3 +392,28 @@ def test_help_has_examples(capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit):
         catcode_main(["collect", "--help"])
     assert "examples:" in capsys.readouterr().out
+
+
+_STARTUP_PROBE = """
+import sys, stim
+import catcode.sampling.local  # what a sinter worker imports to unpickle the orphan guard
+worker_side = sorted(m for m in ("networkx", "catcode.noise", "catcode.layout", "pymatching") if m in sys.modules)
+from catcode.sampling import prepare_tasks, resolve_decoders
+from catcode.sweep import tasks_from_circuit_files
+tasks = prepare_tasks(tasks_from_circuit_files([sys.argv[1]]))
+resolve_decoders([t.decoder for t in tasks])
+print(worker_side, [t.decoder for t in tasks], "pymatching" in sys.modules)
+"""
+
+
+def test_start_up_imports_only_what_it_needs(tmp_path: pathlib.Path) -> None:
+    """The driver resolves decoders without importing PyMatching (0.5 s); a worker imports no networkx.
+
+    Guards catcode collect's start-up against sinter collect's (issue 15).
+    """
+    path = tmp_path / "d=3,b=X.stim"
+    path.write_text(str(stim.Circuit.generated("repetition_code:memory", distance=3, rounds=3,
+                                               before_round_data_depolarization=0.01)))
+    out = subprocess.run([sys.executable, "-c", _STARTUP_PROBE, str(path)], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    assert out == "[] ['pymatching'] False"

@@ -7,7 +7,9 @@ The driver (this process) owns the stopping rules and the CSV:
 - a task is cut into chunks; a chunk's size is chosen from the measured time per shot (aiming at
   ``chunk_seconds`` of work) and from the measured error rate (so the errors expected from all
   chunks in flight stay within the errors still wanted); the first chunk of a task runs alone to
-  measure both; chunks never cover more shots than are left, so ``max_shots`` is met exactly;
+  measure both; no chunk is bigger than an even share (over twice the worker threads) of the
+  shots not yet handed out, so chunks shrink towards the end and the workers finish together;
+  chunks never cover more shots than are left, so ``max_shots`` is met exactly;
 - at most ``2 x`` (worker threads) chunks are outstanding, so nothing is submitted far beyond
   what the stopping rule will need;
 - each finished chunk becomes one CSV row (``flush`` + ``fsync``) as soon as its result arrives;
@@ -202,7 +204,12 @@ class _Run:
         if self.new.shots == 0 or self.new.seconds <= 0:
             # Nothing measured yet: one small chunk alone.
             return 0 if self.in_flight else min(unassigned, start)
-        size = min(chunk_seconds * self.new.shots / self.new.seconds, 8 * self.largest)
+        rate = self.new.shots / self.new.seconds
+        size = min(chunk_seconds * rate, 8 * self.largest)
+        # Guided self-scheduling: no chunk takes more than an even share of what is left, so the
+        # last chunks shrink and all workers finish together (one 2 s chunk alone at the end
+        # would leave the others idle), down to chunks of chunk_seconds / 20.
+        size = min(size, max(unassigned / (2 * max(1, slots)), chunk_seconds * rate / 20, start))
         if self.total_errors > 0:
             rate = self.total_errors / self.total_shots
             budget = self.errors_left / rate - flying

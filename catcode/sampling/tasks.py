@@ -61,14 +61,18 @@ def resolve_decoders(
     Names are looked up in ``custom_decoders``, then :data:`DECODER_REGISTRY`, then
     ``catcode.decoders.sinter_decoders()`` (e.g. ``pymatching_erasure``), then sinter's built-ins.
     """
+    names = sorted(set(names))
     custom: dict[str, Any] = {}
-    from catcode.decoders import sinter_decoders
+    known = set(DECODER_REGISTRY) | set(custom_decoders or {})
+    if any(name not in known and name not in sinter.BUILT_IN_SAMPLERS for name in names):
+        # Only then: catcode.decoders pulls in the BP-OSD decoder's imports.
+        from catcode.decoders import sinter_decoders
 
-    custom.update(sinter_decoders())
+        custom.update(sinter_decoders())
     custom.update(DECODER_REGISTRY)
     custom.update(dict(custom_decoders or {}))
     needed: dict[str, Any] = {}
-    for name in sorted(set(names)):
+    for name in names:
         if name in custom:
             needed[name] = custom[name]
         elif name in sinter.BUILT_IN_SAMPLERS:
@@ -115,6 +119,12 @@ def describe(task: sinter.Task) -> str:
     return f"{text} [{task.decoder}]"
 
 
+def _auto_decoder(dem: stim.DetectorErrorModel) -> str:
+    from catcode.decoders import default_decoder
+
+    return default_decoder(dem)
+
+
 def prepare_tasks(
     tasks: Iterable[sinter.Task], *, decoders: Sequence[str] | None = None
 ) -> list[sinter.Task]:
@@ -145,10 +155,8 @@ def prepare_tasks(
             except ValueError as exc:
                 raise CatcodeError(f"cannot build the detector error model of task {task.json_metadata!r}: "
                                    f"{str(exc).splitlines()[0]}") from None
-        from catcode.decoders import default_decoder
-
         chosen = [task.decoder] if task.decoder is not None else names
-        for dec in dict.fromkeys(default_decoder(dem) if d == "auto" else d for d in chosen):
+        for dec in dict.fromkeys(_auto_decoder(dem) if d == "auto" else d for d in chosen):
             full = sinter.Task(
                 circuit=circuit,
                 decoder=dec,
