@@ -48,9 +48,12 @@ def _decoders(dem, *, bposd: bool, matching: bool, tesseract: bool) -> dict[str,
                                  ms_scaling_factor=DEFAULT_MS_SCALING, osd_order=DEFAULT_OSD_ORDER,
                                  osd_method="osd_cs").decode_batch
     if tesseract:
-        import tesseract_decoder.tesseract as ts
-
-        out["tesseract beam=5"] = ts.TesseractConfig(dem=dem, det_beam=5).compile_decoder().decode_batch
+        try:
+            import tesseract_decoder.tesseract as ts
+        except ImportError:
+            print("    (tesseract-decoder not installed: pip install -e '.[bench]')")
+        else:
+            out["tesseract beam=5"] = ts.TesseractConfig(dem=dem, det_beam=5).compile_decoder().decode_batch
     if matching:
         import pymatching
 

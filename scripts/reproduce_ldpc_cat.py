@@ -6,9 +6,10 @@ rounds, n-bar = 11, every operation 1/kappa_2 (catcode's ``cat_cat`` preset, con
 measure), decoded with catcode's BP+OSD (``bposd``: min-sum 0.625, OSD-CS order 60). The repetition
 code (d = 5, 9) at the same kappa_1/kappa_2 is decoded with PyMatching.
 
-Per-cycle, per-logical-qubit convention (the authors'): eps = (1 - (1 - P_shot)^(1/r)) / L with
-P_shot the probability that any of the k = 2L observables flips, r = d rounds, L = 17 (not k = 34);
-the repetition code has one logical qubit (divide by 1).
+Per-cycle, per-logical-qubit convention (the authors'): eps = per_round(P_shot, r) / L
+(:func:`catcode.ldpc_cat.per_cycle_per_logical`) with P_shot the probability that any of the
+k = 2L observables flips, r = d rounds, L = 17 (not k = 34); the repetition code has one logical
+qubit (divide by 1).
 
 Idle steps: the empty CX layers are charged one ``idle_step_ns`` each by the noise pass (the
 IDLE STEP contract). On a checkout where the pass does not implement it yet, this script charges
@@ -32,7 +33,7 @@ import stim
 from catcode import Layout, noise
 from catcode.bposd import BpOsdCompiledDecoder
 from catcode.compiler import memory_circuit
-from catcode.ldpc_cat import code_distance
+from catcode.ldpc_cat import code_distance, per_cycle_per_logical
 from catcode.noise.model import Layer, NoiseContext, NoiseModel
 
 L = 17
@@ -115,7 +116,7 @@ def run_point(code: str, k1: float, *, seconds: float, max_failures: int, batch:
         failures += int((decode(dets) != obs).any(axis=1).sum())
         shots += batch
     p = failures / shots
-    eps = (1 - (1 - p) ** (1 / info["rounds"])) / info["per"]
+    eps = per_cycle_per_logical(p, rounds=info["rounds"], width=info["per"])
     return {**info, "decoder": name, "shots": shots, "failures": failures, "p_shot": f"{p:.6g}",
             "eps_per_cycle": f"{eps:.6g}", "seconds": f"{time.perf_counter() - start:.1f}"}
 
