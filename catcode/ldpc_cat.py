@@ -368,15 +368,21 @@ def published_rate(d: int, k1_over_k2: float, alpha: float = 0.5) -> float:
 def per_cycle_per_logical(p_shot: float, *, rounds: int, width: int) -> float:
     """Logical error per cycle per logical qubit, the authors' convention: divided by ``width`` L, not k = 2L.
 
-    ``p_shot`` is the probability that any of the k observables flipped in ``rounds`` rounds;
-    :func:`catcode.analysis.per_round_error_rate` turns it into a per-round rate, which is then
-    divided by L (Ruiz et al. 2025, Methods: per cycle and "per logical qubit" with L = 17 for
-    their k = 34 codes). Use ``width=1`` for a single-logical code.
+    ``p_shot`` is the probability that *any* of the k observables flipped in ``rounds`` rounds. Each
+    round is an independent chance ``q`` that some observable flips, so ``1 - p_shot = (1 - q)^r``
+    (not the single-observable parity rule of :func:`catcode.analysis.per_round_error_rate`, which
+    folds above ``p_shot = 1/2``; the two agree to O(p^2) below a few per cent); ``q`` is then divided
+    by L (Ruiz et al. 2025, Methods: per cycle and per logical qubit with L = 17 for their k = 34
+    codes). Use ``width=1`` for a single-logical code.
 
     >>> round(per_cycle_per_logical(0.1, rounds=1, width=17), 6)
     0.005882
+    >>> round(per_cycle_per_logical(0.75, rounds=2, width=1), 6)
+    0.5
     """
-    from catcode.analysis import per_round_error_rate
+    from catcode.errors import require_probability
 
+    require_probability("p_shot", p_shot, maximum=1.0)
+    require_int_at_least("rounds", rounds, 1)
     require_int_at_least("width", width, 1)
-    return per_round_error_rate(p_shot, rounds=rounds) / width
+    return -float(np.expm1(np.log1p(-p_shot) / rounds)) / width

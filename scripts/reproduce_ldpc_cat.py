@@ -6,7 +6,7 @@ rounds, n-bar = 11, every operation 1/kappa_2 (catcode's ``cat_cat`` preset, con
 measure), decoded with catcode's BP+OSD (``bposd``: min-sum 0.625, OSD-CS order 60). The repetition
 code (d = 5, 9) at the same kappa_1/kappa_2 is decoded with PyMatching.
 
-Per-cycle, per-logical-qubit convention (the authors'): eps = per_round(P_shot, r) / L
+Per-cycle, per-logical-qubit convention (the authors'): eps = (1 - (1 - P_shot)^(1/r)) / L
 (:func:`catcode.ldpc_cat.per_cycle_per_logical`) with P_shot the probability that any of the
 k = 2L observables flips, r = d rounds, L = 17 (not k = 34); the repetition code has one logical
 qubit (divide by 1).
