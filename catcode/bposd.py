@@ -17,8 +17,11 @@ From the DEM to the decoding problem (:func:`dem_matrices`):
 * errors with no detector are dropped (no decoder can see them), as PyMatching does.
 
 Shots are decoded once per distinct syndrome: an all-zero syndrome predicts no flip without
-calling the decoder, and repeated syndromes reuse one result (at low noise most shots are
-empty or repeat), which is where this is faster than ``stimbposd`` with the same settings.
+calling the decoder, and repeated syndromes reuse one result. That is where this is faster than
+``stimbposd`` with the same settings (same ``ldpc`` decoder and matrix, identical predictions):
+on codes whose shots repeat, such as the repetition code at low noise. On LDPC-cat circuits
+nearly every syndrome is distinct (the non-adiabatic CX error fires many detectors per shot)
+and the two run at the same speed (docs/reproductions.md §5, benchmarks/bench_bposd.py).
 
 >>> import stim
 >>> dem = stim.DetectorErrorModel('''

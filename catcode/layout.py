@@ -243,14 +243,17 @@ class Layout:
 
     @cached_property
     def cx_layers(self) -> tuple[tuple[tuple[str, str], ...], ...]:
-        """CX gates grouped by layer, each as ``(ancilla, data)`` pairs sorted by ancilla index."""
+        """CX gates grouped by layer, each as ``(ancilla, data)`` pairs sorted by ancilla index.
+
+        A layer index missing between the first and the last declared one gives an empty tuple:
+        an *idle step* the compiler emits as an empty ``TICK`` layer (the LDPC-cat round's gaps).
+        """
         layers: dict[int, list[tuple[str, str]]] = {}
         for stab in self.stabilizers:
             for layer, dq in zip(stab.layers, stab.data):
                 layers.setdefault(layer, []).append((stab.ancilla, dq))
-        return tuple(
-            tuple(sorted(layers[k], key=lambda p: self.qubit_index[p[0]])) for k in sorted(layers)
-        )
+        span = range(min(layers), max(layers) + 1) if layers else range(0)
+        return tuple(tuple(sorted(layers.get(k, ()), key=lambda p: self.qubit_index[p[0]])) for k in span)
 
     @property
     def ancilla_x_basis_via_h(self) -> bool:

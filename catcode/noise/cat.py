@@ -911,6 +911,8 @@ class CatCat(_PresetBase):
         """Whether ``layer`` holds the first CX layer of a round (the idle slot follows it)."""
         if self._values["convention"] != "alice_bob" or not layer.has("cx") or not ctx.layout.cx_layers:
             return False
+        if any(not gates for gates in ctx.layout.cx_layers):  # the layout's empty layers are its idle steps
+            return False
         idx = ctx.layout.qubit_index
         first = {(idx[a], idx[d]) for a, d in ctx.layout.cx_layers[0]}
         return any(pair in first for op in layer.operations if op.kind == "cx" for pair in op.pairs)
