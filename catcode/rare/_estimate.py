@@ -68,6 +68,7 @@ import stim
 
 from catcode.errors import CatcodeError, require_int_at_least, require_positive
 from catcode.rare._certificate import min_failing_weight_bound
+from catcode.rare._choice import choose_method, direct_shots_needed
 from catcode.rare._counts import ConditionalFaultSampler, fault_count_log_pmf
 from catcode.rare._faults import FaultModel, detector_error_model_of
 from catcode.rare._intervals import clopper_pearson, t_quantile
@@ -156,6 +157,9 @@ class RareEstimate:
         chain_round_trips: mean bottom-to-top round trips per chain in the chain's production run.
         converged: whether the relative interval reached the target (and, with the chain, the
             chains made at least ``MIN_ROUND_TRIPS`` round trips).
+        note: one line, empty if converged: why not, and what it would need (decodes, time).
+        choice: one line: which method ran and why (for ``method="auto"``, the predicted times to
+            the target of direct sampling and of the estimator, measured by short pilots).
 
     Invariants, also when the budget ends early (``converged=False``):
     ``0 <= ci_low <= rate <= ci_high <= 1``. The point estimate is the sum of the per-stratum
@@ -184,6 +188,7 @@ class RareEstimate:
     chain_round_trips: float
     converged: bool
     note: str = ""  # one line: why the estimate did not converge and what it would need ("" if converged)
+    choice: str = ""  # one line: which method ran and why (method "auto": the pilots' predicted times)
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.ci_low <= self.rate <= self.ci_high <= 1.0):
@@ -385,6 +390,7 @@ class _Estimator:
         self.exact_top = 0
         self.lo_w = 1
         self.w_max = 0
+        self.choice = ""  # which method ran and why (RareEstimate.choice)
 
     # -- budget and results --------------------------------------------------------------------
 
@@ -415,6 +421,7 @@ class _Estimator:
             max_weight=w_max, tail_probability=tail, silent_logical_probability=self.q,
             strata=tuple(strata), chain_round_trips=round_trips,
             converged=converged, note="" if converged else self.note(rate, lo, hi),
+            choice=self.choice or f"{method}: {self.s.method!r} requested",
         )
 
     def note(self, rate: float, lo: float, hi: float) -> str:
@@ -441,7 +448,7 @@ class _Estimator:
             line += (f"; stratified sampling projects ~{need:.2g} decodes (~{need * self.seconds_per_set:.2g} s "
                      "on this machine)")
         if rate > 0:
-            line += f"; direct sampling would need ~{_direct_shots_needed(rate, self.s.alpha, self.s.target):.2g} shots"
+            line += f"; direct sampling would need ~{direct_shots_needed(rate, self.s.alpha, self.s.target):.2g} shots"
         return line
 
     def proven_min_failing_weight(self) -> int:
@@ -477,6 +484,7 @@ class _Estimator:
             return self.finish("exact", e, e, e, self.exact_top, 0.0, self.report_strata({}))
         self.w_max = self.initial_max_weight()
         method, s = self.s.method, self.s
+        self.choice = {"subset": "method 'subset' requested", "splitting": "method 'splitting' requested"}.get(method, "")
         share = {"auto": 0.05, "subset": 1.0, "splitting": 0.0}[method]
         budget = s.max_shots if method == "subset" else int(share * s.max_shots)
         t_stop = s.t_start + share * (s.deadline - s.t_start) if math.isfinite(s.deadline) else math.inf
@@ -484,13 +492,19 @@ class _Estimator:
             if time.monotonic() >= s.deadline:
                 break
             self.sample_stratum(wt, _BATCH)
-        converged = self.direct_loop(budget, t_stop, allow_switch=method == "auto")
-        if converged or method == "subset" or not self.strata.weights():
-            return self.subset_result()
         if method == "auto":
+            # stratified pilot (a fixed number of decodes, so a fixed seed gives the same strata), then
+            # the choice between direct sampling and the estimator from both pilots' measured costs
+            pilot = min(budget, self.oracle.decodes + _STRATIFIED_PILOT_DECODES)
+            if self.direct_loop(pilot, t_stop, allow_switch=False):
+                self.choice = "estimator: stratified sampling reached the target within its pilot"
+                return self.subset_result()
             direct = self.direct_if_sooner()
             if direct is not None:
                 return direct
+        converged = self.direct_loop(budget, t_stop, allow_switch=method == "auto")
+        if converged or method == "subset" or not self.strata.weights():
+            return self.subset_result()
         est = self.chain_phase()
         if est is not None:
             return est
@@ -637,20 +651,29 @@ class _Estimator:
     # -- direct sampling (method "auto") ---------------------------------------------------------
 
     def direct_if_sooner(self) -> RareEstimate | None:
-        """Direct Monte Carlo instead of the chain when a pilot says it reaches the target sooner.
+        """Direct Monte Carlo instead of the estimator when the pilots say it reaches the target sooner.
 
-        Skipped (None) when the shots direct sampling needs exceed the remaining decode budget.
-        Rule: a pilot of ``_DIRECT_PILOT_SECONDS`` (at most 2 % of ``max_shots``) of direct shots
-        (stim's DEM sampler, the same decoder) measures shots per second; with ``P`` the stratified
-        estimate so far, direct sampling needs ``z**2 (1 - P) / (P (1 - 1/target)**2)`` shots (normal approximation of the
-        binomial interval), stratified sampling ``_projected_shots`` decodes at the measured
-        seconds per fault set. Direct sampling runs (pilot shots included) when its projected time
-        is the smaller and fits the remaining budget; otherwise None (the chain is tried).
+        A pilot of ``_DIRECT_PILOT_SECONDS`` (at most 2 % of ``max_shots``) of direct shots (stim's
+        DEM sampler, the same decoder) measures shots per second; stratified sampling's pilot
+        measured seconds per fault set and projects its decodes (``_projected_shots``). The rule is
+        :func:`catcode.rare._choice.choose_method`; its one-line reason goes to ``RareEstimate.choice``.
+        No pilot (None) when the shots direct sampling needs at the strata's rate exceed the
+        remaining decode budget.
         """
         b = self.current(self.sampled_weights(), self.s.alpha)
         rate = self.q + (1 - 2 * self.q) * b.point
-        if not rate > 0 or _direct_shots_needed(rate, self.s.alpha, self.s.target) > self.s.max_shots - self.oracle.decodes:
-            return None  # direct sampling cannot reach the target within the decode budget: no pilot
+        left = self.s.max_shots - self.oracle.decodes
+        if self.out_of_budget() or not self.seconds_per_set > 0:
+            self.choice = "estimator: the budget ended during the stratified pilot, so no direct pilot"
+            return None
+        if not (0 < rate < 1):
+            self.choice = "estimator: no failing fault set seen in the stratified pilot, so no direct pilot"
+            return None
+        need_direct = direct_shots_needed(rate, self.s.alpha, self.s.target)
+        if need_direct > left:
+            self.choice = (f"estimator: direct sampling would need ~{need_direct:.3g} shots at rate ~{rate:.3g}, "
+                           f"more than the {left} decodes left in max_shots (no direct pilot)")
+            return None
         sampler = self.faults.dem.compile_sampler(seed=int(self.rng.integers(1 << 62)))
         t0, n0 = time.monotonic(), self.oracle.decodes
         pilot_cap = n0 + max(1024, self.s.max_shots // 50)
@@ -658,13 +681,20 @@ class _Estimator:
         while time.monotonic() - t0 < _DIRECT_PILOT_SECONDS and not self.out_of_budget(pilot_cap):
             shots, fails = self.direct_batch(sampler, 4 * shots, shots, fails)
         per_shot = (time.monotonic() - t0) / max(self.oracle.decodes - n0, 1)
-        direct_s = _direct_shots_needed(rate, self.s.alpha, self.s.target) * per_shot
-        need = _projected_shots(self.strata, self.sampled_weights(), self.tables.log_pmf, self.s.alpha,
-                                self.s.target, self.exact_sum(), self.q)
-        stratified_s = need * self.seconds_per_set
-        left = self.s.deadline - time.monotonic()
-        self.report.log(f"pilot: direct sampling ~{direct_s:.3g} s, stratified ~{stratified_s:.3g} s to the target")
-        if not (direct_s < stratified_s and direct_s < left):
+        spent = sum(self.strata.shots[w] for w in self.sampled_weights())
+        need = _estimator_decodes_needed(
+            _projected_shots(self.strata, self.sampled_weights(), self.tables.log_pmf, self.s.alpha,
+                             self.s.target, self.exact_sum(), self.q),
+            spent, self.width(b.point, b.low, b.high), self.s.target)
+        choice = choose_method(
+            rate=rate, alpha=self.s.alpha, target=self.s.target, direct_shots_per_second=1 / per_shot,
+            direct_shots_done=shots, estimator_decodes_needed=need, estimator_decodes_done=spent,
+            estimator_seconds_per_decode=self.seconds_per_set, seconds_left=self.s.deadline - time.monotonic(),
+            direct_shots_left=self.s.max_shots - self.oracle.decodes,
+        )
+        self.choice = choice.reason
+        self.report.log(f"pilots ({shots} direct shots, {fails} failures): {choice.reason}")
+        if choice.method != "direct":
             return None
         while not self.out_of_budget():
             lo, hi = (float(x[0]) for x in clopper_pearson(np.array([fails]), np.array([shots]), self.s.alpha))
@@ -680,7 +710,7 @@ class _Estimator:
             seconds=time.monotonic() - self.s.t_start, num_mechanisms=self.n_mech,
             proven_min_failing_weight=self.proven_min_failing_weight(), max_weight=0, tail_probability=0.0,
             silent_logical_probability=self.q, strata=(), chain_round_trips=0.0, converged=converged,
-            note="" if converged else self.note(est, lo, hi),
+            note="" if converged else self.note(est, lo, hi), choice=self.choice,
         )
 
     def direct_batch(self, sampler: stim.CompiledDemSampler, n: int, shots: int, fails: int) -> tuple[int, int]:
@@ -854,14 +884,23 @@ class _Estimator:
 
 #: length of the direct-sampling pilot of method "auto"
 _DIRECT_PILOT_SECONDS = 1.0
+#: decodes of stratified sampling's pilot (method "auto") before the direct pilot and the choice
+_STRATIFIED_PILOT_DECODES = 65_536
 
 
-def _direct_shots_needed(rate: float, alpha: float, target: float) -> float:
-    """Direct shots for a relative interval ``target`` at ``rate``: z^2 (1 - P) / (P (1 - 1/target)^2)."""
-    from scipy.stats import norm
+def _estimator_decodes_needed(neyman: float, spent: int, width_now: float, target: float) -> float:
+    """Stratified decodes to the target: the larger of the Neyman projection and the measured width's.
 
-    z = float(norm.ppf(1 - alpha / 2))
-    return z * z * (1 - rate) / (rate * (1 - 1 / target) ** 2)
+    The relative half-width of the (Bonferroni, Clopper-Pearson) interval shrinks as 1/sqrt(decodes),
+    so reaching ``target`` from ``width_now`` after ``spent`` decodes takes about
+    ``spent * (log width_now / log target)**2``; the Neyman projection (normal approximation) alone
+    underestimates it when the exact intervals are wider than the normal ones.
+
+    >>> _estimator_decodes_needed(1e3, 10_000, 4.0, 2.0)
+    40000.0
+    """
+    measured = spent * (math.log(width_now) / math.log(target)) ** 2 if math.isfinite(width_now) else math.inf
+    return max(neyman, measured)
 
 
 #: first batch of fault sets per stratum
@@ -1055,7 +1094,9 @@ def _combine(chains: FailingSetChains, lp: np.ndarray, below: np.ndarray, in_anc
         share = total[idx] * wgt[idx] / den if den > 0 else 0.0  # P(w) f_w / anchor sum
         scale = math.exp(-lp[idx])
         if qhat > 0:
-            chain_f[w] = (a_point * share * scale, a_lo * share * scale * q_lo / qhat, a_hi * share * scale * q_hi / qhat)
+            f = a_point * share * scale
+            # min/max absorb floating-point underflow of the scaled bounds (seen at f ~ 1e-186)
+            chain_f[w] = (f, min(f, a_lo * share * scale * q_lo / qhat), max(f, a_hi * share * scale * q_hi / qhat))
         else:
             chain_f[w] = (0.0, 0.0, 0.0)
     spread_direct = math.log(a_hi / a_lo) if a_lo > 0 else math.inf
