@@ -22,7 +22,7 @@ def direct_shots_needed(rate: float, alpha: float, target: float) -> float:
     """Direct shots for a relative interval ``target`` at ``rate``: z^2 (1 - P) / (P (1 - 1/target)^2).
 
     >>> round(direct_shots_needed(1e-3, 0.05, 2.0))
-    15351
+    15350
     """
     from scipy.stats import norm
 

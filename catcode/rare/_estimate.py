@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import resource
 import time
 from collections.abc import Callable
 
@@ -87,6 +88,8 @@ ANCHOR_FRACTION = 3e-4
 MAX_CHAIN_LEVELS = 48
 #: stratified sampling decodes in chunks of about this many seconds, checking the time budget in between
 CHUNK_SECONDS = 0.5
+#: at most this many fault indices per chunk (fault sets x size): bounds the sampler's memory (~8 bytes each, a few copies)
+MAX_CHUNK_ENTRIES = 1 << 22
 
 
 @dataclasses.dataclass(frozen=True)
@@ -391,6 +394,8 @@ class _Estimator:
         self.lo_w = 1
         self.w_max = 0
         self.choice = ""  # which method ran and why (RareEstimate.choice)
+        self.sampling_seconds = 0.0  # all stratified sampling so far (the average speed, for projections)
+        self.sampled_sets = 0
 
     # -- budget and results --------------------------------------------------------------------
 
@@ -434,9 +439,9 @@ class _Estimator:
         if empty and sum(self.tables.pmf(w) for w in empty) * 3 / min(strata.shots[w] for w in empty) > 0.5 * hi:
             n_min = min(strata.shots[w] for w in empty)
             return line + (f"; the upper bound comes from {len(empty)} sampled fault counts {min(empty)}..{max(empty)} "
-                           f"with no failing set (f_w < ~{3 / n_min:.1g} each): each needs ~3/f_w decodes, and the "
-                           f"failing-set chain an anchor with f_w >= {ANCHOR_FRACTION} within {MAX_CHAIN_LEVELS} "
-                           "fault counts of the bottom")
+                           f"with no failing set (f_w < ~{3 / n_min:.1g} each; {self.faults.p.sum():.3g} faults per "
+                           f"shot on average) and the failing-set chain found no anchor with f_w >= {ANCHOR_FRACTION} "
+                           f"within {MAX_CHAIN_LEVELS} fault counts of the bottom; " + self.cost_line(hi))
         if _relative_width(rate, lo, hi) > 100:
             seen = [w for w in strata.weights() if strata.fails[w] > 0] if strata is not None else []
             return line + (f"; failing fault sets seen only at fault counts {seen[:6]}{'...' if len(seen) > 6 else ''}"
@@ -450,6 +455,19 @@ class _Estimator:
         if rate > 0:
             line += f"; direct sampling would need ~{direct_shots_needed(rate, self.s.alpha, self.s.target):.2g} shots"
         return line
+
+    def cost_line(self, hi: float) -> str:
+        """What a rate below the upper bound ``hi`` costs: shots, time on this machine, memory.
+
+        Failures are then seen only where faults are typical, so stratified and direct sampling both
+        need ``c / P_L`` decodes, ``c = direct_shots_needed(P) * P`` (~constant for small P).
+        """
+        c = direct_shots_needed(min(hi, 0.5), self.s.alpha, self.s.target) * min(hi, 0.5)
+        per = self.sampling_seconds / self.sampled_sets if self.sampled_sets else math.nan
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return (f"reaching x{self.s.target:g} needs ~{c:.2g}/P_L decodes, at least {c / hi:.2g} (~{c / hi * per:.2g} s "
+                f"at the measured {1 / per:.3g}/s) since P_L <= {hi:.2g}, e.g. {c / 1e-8:.2g} (~{c / 1e-8 * per:.2g} s) "
+                f"if P_L = 1e-8; memory does not grow with decodes (batches are streamed; peak {rss_mb:.0f} MB here)")
 
     def proven_min_failing_weight(self) -> int:
         """The certificate's bound, raised past enumerated strata with no failing fault set.
@@ -508,9 +526,29 @@ class _Estimator:
         est = self.chain_phase()
         if est is not None:
             return est
+        if self.out_of_reach():
+            return self.subset_result()
         self.report.log("no usable chain: continuing stratified sampling with the remaining budget")
         self.direct_loop(s.max_shots, s.deadline, allow_switch=False)
         return self.subset_result()
+
+    def out_of_reach(self) -> bool:
+        """Whether stratified sampling is projected to miss the target with the remaining decode budget.
+
+        Uses the measured width's projection (:func:`_estimator_decodes_needed`); then, unless a
+        time budget (``max_seconds``) was given, the result is returned at once with a note saying
+        what it would need, instead of spending up to ``max_shots`` decodes for nothing.
+        """
+        ws = self.sampled_weights()
+        b = self.current(ws, self.s.alpha)
+        spent = sum(self.strata.shots[w] for w in ws)
+        need = _estimator_decodes_needed(
+            _projected_shots(self.strata, ws, self.tables.log_pmf, self.s.alpha, self.s.target, self.exact_sum(),
+                             self.q), spent, self.width(b.point, b.low, b.high), self.s.target) - spent
+        if math.isfinite(self.s.deadline) or need <= self.s.max_shots - self.oracle.decodes:
+            return False  # a time budget is spent (the upper bound still tightens); a decode budget only if useful
+        self.report.log(f"no usable chain, and stratified sampling projects ~{need:.3g} more decodes: stopping here")
+        return True
 
     def prepare(self) -> None:
         """Sampler, certificate, fault-count tables and (empty) strata."""
@@ -574,10 +612,14 @@ class _Estimator:
             if math.isfinite(self.s.deadline):  # chunks sized by time only under a time budget: without
                 # one, the random stream (hence the result) must not depend on the machine's speed
                 chunk = min(chunk, 64 if not per > 0 else max(16, int(CHUNK_SECONDS / per)))
+            # bounded memory: the sampler and the syndromes hold a few arrays of chunk x wt entries
+            chunk = min(chunk, max(16, MAX_CHUNK_ENTRIES // max(wt, 1)))
             t0 = time.monotonic()
             sets = self.sampler.sample(wt, chunk, self.rng)
             f = self.oracle.fails(sets)
             self.seconds_per_set = (time.monotonic() - t0) / chunk
+            self.sampling_seconds += time.monotonic() - t0
+            self.sampled_sets += chunk
             k = int(f.sum())
             self.strata.add(wt, chunk, k)
             done += chunk
