@@ -859,3 +859,48 @@ def test_choice_takes_direct_sampling_when_its_pilot_already_reached_the_target(
     n = direct_shots_needed(1e-2, 0.05, 1.2)
     c = _choose(rate=1e-2, target=1.2, direct_shots_done=int(n) + 1, estimator_decodes_needed=0)
     assert c.method == "direct" and c.direct_seconds == 0.0
+
+
+def _costs_by_loop(faults, edge_info):
+    """Independent oracle for mechanism_costs: one mechanism at a time from FaultModel.components."""
+    costs, parts = [], []
+    for comps in faults.components:
+        total, edge_obs, mech_obs = 0.0, set(), set()
+        for c in comps:
+            mech_obs ^= set(c.observables)
+            if not c.detectors:
+                if c.observables:
+                    return None
+                continue
+            key = (c.detectors[0], -1) if len(c.detectors) == 1 else tuple(c.detectors)
+            if key not in edge_info:
+                return None
+            total += edge_info[key][0]
+            edge_obs ^= set(edge_info[key][1])
+        if edge_obs != mech_obs:
+            return None
+        costs.append(total)
+        parts.append(len(comps))
+    return costs, parts
+
+
+@pytest.mark.parametrize("circuit", [surface_code("X", 3, 0.003), rep_code(5, 0.01)], ids=["surface3", "rep5"])
+def test_vectorised_mechanism_costs_match_a_per_mechanism_loop(circuit):
+    import pymatching
+
+    from catcode.rare._certificate import mechanism_costs
+
+    dem = detector_error_model_of(circuit)
+    faults = FaultModel.from_dem(dem)
+    matching = pymatching.Matching.from_detector_error_model(dem)
+    edge_info = {}
+    for u, v, attr in matching.edges():
+        a, b = (u, -1) if v is None else (min(u, v), max(u, v))
+        edge_info[(a, b)] = (float(attr["weight"]), frozenset(attr.get("fault_ids", set())))
+    costs, parts = mechanism_costs(faults, edge_info)
+    want = _costs_by_loop(faults, edge_info)
+    assert want is not None and parts.tolist() == want[1]
+    np.testing.assert_allclose(costs, want[0], rtol=1e-12)
+    # a missing edge is no claim, in both
+    dropped = dict(list(edge_info.items())[1:])
+    assert mechanism_costs(faults, dropped) is None and _costs_by_loop(faults, dropped) is None
