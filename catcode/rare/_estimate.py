@@ -976,14 +976,16 @@ def estimate_logical_error(
     Args:
         circuit_or_dem: a noisy stim.Circuit with detectors and observables, or its DEM.
         decoder: "pymatching" (default), another sinter built-in decoder name, or a sinter.Decoder.
-        method: "auto" (stratified sampling; the failing-set chain once stratified sampling
+        method: "auto": a stratified pilot (``_STRATIFIED_PILOT_DECODES`` decodes) and a 1 s pilot of
+            direct sampling measure both methods' speeds; direct sampling runs (method "direct",
+            Clopper-Pearson interval) when its predicted time to the target is the smaller
+            (:func:`catcode.rare._choice.choose_method`; the reason is in ``RareEstimate.choice``);
+            otherwise stratified sampling continues, and the failing-set chain takes over once it
             spends 5 % of the budget, is projected to miss the target, or meets a widest stratum
-            with no failure in 65536 fault sets; back to stratified sampling if no chain can be
-            built), "subset" (stratified sampling only: exact intervals) or "splitting" (the chain
-            as soon as the strata are initialised). Before the chain, "auto" runs a 1 s pilot of
-            direct sampling and switches to it (method "direct", Clopper-Pearson interval) when
-            z^2 (1 - P) / (P (1 - 1/target)^2) direct shots at the pilot's speed take less time
-            than stratified sampling's projected decodes at its measured speed.
+            with no failure in 65536 fault sets (back to stratified sampling if no chain can be
+            built; without ``max_seconds`` it stops at once if that is projected to exceed
+            ``max_shots``, with a note). "subset": stratified sampling only (exact intervals);
+            "splitting": the chain as soon as the strata are initialised.
         max_weight: largest fault count to sample; default: chosen so that the probability of
             more faults is below 2 % of the estimated rate.
         target_relative_ci: stop once max(ci_high/rate, rate/ci_low) <= this factor (> 1).
