@@ -229,6 +229,11 @@ def main() -> None:
     ref = sinter_shots_per_second(circuit, shots=max(1000, int(2 * direct_shots_per_second(circuit, 1.0))))
     print(f"plain sinter.collect, 1 worker: {ref:.3g} shots/s ({_load()})")
     rate = direct_shots_per_second(circuit)
+    if not est.converged:
+        print(f"direct sampling: {rate:.3g} shots/s per core; the estimator did not converge, so no rate to "
+              f"extrapolate direct sampling's time from: at a rate P it needs ~{hits_for_factor(args.target)}/P "
+              f"shots = {_human(hits_for_factor(args.target) / (rate * args.workers))} x (1/P) on {args.workers} cores")
+        return
     factor = est.relative_ci if math.isfinite(est.relative_ci) else args.target
     hits = hits_for_factor(factor)
     shots_needed = hits / est.rate if est.rate > 0 else math.inf
