@@ -713,8 +713,11 @@ class _Estimator:
             return None
         need_direct = direct_shots_needed(rate, self.s.alpha, self.s.target)
         if need_direct > left:
-            self.choice = (f"estimator: direct sampling would need ~{need_direct:.3g} shots at rate ~{rate:.3g}, "
-                           f"more than the {left} decodes left in max_shots (no direct pilot)")
+            hi = self.q + (1 - 2 * self.q) * min(b.high, 1.0)
+            at_hi = f" (>= {direct_shots_needed(hi, self.s.alpha, self.s.target):.3g} even at its upper bound {hi:.3g})" \
+                if 0 < hi < 1 else ""
+            self.choice = (f"estimator: direct sampling would need ~{need_direct:.3g} shots at the strata's rate "
+                           f"~{rate:.3g}{at_hi}, more than the {left} decodes left in max_shots (no direct pilot)")
             return None
         sampler = self.faults.dem.compile_sampler(seed=int(self.rng.integers(1 << 62)))
         t0, n0 = time.monotonic(), self.oracle.decodes
