@@ -12,8 +12,10 @@ Cases (``--case``):
            ancillas), d = 15, X (phase-flip) memory, nbar = 4, k1/k2 = 3.5e-5: ~1e-12 per shot.
   ocelot   catcode's Ocelot-like preset on ``Layout.ocelot()`` (d = 5, its only distance), X memory.
   rep      Stim's generated repetition_code:memory, d = 15, p = 2.3e-3 (no catcode presets needed).
-  surface15  catcode's rotated surface code, d = 15 Z memory, si1000 p = 5e-4 (issue 15: converge or
-           say why within 2 minutes; use --max_seconds 120).
+  surface7   catcode's rotated surface code, d = 7, 7 rounds, X memory, si1000 p = 5e-4 (issue 15: method
+           "auto" must pick direct sampling when it is sooner; use --target 1.1).
+  surface15  the same at d = 15, 15 rounds (issue 15: converge or say why within 2 minutes; use
+           --max_seconds 120).
 Swap in another circuit by editing :func:`benchmark_circuit`.
 
 Every timing is the min and median of ``--reps`` repetitions, printed with the machine load
@@ -22,7 +24,8 @@ against plain ``sinter.collect`` (1 worker) throughput on the same circuit, and 
 ``FaultModel.from_dem`` on a rotated surface d = 21 DEM against stim building that DEM.
 
     python benchmarks/bench_rare.py --case cat_cat --workers 2
-    python benchmarks/bench_rare.py --case surface15 --max_seconds 120 --reps 3
+    python benchmarks/bench_rare.py --case surface7 --target 1.1 --reps 1
+    python benchmarks/bench_rare.py --case surface15 --max_seconds 120 --reps 1 --direct_seconds 30
     python benchmarks/bench_rare.py --from_dem
 """
 
@@ -55,10 +58,11 @@ def benchmark_circuit(case: str) -> tuple[stim.Circuit, dict]:
                 meta = experiment_metadata("ocelot", 5, rounds=5, basis="X", noise="ocelot")
             return build_circuit(meta), meta
         print(f"catcode presets unavailable: falling back to --case rep instead of {case}")
-    if case == "surface15":
+    if case in ("surface7", "surface15"):
         from catcode.experiment import build_circuit, experiment_metadata
 
-        meta = experiment_metadata("rotated_surface", 15, rounds=15, basis="Z", noise="si1000", p=5e-4)
+        d = int(case.removeprefix("surface"))
+        meta = experiment_metadata("rotated_surface", d, rounds=d, basis="X", noise="si1000", p=5e-4)
         return build_circuit(meta), meta
     p = 2.3e-3
     circuit = stim.Circuit.generated(
@@ -94,6 +98,34 @@ def sinter_shots_per_second(circuit: stim.Circuit, shots: int) -> float:
     t0 = time.perf_counter()
     stats = sinter.collect(num_workers=1, tasks=[task], decoders=["pymatching"], max_shots=shots)
     return sum(s.shots for s in stats) / (time.perf_counter() - t0)
+
+
+def sinter_time_to_interval(circuit: stim.Circuit, target: float, workers: int, max_seconds: float) -> str:
+    """Wall time of plain ``sinter.collect`` (pymatching) until its 95 % interval is within ``target``.
+
+    Collects in doubling chunks of shots until the observed errors reach :func:`hits_for_factor`
+    (the rare-limit count for that factor) or ``max_seconds`` pass; then the time still missing is
+    extrapolated from the measured throughput and the rate seen (or, with no error, not at all).
+    """
+    import sinter
+
+    task = sinter.Task(circuit=circuit, json_metadata={"bench": 1})
+    hits = hits_for_factor(target)
+    shots = errors = 0
+    chunk = 10_000
+    t0 = time.perf_counter()
+    while errors < hits and time.perf_counter() - t0 < max_seconds:
+        (st,) = sinter.collect(num_workers=workers, tasks=[task], decoders=["pymatching"], max_shots=chunk,
+                               max_errors=hits - errors)
+        shots, errors = shots + st.shots, errors + st.errors
+        chunk = min(2 * chunk, 50_000_000)
+    wall = time.perf_counter() - t0
+    if errors >= hits:
+        return f"{wall:.3g} s measured ({shots} shots, {errors} errors)"
+    if errors == 0:
+        return f"> {wall:.3g} s (no error in {shots} shots; stopped at --direct_seconds)"
+    more = (hits - errors) / (errors / shots) / (shots / wall)
+    return f"~{_human(wall + more)} ({wall:.3g} s measured: {shots} shots, {errors} errors; the rest extrapolated)"
 
 
 def _load() -> str:
@@ -152,7 +184,9 @@ def _human(seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--case", default="cat_cat", choices=["cat_cat", "ocelot", "rep"])
+    parser.add_argument("--case", default="cat_cat", choices=["cat_cat", "ocelot", "rep", "surface7", "surface15"])
+    parser.add_argument("--direct_seconds", type=float, default=120.0,
+                        help="cap on the measured direct sinter sampling to the interval (then extrapolated)")
     parser.add_argument("--target", type=float, default=2.0, help="relative CI factor to reach (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="cores used by both methods (default 2)")
     parser.add_argument("--max_shots", type=int, default=200_000_000)
@@ -182,14 +216,24 @@ def main() -> None:
         print(f"rare-event estimator ({args.workers} workers, {load}): {est}")
         print(f"  method {est.method}, converged {est.converged}, chain steps {est.chain_steps}, "
               f"round trips {est.chain_round_trips:.2f}, wall time {walls[-1]:.1f} s")
+        print(f"  choice: {est.choice}")
         if est.note:
             print(f"  {est.note}")
     t_est = statistics.median(walls)
     print(f"estimator: {_min_median(walls)}")
 
+    load = _load()
+    direct = sinter_time_to_interval(circuit, args.target, args.workers, args.direct_seconds)
+    print(f"time to a x{args.target:g} interval: estimator {_min_median(walls)} vs plain sinter.collect "
+          f"({args.workers} workers, same run, {load}): {direct}")
     ref = sinter_shots_per_second(circuit, shots=max(1000, int(2 * direct_shots_per_second(circuit, 1.0))))
     print(f"plain sinter.collect, 1 worker: {ref:.3g} shots/s ({_load()})")
     rate = direct_shots_per_second(circuit)
+    if not est.converged:
+        print(f"direct sampling: {rate:.3g} shots/s per core; the estimator did not converge, so no rate to "
+              f"extrapolate direct sampling's time from: at a rate P it needs ~{hits_for_factor(args.target)}/P "
+              f"shots = {_human(hits_for_factor(args.target) / (rate * args.workers))} x (1/P) on {args.workers} cores")
+        return
     factor = est.relative_ci if math.isfinite(est.relative_ci) else args.target
     hits = hits_for_factor(factor)
     shots_needed = hits / est.rate if est.rate > 0 else math.inf

@@ -784,3 +784,123 @@ def test_workers_rebuild_a_named_custom_decoder():
     two = estimate_logical_error(circuit, decoder="auto", method="subset", max_shots=4_000, seed=3, workers=2)
     assert one.decoder == two.decoder == "pymatching_erasure"
     assert 0 < two.rate < 0.5
+
+
+# ----------------------------------------------------------------------------------------------
+# method "auto": the choice between direct sampling and the estimator (issue 15), a pure function
+
+from catcode.rare._choice import choose_method, direct_shots_needed
+
+
+def _choose(**kw):
+    args = dict(rate=1e-5, alpha=0.05, target=1.1, direct_shots_per_second=1e6, direct_shots_done=0,
+                estimator_decodes_needed=1e7, estimator_decodes_done=0, estimator_seconds_per_decode=1e-5)
+    args.update(kw)
+    return choose_method(**args)
+
+
+def test_direct_shots_needed_matches_the_normal_interval_it_promises():
+    """At the predicted shot count, the normal interval's lower end is rate / target (independent check)."""
+    from scipy.stats import norm
+
+    for rate, target in [(1e-3, 2.0), (1e-6, 1.1), (0.2, 1.5)]:
+        n = direct_shots_needed(rate, 0.05, target)
+        low = rate - norm.ppf(0.975) * math.sqrt(rate * (1 - rate) / n)
+        assert low == pytest.approx(rate / target, rel=1e-9)
+
+
+def test_choice_picks_the_smaller_predicted_time():
+    # issue 15's d=7 case, in shape: direct 4.6e7 shots at 1e6/s = 46 s vs 1e7 decodes at 1e5/s = 100 s
+    c = _choose()
+    n = direct_shots_needed(1e-5, 0.05, 1.1)
+    assert c.method == "direct" and c.direct_seconds == pytest.approx(n / 1e6) and c.estimator_seconds == pytest.approx(100.0)
+    assert c.reason.startswith("direct sampling is sooner")
+    # the estimator 10x faster per decode: it wins
+    c = _choose(estimator_seconds_per_decode=1e-6)
+    assert c.method == "estimator" and c.estimator_seconds == pytest.approx(10.0)
+
+
+def test_choice_counts_work_already_done_by_each_pilot():
+    n = direct_shots_needed(1e-5, 0.05, 1.1)
+    c = _choose(direct_shots_done=int(n) - 1000)
+    assert c.direct_seconds == pytest.approx((n - int(n) + 1000) / 1e6)
+    c = _choose(estimator_decodes_done=9_990_000, estimator_seconds_per_decode=1e-3)  # 10 s left
+    assert c.method == "estimator" and c.estimator_seconds == pytest.approx(10.0)
+    assert _choose(estimator_decodes_done=2e7).estimator_seconds == 0.0  # already past the projection
+
+
+def test_choice_respects_the_remaining_budget_and_breaks_ties_for_the_estimator():
+    assert _choose(seconds_left=10.0).method == "estimator"  # direct needs ~46 s
+    c = _choose(direct_shots_left=1e6)
+    assert c.method == "estimator" and "shot budget" in c.reason
+    n = direct_shots_needed(1e-5, 0.05, 1.1)
+    assert _choose(estimator_decodes_needed=n, estimator_seconds_per_decode=1e-6).method == "estimator"  # tie
+    assert _choose(rate=0.0).method == "estimator"  # no rate: direct time unknown
+    with pytest.raises(CatcodeError, match="direct_shots_per_second"):
+        _choose(direct_shots_per_second=0.0)
+
+
+def test_auto_says_which_method_ran_and_why():
+    """End to end, small: d=5 surface code at 6e-3 (~5 faults per shot, rate ~2.7e-2): the pilots pick
+    direct sampling, and the result says so; a case that converges in the stratified pilot says that."""
+    circuit = surface_code("X", 5, 0.006)
+    est = estimate_logical_error(circuit, seed=1, target_relative_ci=1.2, max_shots=400_000)
+    assert est.method == "direct" and est.choice.startswith("direct sampling is sooner") and est.converged
+    errors, n = direct_sample(circuit, 100_000, seed=2)
+    fit = sinter.fit_binomial(num_shots=n, num_hits=errors, max_likelihood_factor=1e6)
+    assert est.ci_low <= fit.high and fit.low <= est.ci_high
+    sub = estimate_logical_error(circuit, method="subset", seed=1, max_shots=2_000)
+    assert sub.choice == "method 'subset' requested"
+    easy = estimate_logical_error(surface_code("X", 3, 0.01), seed=1, target_relative_ci=1.3, max_shots=400_000)
+    assert easy.method == "subset" and easy.choice.startswith("estimator: stratified sampling reached the target")
+
+
+def test_choice_takes_direct_sampling_when_its_pilot_already_reached_the_target():
+    n = direct_shots_needed(1e-2, 0.05, 1.2)
+    c = _choose(rate=1e-2, target=1.2, direct_shots_done=int(n) + 1, estimator_decodes_needed=0)
+    assert c.method == "direct" and c.direct_seconds == 0.0
+
+
+def _costs_by_loop(faults, edge_info):
+    """Independent oracle for mechanism_costs: one mechanism at a time from FaultModel.components."""
+    costs, parts = [], []
+    for comps in faults.components:
+        total, edge_obs, mech_obs = 0.0, set(), set()
+        for c in comps:
+            mech_obs ^= set(c.observables)
+            if not c.detectors:
+                if c.observables:
+                    return None
+                continue
+            key = (c.detectors[0], -1) if len(c.detectors) == 1 else tuple(c.detectors)
+            if key not in edge_info:
+                return None
+            total += edge_info[key][0]
+            edge_obs ^= set(edge_info[key][1])
+        if edge_obs != mech_obs:
+            return None
+        costs.append(total)
+        parts.append(len(comps))
+    return costs, parts
+
+
+@pytest.mark.parametrize("circuit", [surface_code("X", 3, 0.003), rep_code(5, 0.01)], ids=["surface3", "rep5"])
+def test_vectorised_mechanism_costs_match_a_per_mechanism_loop(circuit):
+    import pymatching
+
+    from catcode.rare._certificate import mechanism_costs
+
+    dem = detector_error_model_of(circuit)
+    faults = FaultModel.from_dem(dem)
+    matching = pymatching.Matching.from_detector_error_model(dem)
+    edge_info = {}
+    for u, v, attr in matching.edges():
+        a, b = (u, -1) if v is None else (min(u, v), max(u, v))
+        edge_info[(a, b)] = (float(attr["weight"]), frozenset(attr.get("fault_ids", set())))
+    costs, parts = mechanism_costs(faults, edge_info)
+    want = _costs_by_loop(faults, edge_info)
+    assert want is not None and parts.tolist() == want[1]
+    np.testing.assert_allclose(costs, want[0], rtol=1e-12)
+    # a missing edge is no claim, in both
+    dropped = dict(list(edge_info.items())[1:])
+    assert mechanism_costs(faults, dropped) is None and _costs_by_loop(faults, dropped) is None

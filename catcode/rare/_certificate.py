@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import stim  # noqa: F401  (doctests)
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
@@ -91,6 +92,73 @@ def min_logical_cycle_weight(
     return best
 
 
+def mechanism_costs(faults: FaultModel, edge_info: dict[tuple[int, int], tuple[float, frozenset[int]]]
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per mechanism: summed weight of its components' matching edges, and its number of components.
+
+    Vectorised over the fault model's target arrays (a Python loop over mechanisms took 4-13 s on a
+    surface d = 15 memory). ``edge_info`` maps (u, v) (v = -1: boundary) to (weight, observables).
+    None (no claim) if there are more than 62 observables, a component is not an edge of the graph, a detector-free component flips an
+    observable, or a mechanism's edge labels do not XOR to its observables.
+
+    >>> fm = FaultModel.from_dem(stim.DetectorErrorModel("error(0.1) D0 D1 ^ D1 L0\\nerror(0.2) D0"))
+    >>> costs, parts = mechanism_costs(fm, {(0, 1): (2.0, frozenset()), (1, -1): (3.0, frozenset({0})),
+    ...                                     (0, -1): (1.5, frozenset())})
+    >>> costs.tolist(), parts.tolist()
+    ([5.0, 1.5], [2, 1])
+    """
+    n, nd = faults.num_mechanisms, max(faults.num_detectors, 1)
+    if faults.num_observables > 62:
+        return None  # observables are packed into int64 masks
+    t, ptr = faults.targets, faults.target_ptr
+    lengths = np.diff(ptr)
+    mech = np.repeat(np.arange(n), lengths)
+    starts = np.zeros(len(t), dtype=bool)
+    starts[ptr[:-1][lengths > 0]] = True
+    comp = np.cumsum(starts | (t == -1)) - 1  # global component index of each entry (separators included)
+    n_comp = int(comp[-1]) + 1 if len(t) else 0
+    comp_mech = np.zeros(n_comp, dtype=np.int64)
+    comp_mech[comp] = mech
+    # detectors: an even count within a component cancels
+    is_det = t >= 0
+    key, counts = np.unique(comp[is_det] * nd + t[is_det], return_counts=True)
+    key = key[counts % 2 == 1]
+    dcomp, det = key // nd, key % nd
+    n_det = np.bincount(dcomp, minlength=n_comp)
+    first = np.full(n_comp, -1)
+    second = np.full(n_comp, -1)
+    order_start = np.searchsorted(dcomp, np.arange(n_comp))
+    has = n_det > 0
+    first[has] = det[order_start[has]]
+    two = n_det == 2
+    second[two] = det[order_start[two] + 1]
+    # observables as bit masks, XORed per component
+    is_obs = t < -1
+    cobs = np.zeros(n_comp, dtype=np.int64)
+    np.bitwise_xor.at(cobs, comp[is_obs], np.left_shift(1, -2 - t[is_obs]).astype(np.int64))
+    if np.any(n_det > 2) or np.any((n_det == 0) & (cobs != 0)):
+        return None
+    if not edge_info:
+        return (np.zeros(n), np.bincount(comp_mech, minlength=n)) if not np.any(has) else None
+    ekeys = np.array([u * (nd + 1) + (v + 1) for u, v in edge_info], dtype=np.int64)
+    ew = np.array([w for w, _ in edge_info.values()])
+    eobs = np.array([sum(1 << j for j in o) for _, o in edge_info.values()], dtype=np.int64)
+    srt = np.argsort(ekeys)
+    ekeys, ew, eobs = ekeys[srt], ew[srt], eobs[srt]
+    ckey = first[has] * (nd + 1) + (second[has] + 1)
+    pos = np.minimum(np.searchsorted(ekeys, ckey), len(ekeys) - 1)
+    if not np.all(ekeys[pos] == ckey):
+        return None
+    costs = np.bincount(comp_mech[has], weights=ew[pos], minlength=n)
+    edge_xor = np.zeros(n, dtype=np.int64)
+    np.bitwise_xor.at(edge_xor, comp_mech[has], eobs[pos])
+    mech_xor = np.zeros(n, dtype=np.int64)
+    np.bitwise_xor.at(mech_xor, comp_mech, cobs)
+    if np.any(edge_xor != mech_xor):
+        return None
+    return costs, np.bincount(comp_mech, minlength=n)
+
+
 def min_failing_weight_bound(faults: FaultModel, matching: object | None) -> int:
     """Smallest fault count at which the PyMatching decoder can possibly fail (>= 1).
 
@@ -111,28 +179,10 @@ def min_failing_weight_bound(faults: FaultModel, matching: object | None) -> int
         a, b = (u, -1) if v is None else (min(u, v), max(u, v))
         edge_info[(a, b)] = (wt, obs)
         graph_edges.append((a, boundary if b == -1 else b, wt, obs))
-    costs = np.zeros(faults.num_mechanisms)
-    parts = np.zeros(faults.num_mechanisms, dtype=np.int64)
-    for i, comps in enumerate(faults.components):
-        total = 0.0
-        obs_xor: set[int] = set()
-        mech_obs: set[int] = set()
-        for c in comps:
-            mech_obs ^= set(c.observables)
-            if not c.detectors:
-                if c.observables:
-                    return 1
-                continue
-            key = _edge_key(c.detectors)
-            if key is None or key not in edge_info:
-                return 1
-            wt, obs = edge_info[key]
-            total += wt
-            obs_xor ^= set(obs)
-        if obs_xor != mech_obs:
-            return 1
-        costs[i] = total
-        parts[i] = len(comps)
+    got = mechanism_costs(faults, edge_info)
+    if got is None:
+        return 1
+    costs, parts = got
     w_logical = min_logical_cycle_weight(d + 1, graph_edges, faults.num_observables)
     if not math.isfinite(w_logical):
         return faults.num_mechanisms + 1

@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import resource
 import time
 from collections.abc import Callable
 
@@ -68,6 +69,7 @@ import stim
 
 from catcode.errors import CatcodeError, require_int_at_least, require_positive
 from catcode.rare._certificate import min_failing_weight_bound
+from catcode.rare._choice import choose_method, direct_shots_needed
 from catcode.rare._counts import ConditionalFaultSampler, fault_count_log_pmf
 from catcode.rare._faults import FaultModel, detector_error_model_of
 from catcode.rare._intervals import clopper_pearson, t_quantile
@@ -86,6 +88,8 @@ ANCHOR_FRACTION = 3e-4
 MAX_CHAIN_LEVELS = 48
 #: stratified sampling decodes in chunks of about this many seconds, checking the time budget in between
 CHUNK_SECONDS = 0.5
+#: at most this many fault indices per chunk (fault sets x size): bounds the sampler's memory (~8 bytes each, a few copies)
+MAX_CHUNK_ENTRIES = 1 << 22
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,6 +160,9 @@ class RareEstimate:
         chain_round_trips: mean bottom-to-top round trips per chain in the chain's production run.
         converged: whether the relative interval reached the target (and, with the chain, the
             chains made at least ``MIN_ROUND_TRIPS`` round trips).
+        note: one line, empty if converged: why not, and what it would need (decodes, time).
+        choice: one line: which method ran and why (for ``method="auto"``, the predicted times to
+            the target of direct sampling and of the estimator, measured by short pilots).
 
     Invariants, also when the budget ends early (``converged=False``):
     ``0 <= ci_low <= rate <= ci_high <= 1``. The point estimate is the sum of the per-stratum
@@ -184,6 +191,7 @@ class RareEstimate:
     chain_round_trips: float
     converged: bool
     note: str = ""  # one line: why the estimate did not converge and what it would need ("" if converged)
+    choice: str = ""  # one line: which method ran and why (method "auto": the pilots' predicted times)
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.ci_low <= self.rate <= self.ci_high <= 1.0):
@@ -385,6 +393,9 @@ class _Estimator:
         self.exact_top = 0
         self.lo_w = 1
         self.w_max = 0
+        self.choice = ""  # which method ran and why (RareEstimate.choice)
+        self.sampling_seconds = 0.0  # all stratified sampling so far (the average speed, for projections)
+        self.sampled_sets = 0
 
     # -- budget and results --------------------------------------------------------------------
 
@@ -415,6 +426,7 @@ class _Estimator:
             max_weight=w_max, tail_probability=tail, silent_logical_probability=self.q,
             strata=tuple(strata), chain_round_trips=round_trips,
             converged=converged, note="" if converged else self.note(rate, lo, hi),
+            choice=self.choice or f"{method}: {self.s.method!r} requested",
         )
 
     def note(self, rate: float, lo: float, hi: float) -> str:
@@ -427,9 +439,9 @@ class _Estimator:
         if empty and sum(self.tables.pmf(w) for w in empty) * 3 / min(strata.shots[w] for w in empty) > 0.5 * hi:
             n_min = min(strata.shots[w] for w in empty)
             return line + (f"; the upper bound comes from {len(empty)} sampled fault counts {min(empty)}..{max(empty)} "
-                           f"with no failing set (f_w < ~{3 / n_min:.1g} each): each needs ~3/f_w decodes, and the "
-                           f"failing-set chain an anchor with f_w >= {ANCHOR_FRACTION} within {MAX_CHAIN_LEVELS} "
-                           "fault counts of the bottom")
+                           f"with no failing set (f_w < ~{3 / n_min:.1g} each; {self.faults.p.sum():.3g} faults per "
+                           f"shot on average) and the failing-set chain found no anchor with f_w >= {ANCHOR_FRACTION} "
+                           f"within {MAX_CHAIN_LEVELS} fault counts of the bottom; " + self.cost_line(hi))
         if _relative_width(rate, lo, hi) > 100:
             seen = [w for w in strata.weights() if strata.fails[w] > 0] if strata is not None else []
             return line + (f"; failing fault sets seen only at fault counts {seen[:6]}{'...' if len(seen) > 6 else ''}"
@@ -441,8 +453,21 @@ class _Estimator:
             line += (f"; stratified sampling projects ~{need:.2g} decodes (~{need * self.seconds_per_set:.2g} s "
                      "on this machine)")
         if rate > 0:
-            line += f"; direct sampling would need ~{_direct_shots_needed(rate, self.s.alpha, self.s.target):.2g} shots"
+            line += f"; direct sampling would need ~{direct_shots_needed(rate, self.s.alpha, self.s.target):.2g} shots"
         return line
+
+    def cost_line(self, hi: float) -> str:
+        """What a rate below the upper bound ``hi`` costs: shots, time on this machine, memory.
+
+        Failures are then seen only where faults are typical, so stratified and direct sampling both
+        need ``c / P_L`` decodes, ``c = direct_shots_needed(P) * P`` (~constant for small P).
+        """
+        c = direct_shots_needed(min(hi, 0.5), self.s.alpha, self.s.target) * min(hi, 0.5)
+        per = self.sampling_seconds / self.sampled_sets if self.sampled_sets else math.nan
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return (f"reaching x{self.s.target:g} needs ~{c:.2g}/P_L decodes, at least {c / hi:.2g} (~{c / hi * per:.2g} s "
+                f"at the measured {1 / per:.3g}/s) since P_L <= {hi:.2g}, e.g. {c / 1e-8:.2g} (~{c / 1e-8 * per:.2g} s) "
+                f"if P_L = 1e-8; memory does not grow with decodes (batches are streamed; peak {rss_mb:.0f} MB here)")
 
     def proven_min_failing_weight(self) -> int:
         """The certificate's bound, raised past enumerated strata with no failing fault set.
@@ -477,6 +502,7 @@ class _Estimator:
             return self.finish("exact", e, e, e, self.exact_top, 0.0, self.report_strata({}))
         self.w_max = self.initial_max_weight()
         method, s = self.s.method, self.s
+        self.choice = {"subset": "method 'subset' requested", "splitting": "method 'splitting' requested"}.get(method, "")
         share = {"auto": 0.05, "subset": 1.0, "splitting": 0.0}[method]
         budget = s.max_shots if method == "subset" else int(share * s.max_shots)
         t_stop = s.t_start + share * (s.deadline - s.t_start) if math.isfinite(s.deadline) else math.inf
@@ -484,19 +510,45 @@ class _Estimator:
             if time.monotonic() >= s.deadline:
                 break
             self.sample_stratum(wt, _BATCH)
-        converged = self.direct_loop(budget, t_stop, allow_switch=method == "auto")
-        if converged or method == "subset" or not self.strata.weights():
-            return self.subset_result()
         if method == "auto":
+            # stratified pilot (a fixed number of decodes, so a fixed seed gives the same strata), then
+            # the choice between direct sampling and the estimator from both pilots' measured costs
+            pilot = min(budget, self.oracle.decodes + _STRATIFIED_PILOT_DECODES)
+            if self.direct_loop(pilot, t_stop, allow_switch=False):
+                self.choice = "estimator: stratified sampling reached the target within its pilot"
+                return self.subset_result()
             direct = self.direct_if_sooner()
             if direct is not None:
                 return direct
+        converged = self.direct_loop(budget, t_stop, allow_switch=method == "auto")
+        if converged or method == "subset" or not self.strata.weights():
+            return self.subset_result()
         est = self.chain_phase()
         if est is not None:
             return est
+        if self.out_of_reach():
+            return self.subset_result()
         self.report.log("no usable chain: continuing stratified sampling with the remaining budget")
         self.direct_loop(s.max_shots, s.deadline, allow_switch=False)
         return self.subset_result()
+
+    def out_of_reach(self) -> bool:
+        """Whether stratified sampling is projected to miss the target with the remaining decode budget.
+
+        Uses the measured width's projection (:func:`_estimator_decodes_needed`); then, unless a
+        time budget (``max_seconds``) was given, the result is returned at once with a note saying
+        what it would need, instead of spending up to ``max_shots`` decodes for nothing.
+        """
+        ws = self.sampled_weights()
+        b = self.current(ws, self.s.alpha)
+        spent = sum(self.strata.shots[w] for w in ws)
+        need = _estimator_decodes_needed(
+            _projected_shots(self.strata, ws, self.tables.log_pmf, self.s.alpha, self.s.target, self.exact_sum(),
+                             self.q), spent, self.width(b.point, b.low, b.high), self.s.target) - spent
+        if math.isfinite(self.s.deadline) or need <= self.s.max_shots - self.oracle.decodes:
+            return False  # a time budget is spent (the upper bound still tightens); a decode budget only if useful
+        self.report.log(f"no usable chain, and stratified sampling projects ~{need:.3g} more decodes: stopping here")
+        return True
 
     def prepare(self) -> None:
         """Sampler, certificate, fault-count tables and (empty) strata."""
@@ -560,10 +612,14 @@ class _Estimator:
             if math.isfinite(self.s.deadline):  # chunks sized by time only under a time budget: without
                 # one, the random stream (hence the result) must not depend on the machine's speed
                 chunk = min(chunk, 64 if not per > 0 else max(16, int(CHUNK_SECONDS / per)))
+            # bounded memory: the sampler and the syndromes hold a few arrays of chunk x wt entries
+            chunk = min(chunk, max(16, MAX_CHUNK_ENTRIES // max(wt, 1)))
             t0 = time.monotonic()
             sets = self.sampler.sample(wt, chunk, self.rng)
             f = self.oracle.fails(sets)
             self.seconds_per_set = (time.monotonic() - t0) / chunk
+            self.sampling_seconds += time.monotonic() - t0
+            self.sampled_sets += chunk
             k = int(f.sum())
             self.strata.add(wt, chunk, k)
             done += chunk
@@ -637,20 +693,32 @@ class _Estimator:
     # -- direct sampling (method "auto") ---------------------------------------------------------
 
     def direct_if_sooner(self) -> RareEstimate | None:
-        """Direct Monte Carlo instead of the chain when a pilot says it reaches the target sooner.
+        """Direct Monte Carlo instead of the estimator when the pilots say it reaches the target sooner.
 
-        Skipped (None) when the shots direct sampling needs exceed the remaining decode budget.
-        Rule: a pilot of ``_DIRECT_PILOT_SECONDS`` (at most 2 % of ``max_shots``) of direct shots
-        (stim's DEM sampler, the same decoder) measures shots per second; with ``P`` the stratified
-        estimate so far, direct sampling needs ``z**2 (1 - P) / (P (1 - 1/target)**2)`` shots (normal approximation of the
-        binomial interval), stratified sampling ``_projected_shots`` decodes at the measured
-        seconds per fault set. Direct sampling runs (pilot shots included) when its projected time
-        is the smaller and fits the remaining budget; otherwise None (the chain is tried).
+        A pilot of ``_DIRECT_PILOT_SECONDS`` (at most 2 % of ``max_shots``) of direct shots (stim's
+        DEM sampler, the same decoder) measures shots per second; stratified sampling's pilot
+        measured seconds per fault set and projects its decodes (``_projected_shots``). The rule is
+        :func:`catcode.rare._choice.choose_method`; its one-line reason goes to ``RareEstimate.choice``.
+        No pilot (None) when the shots direct sampling needs at the strata's rate exceed the
+        remaining decode budget.
         """
         b = self.current(self.sampled_weights(), self.s.alpha)
         rate = self.q + (1 - 2 * self.q) * b.point
-        if not rate > 0 or _direct_shots_needed(rate, self.s.alpha, self.s.target) > self.s.max_shots - self.oracle.decodes:
-            return None  # direct sampling cannot reach the target within the decode budget: no pilot
+        left = self.s.max_shots - self.oracle.decodes
+        if self.out_of_budget() or not self.seconds_per_set > 0:
+            self.choice = "estimator: the budget ended during the stratified pilot, so no direct pilot"
+            return None
+        if not (0 < rate < 1):
+            self.choice = "estimator: no failing fault set seen in the stratified pilot, so no direct pilot"
+            return None
+        need_direct = direct_shots_needed(rate, self.s.alpha, self.s.target)
+        if need_direct > left:
+            hi = self.q + (1 - 2 * self.q) * min(b.high, 1.0)
+            at_hi = f" (>= {direct_shots_needed(hi, self.s.alpha, self.s.target):.3g} even at its upper bound {hi:.3g})" \
+                if 0 < hi < 1 else ""
+            self.choice = (f"estimator: direct sampling would need ~{need_direct:.3g} shots at the strata's rate "
+                           f"~{rate:.3g}{at_hi}, more than the {left} decodes left in max_shots (no direct pilot)")
+            return None
         sampler = self.faults.dem.compile_sampler(seed=int(self.rng.integers(1 << 62)))
         t0, n0 = time.monotonic(), self.oracle.decodes
         pilot_cap = n0 + max(1024, self.s.max_shots // 50)
@@ -658,13 +726,20 @@ class _Estimator:
         while time.monotonic() - t0 < _DIRECT_PILOT_SECONDS and not self.out_of_budget(pilot_cap):
             shots, fails = self.direct_batch(sampler, 4 * shots, shots, fails)
         per_shot = (time.monotonic() - t0) / max(self.oracle.decodes - n0, 1)
-        direct_s = _direct_shots_needed(rate, self.s.alpha, self.s.target) * per_shot
-        need = _projected_shots(self.strata, self.sampled_weights(), self.tables.log_pmf, self.s.alpha,
-                                self.s.target, self.exact_sum(), self.q)
-        stratified_s = need * self.seconds_per_set
-        left = self.s.deadline - time.monotonic()
-        self.report.log(f"pilot: direct sampling ~{direct_s:.3g} s, stratified ~{stratified_s:.3g} s to the target")
-        if not (direct_s < stratified_s and direct_s < left):
+        spent = sum(self.strata.shots[w] for w in self.sampled_weights())
+        need = _estimator_decodes_needed(
+            _projected_shots(self.strata, self.sampled_weights(), self.tables.log_pmf, self.s.alpha,
+                             self.s.target, self.exact_sum(), self.q),
+            spent, self.width(b.point, b.low, b.high), self.s.target)
+        choice = choose_method(
+            rate=rate, alpha=self.s.alpha, target=self.s.target, direct_shots_per_second=1 / per_shot,
+            direct_shots_done=shots, estimator_decodes_needed=need, estimator_decodes_done=spent,
+            estimator_seconds_per_decode=self.seconds_per_set, seconds_left=self.s.deadline - time.monotonic(),
+            direct_shots_left=self.s.max_shots - self.oracle.decodes,
+        )
+        self.choice = choice.reason
+        self.report.log(f"pilots ({shots} direct shots, {fails} failures): {choice.reason}")
+        if choice.method != "direct":
             return None
         while not self.out_of_budget():
             lo, hi = (float(x[0]) for x in clopper_pearson(np.array([fails]), np.array([shots]), self.s.alpha))
@@ -680,7 +755,7 @@ class _Estimator:
             seconds=time.monotonic() - self.s.t_start, num_mechanisms=self.n_mech,
             proven_min_failing_weight=self.proven_min_failing_weight(), max_weight=0, tail_probability=0.0,
             silent_logical_probability=self.q, strata=(), chain_round_trips=0.0, converged=converged,
-            note="" if converged else self.note(est, lo, hi),
+            note="" if converged else self.note(est, lo, hi), choice=self.choice,
         )
 
     def direct_batch(self, sampler: stim.CompiledDemSampler, n: int, shots: int, fails: int) -> tuple[int, int]:
@@ -854,14 +929,23 @@ class _Estimator:
 
 #: length of the direct-sampling pilot of method "auto"
 _DIRECT_PILOT_SECONDS = 1.0
+#: decodes of stratified sampling's pilot (method "auto") before the direct pilot and the choice
+_STRATIFIED_PILOT_DECODES = 65_536
 
 
-def _direct_shots_needed(rate: float, alpha: float, target: float) -> float:
-    """Direct shots for a relative interval ``target`` at ``rate``: z^2 (1 - P) / (P (1 - 1/target)^2)."""
-    from scipy.stats import norm
+def _estimator_decodes_needed(neyman: float, spent: int, width_now: float, target: float) -> float:
+    """Stratified decodes to the target: the larger of the Neyman projection and the measured width's.
 
-    z = float(norm.ppf(1 - alpha / 2))
-    return z * z * (1 - rate) / (rate * (1 - 1 / target) ** 2)
+    The relative half-width of the (Bonferroni, Clopper-Pearson) interval shrinks as 1/sqrt(decodes),
+    so reaching ``target`` from ``width_now`` after ``spent`` decodes takes about
+    ``spent * (log width_now / log target)**2``; the Neyman projection (normal approximation) alone
+    underestimates it when the exact intervals are wider than the normal ones.
+
+    >>> _estimator_decodes_needed(1e3, 10_000, 4.0, 2.0)
+    40000.0
+    """
+    measured = spent * (math.log(width_now) / math.log(target)) ** 2 if math.isfinite(width_now) else math.inf
+    return max(neyman, measured)
 
 
 #: first batch of fault sets per stratum
@@ -895,14 +979,16 @@ def estimate_logical_error(
     Args:
         circuit_or_dem: a noisy stim.Circuit with detectors and observables, or its DEM.
         decoder: "pymatching" (default), another sinter built-in decoder name, or a sinter.Decoder.
-        method: "auto" (stratified sampling; the failing-set chain once stratified sampling
+        method: "auto": a stratified pilot (``_STRATIFIED_PILOT_DECODES`` decodes) and a 1 s pilot of
+            direct sampling measure both methods' speeds; direct sampling runs (method "direct",
+            Clopper-Pearson interval) when its predicted time to the target is the smaller
+            (:func:`catcode.rare._choice.choose_method`; the reason is in ``RareEstimate.choice``);
+            otherwise stratified sampling continues, and the failing-set chain takes over once it
             spends 5 % of the budget, is projected to miss the target, or meets a widest stratum
-            with no failure in 65536 fault sets; back to stratified sampling if no chain can be
-            built), "subset" (stratified sampling only: exact intervals) or "splitting" (the chain
-            as soon as the strata are initialised). Before the chain, "auto" runs a 1 s pilot of
-            direct sampling and switches to it (method "direct", Clopper-Pearson interval) when
-            z^2 (1 - P) / (P (1 - 1/target)^2) direct shots at the pilot's speed take less time
-            than stratified sampling's projected decodes at its measured speed.
+            with no failure in 65536 fault sets (back to stratified sampling if no chain can be
+            built; without ``max_seconds`` it stops at once if that is projected to exceed
+            ``max_shots``, with a note). "subset": stratified sampling only (exact intervals);
+            "splitting": the chain as soon as the strata are initialised.
         max_weight: largest fault count to sample; default: chosen so that the probability of
             more faults is below 2 % of the estimated rate.
         target_relative_ci: stop once max(ci_high/rate, rate/ci_low) <= this factor (> 1).
@@ -1055,7 +1141,9 @@ def _combine(chains: FailingSetChains, lp: np.ndarray, below: np.ndarray, in_anc
         share = total[idx] * wgt[idx] / den if den > 0 else 0.0  # P(w) f_w / anchor sum
         scale = math.exp(-lp[idx])
         if qhat > 0:
-            chain_f[w] = (a_point * share * scale, a_lo * share * scale * q_lo / qhat, a_hi * share * scale * q_hi / qhat)
+            f = a_point * share * scale
+            # min/max absorb floating-point underflow of the scaled bounds (seen at f ~ 1e-186)
+            chain_f[w] = (f, min(f, a_lo * share * scale * q_lo / qhat), max(f, a_hi * share * scale * q_hi / qhat))
         else:
             chain_f[w] = (0.0, 0.0, 0.0)
     spread_direct = math.log(a_hi / a_lo) if a_lo > 0 else math.inf

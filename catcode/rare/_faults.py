@@ -344,5 +344,11 @@ def _pack_rows(index: np.ndarray, ptr: np.ndarray, ind: np.ndarray, pool: np.nda
     rows = np.repeat(np.arange(len(pool)), np.diff(ptr))
     keep = pool[rows]
     r, c = index[rows[keep]], ind[keep]
-    np.bitwise_or.at(out, (r, c >> 3), (1 << (c & 7)).astype(np.uint8))
+    flat = r * out.shape[1] + (c >> 3)
+    bits = (1 << (c & 7)).astype(np.uint8)
+    if len(flat) > 1 and np.any(flat[1:] < flat[:-1]):  # CSR rows with sorted columns are already in order
+        order = np.argsort(flat, kind="stable")
+        flat, bits = flat[order], bits[order]
+    first = np.flatnonzero(np.concatenate([[True], flat[1:] != flat[:-1]]))
+    out.reshape(-1)[flat[first]] = np.bitwise_or.reduceat(bits, first)  # (ufunc.at was 0.2 s per call at d=21)
     return out
