@@ -50,7 +50,7 @@ def test_ocelot_and_sections():
 
 def test_section_rejects_bad_ranges():
     ocelot = Layout.ocelot()
-    with pytest.raises(CatcodeError, match=r"in \[1, 5\]"):
+    with pytest.raises(CatcodeError, match=r"section first must be an integer >= 1 and <= 5; got 0"):
         ocelot.section(0, 3)
     with pytest.raises(CatcodeError, match="at least 2"):
         ocelot.section(3, 3)
