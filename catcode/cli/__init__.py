@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import os
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 from catcode.errors import CatcodeError
@@ -43,6 +45,52 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise CatcodeError(f"{message} (see `{self.prog} --help`)")
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """argparse type: an integer >= ``minimum``, also written like ``1e6`` (a whole number).
+
+    >>> int_at_least(1)("1e3")
+    1000
+    >>> int_at_least(1)("0")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: expected an integer >= 1; got '0'
+    """
+    def parse(text: str) -> int:
+        value: int | None = None
+        t = text.strip()
+        if t.lstrip("+-").isdigit() and len(t) <= 19:
+            value = int(t)
+        else:
+            try:
+                f = float(t)
+                value = int(f) if f.is_integer() and abs(f) < 2**63 else None
+            except ValueError:
+                value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}; got {text!r}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0.
+
+    >>> positive_float("2.5")
+    2.5
+    >>> positive_float("nan")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: expected a finite number > 0; got 'nan'
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value < math.inf):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0; got {text!r}")
+    return value
 
 
 def _usage() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from catcode.cli import ArgumentParser
+from catcode.cli import ArgumentParser, int_at_least
 from catcode.errors import CatcodeError
 
 EPILOG = """\
@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--filter", dest="filters", action="append", default=[], metavar="KEY=VALUE",
                         help="keep rows whose metadata KEY equals VALUE (repeatable; VALUE may be v1,v2)")
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    parser.add_argument("--seed", type=int_at_least(0), default=0, help="bootstrap seed (default 0)")
     parser.add_argument("--min_errors", type=int, default=10,
                         help="exclude points with fewer errors (default 10)")
     parser.add_argument("--max_likelihood_factor", type=float, default=1e3,
