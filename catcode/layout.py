@@ -349,7 +349,7 @@ class Layout:
         """
         is_pair = isinstance(node, tuple) and len(node) == 2 and all(isinstance(n, str) for n in node)
         if not (isinstance(node, str) or is_pair):
-            raise CatcodeError("with_params needs a node name such as 'D1' or a coupling ('A1', 'D1'); "
+            raise CatcodeError("node must be a node name such as 'D1' or a coupling ('A1', 'D1') of two names; "
                                f"got {_short(node)}")
         where = f"coupling {node[0]}-{node[1]}" if is_pair else f"node {node!r}"
         _validate_params(where, params)
