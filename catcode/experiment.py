@@ -54,6 +54,11 @@ def build_layout(
     'rectangular_surface_cat'
     """
     require_choice("layout", layout, LAYOUTS)
+    if section is not None and layout != "ocelot":
+        raise CatcodeError(f"section is a key of layout 'ocelot' only; got section={_short(section)} for layout {layout!r}")
+    if ancilla != "transmon" and layout not in ("chain", "rectangular_surface"):
+        raise CatcodeError(f"ancilla is a key of layouts 'chain' and 'rectangular_surface' only; "
+                           f"got ancilla={_short(ancilla)} for layout {layout!r}")
     for key, value in (("d (code distance)", distance), ("bit_d (bit distance)", bit_distance)):
         if value is not None:
             require_int_at_least(key, value, 2, max_distance(layout))
