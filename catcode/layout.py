@@ -298,7 +298,7 @@ class Layout:
         """
         return self.phase_distance
 
-    @property
+    @cached_property
     def phase_distance(self) -> int:
         """Fewest Z errors on data that make a logical error of the X memory.
 
@@ -310,7 +310,7 @@ class Layout:
             return int(self.graph.graph["distance"])
         return len({self.coords(q)[0] for q in self.data_qubits})
 
-    @property
+    @cached_property
     def bit_distance(self) -> int:
         """Fewest X errors on data that make a logical error of the Z memory.
 
