@@ -88,7 +88,9 @@ def rounds_for(rule: int | str, d: int) -> int:
         return require_int_at_least("rounds", rule, 1, MAX_ROUNDS)
     if isinstance(rule, str):
         text = rule.strip()
-        if text.isascii() and text.isdigit() and len(text) <= 18:
+        if text.isascii() and text.isdigit():
+            if len(text) > 18:  # over the bound whatever the digits; int() of 4300+ digits would raise
+                raise CatcodeError(f"rounds must be an integer >= 1 and <= {MAX_ROUNDS}; got {_short(text)}")
             return require_int_at_least("rounds", int(text), 1, MAX_ROUNDS)
         m = _ROUNDS_RE.match(text) if text.isascii() and len(text) <= 40 else None
         if m and len(m.group(1) or "") <= 18:

@@ -189,10 +189,13 @@ def test_bad_command_line_is_one_line_and_changes_nothing(workdir, argv, capsys,
     assert _snapshot(workdir) == before
 
 
-def test_no_arguments_prints_usage_to_stderr_and_exits_2(capsys):
+def test_no_arguments_is_a_one_line_error_listing_the_commands(capsys):
+    from catcode.cli import COMMANDS
+
     assert main([]) == 2
     out, err = capsys.readouterr()
-    assert out == "" and err.startswith("usage: catcode")
+    assert out == "" and len(err.strip().splitlines()) == 1 and err.startswith("catcode: error: give a command")
+    assert all(verb in err for verb in COMMANDS)
 
 
 def test_version(capsys):

@@ -111,8 +111,7 @@ def _run(args: list[str]) -> int:
     from catcode import __version__
 
     if not args:
-        print(_usage(), file=sys.stderr)
-        return 2
+        raise CatcodeError(f"give a command: {', '.join(COMMANDS)} (see `catcode --help`)")
     if args[0] in ("-h", "--help", "help"):
         print(_usage())
         return 0
