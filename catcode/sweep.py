@@ -131,6 +131,14 @@ def _as_tuple(name: str, value: Any) -> tuple:
     return out
 
 
+def _python_scalar(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (``np.int64(3)`` -> ``3``); anything else unchanged."""
+    item = getattr(value, "item", None)
+    if type(value).__module__ == "numpy" and callable(item) and getattr(value, "shape", None) == ():
+        return item()
+    return value
+
+
 def _json_scalar(value: Any) -> bool:
     if isinstance(value, (bool, int, str)):
         return True
@@ -220,7 +228,7 @@ class Sweep:
                 raise CatcodeError(f"noise parameter names must be identifiers; got {key!r}")
             if key in SWEEP_KEYS or key in STRUCTURE_KEYS:
                 raise CatcodeError(f"{key!r} is a sweep key, not a noise parameter")
-            params[key] = _as_tuple(key, values)
+            params[key] = tuple(_python_scalar(v) for v in _as_tuple(key, values))
             for v in params[key]:
                 if not _json_scalar(v):
                     raise CatcodeError(f"values of {key} must be finite numbers, strings or booleans; got {v!r}")
@@ -245,22 +253,21 @@ class Sweep:
             raise CatcodeError(f"layout 'ldpc_cat' takes no d (its distance follows from height, width and "
                                f"boundary); got d={self.d}")
         largest = min(max_distance(lay) for lay in self.layout)
-        for d in self.d:
-            require_int_at_least("d (code distance)", d, 2, largest)
+        set_(self, "d", tuple(require_int_at_least("d (code distance)", d, 2, largest) for d in self.d or ()))
         if self.bit_d is None:
             if "rectangular_surface" in self.layout:
                 raise CatcodeError("layout 'rectangular_surface' needs bit_d (bit distances, integers >= 2); got none")
             return
         set_(self, "bit_d", _as_tuple("bit_d", self.bit_d))
         self._only_for("bit_d", ("rectangular_surface",))
-        for d in self.bit_d:
-            require_int_at_least("bit_d (bit distance)", d, 2, max_distance("rectangular_surface"))
+        set_(self, "bit_d", tuple(require_int_at_least("bit_d (bit distance)", d, 2, max_distance("rectangular_surface"))
+                                  for d in self.bit_d))
 
     def _check_ldpc_shape(self) -> None:
         set_ = object.__setattr__
         given = [k for k in ("height", "width", "boundary") if getattr(self, k) is not None]
         for key in given:
-            set_(self, key, _as_tuple(key, getattr(self, key)))
+            set_(self, key, tuple(_python_scalar(v) for v in _as_tuple(key, getattr(self, key))))
             self._only_for(key, ("ldpc_cat",))
         if "ldpc_cat" not in self.layout:
             return

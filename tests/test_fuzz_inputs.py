@@ -4,13 +4,15 @@ Every call either succeeds with a valid result (a validated Layout; a circuit wh
 observables are deterministic and whose noise probabilities lie in [0, 1]) or raises a one-line
 :class:`CatcodeError` that names the argument it was given; never another exception type, never
 more than :data:`BUDGET_S` seconds. One argument at a time is adversarial (the others are valid),
-so the error must name that argument; a last property draws every argument at once and only
-asks for "valid or CatcodeError". Noise is the generic ``depolarizing`` preset only; each
+so the error must name that argument; those cases are enumerated exhaustively (every argument x
+every value). Hypothesis (derandomized) draws the combinations: pairs of values for overrides and
+couplings, and every metadata key at once ("valid or CatcodeError"). Noise is the generic ``depolarizing`` preset only; each
 preset's own parameters are fuzzed with the presets (tests/test_presets.py).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import signal
@@ -26,7 +28,7 @@ from hypothesis import strategies as st
 
 from catcode import Layout, noise
 from catcode.compiler import memory_circuit
-from catcode.errors import CatcodeError
+from catcode.errors import CatcodeError, _short
 from catcode.experiment import build_circuit
 
 #: Wall-clock budget of one call, generous for a loaded 2-core machine (a valid call takes < 0.2 s).
@@ -98,13 +100,16 @@ LAYOUT_CALLS: dict[str, tuple[Callable[..., Layout], dict[str, Any], dict[str, s
     "Layout": (Layout, {"graph": nx.Graph(Layout.chain(3).graph), "name": "x", "code": "repetition"},
                {"graph": "graph", "name": "name", "code": "code"}),
 }
-layout_arguments = st.sampled_from([(c, a) for c, (_, _, names) in LAYOUT_CALLS.items() for a in names])
 
 
-@SETTINGS
-@given(layout_arguments, values)
-def test_layout_constructors_give_a_layout_or_name_the_argument(call_arg, value):
-    call, arg = call_arg
+@pytest.mark.parametrize("call, arg", [(c, a) for c, (_, _, names) in LAYOUT_CALLS.items() for a in names])
+def test_layout_constructors_give_a_layout_or_name_the_argument(call, arg):
+    """Exhaustive: every argument of every constructor against every adversarial value."""
+    for value in ADVERSARIAL:
+        _check_layout_call(call, arg, value)
+
+
+def _check_layout_call(call: str, arg: str, value: Any) -> None:
     ctor, kwargs, names = LAYOUT_CALLS[call]
     result, exc = _outcome(lambda: ctor(**{**kwargs, arg: value}))
     _names(exc, names[arg])
@@ -115,6 +120,7 @@ def test_layout_constructors_give_a_layout_or_name_the_argument(call_arg, value)
 @SETTINGS
 @given(values, values)
 def test_params_values_give_a_layout_or_name_the_parameter(value, other):
+    """Random pairs (a value and a second node name): overrides, components and couplings."""
     """A value inside ``params`` (chain, rectangular_surface, ocelot per component, with_params)."""
     for fn in (lambda: Layout.chain(3, params={"kappa_1_hz": value}),
                lambda: Layout.rectangular_surface(3, 2, params={"kappa_1_hz": value}),
@@ -137,8 +143,8 @@ def test_params_values_give_a_layout_or_name_the_parameter(value, other):
         assert "node" in str(exc) or "coupling" in str(exc), exc
 
 
-@SETTINGS
-@given(st.sampled_from(["first", "last"]), values)
+@pytest.mark.parametrize("arg", ["first", "last"])
+@pytest.mark.parametrize("value", ADVERSARIAL, ids=lambda v: f"{type(v).__name__}:{_short(v)[:24]}")
 def test_section_gives_a_layout_or_names_the_bound(arg, value):
     kwargs = {"first": 1, "last": 3, arg: value}
     result, exc = _outcome(lambda: Layout.ocelot().section(**kwargs))
@@ -160,9 +166,13 @@ def _hashable(value: Any) -> bool:
 CIRCUIT_ARGS = {"layout": "layout", "noise": "noise", "rounds": "rounds", "basis": "basis", "verify": "verify"}
 
 
-@SETTINGS
-@given(st.sampled_from(sorted(CIRCUIT_ARGS)), values)
-def test_memory_circuit_gives_a_valid_circuit_or_names_the_argument(arg, value):
+@pytest.mark.parametrize("arg", sorted(CIRCUIT_ARGS))
+def test_memory_circuit_gives_a_valid_circuit_or_names_the_argument(arg):
+    for value in ADVERSARIAL:
+        _check_memory_circuit(arg, value)
+
+
+def _check_memory_circuit(arg: str, value: Any) -> None:
     kwargs = {"layout": Layout.chain(3), "noise": noise.depolarizing(1e-3), "rounds": 2, "basis": "X",
               "verify": True, arg: value}
     result, exc = _outcome(lambda: memory_circuit(kwargs.pop("layout"), kwargs.pop("noise"), **kwargs))
@@ -175,9 +185,13 @@ METADATA_NAMES = {"layout": "layout", "d": "d", "r": "r", "b": "b", "noise": "no
                   "boundary_noise": "boundary_noise"}
 
 
-@SETTINGS
-@given(st.sampled_from(sorted(METADATA_NAMES)), values)
-def test_build_circuit_gives_a_valid_circuit_or_names_the_key(key, value):
+@pytest.mark.parametrize("key", sorted(METADATA_NAMES))
+def test_build_circuit_gives_a_valid_circuit_or_names_the_key(key):
+    for value in ADVERSARIAL:
+        _check_build_circuit(key, value)
+
+
+def _check_build_circuit(key: str, value: Any) -> None:
     meta = {"layout": "chain", "d": 3, "r": 2, "b": "Z", "noise": "depolarizing", "p": 1e-3, key: value}
     result, exc = _outcome(lambda: build_circuit(meta))
     _names(exc, METADATA_NAMES[key])
@@ -185,8 +199,7 @@ def test_build_circuit_gives_a_valid_circuit_or_names_the_key(key, value):
         _valid_circuit(result)
 
 
-@SETTINGS
-@given(values)
+@pytest.mark.parametrize("value", [v for v in ADVERSARIAL if not isinstance(v, dict)], ids=lambda v: f"{type(v).__name__}:{_short(v)[:24]}")
 def test_build_circuit_rejects_non_mappings(value):
     _, exc = _outcome(lambda: build_circuit(value))
     assert exc is not None and "metadata" in str(exc)
@@ -207,10 +220,14 @@ def test_any_metadata_gives_a_valid_circuit_or_a_catcode_error(meta):
 SWEEP_NAMES = {"d": "d", "b": "b", "rounds": "rounds", "layout": "layout", "noise": "noise", "ancilla": "ancilla"}
 
 
-@SETTINGS
-@given(st.sampled_from(sorted(SWEEP_NAMES)), values)
-def test_sweep_gives_points_or_names_the_key(key, value):
+@pytest.mark.parametrize("key", sorted(SWEEP_NAMES))
+def test_sweep_gives_points_or_names_the_key(key):
     """The sweep behind `catcode collect`/`generate`: one value adversarial (as a one-value range)."""
+    for value in ADVERSARIAL:
+        _check_sweep(key, value)
+
+
+def _check_sweep(key: str, value: Any) -> None:
     from catcode.sweep import Sweep
 
     spec = {"d": 3, "b": "X", "rounds": "d", "layout": "chain", "noise": "depolarizing", "ancilla": "transmon",
@@ -219,3 +236,4 @@ def test_sweep_gives_points_or_names_the_key(key, value):
     _names(exc, SWEEP_NAMES[key])
     if exc is None:
         assert len(result) >= 1
+        json.dumps(result)  # sinter's json_metadata: numpy scalars must have become Python numbers
