@@ -406,6 +406,7 @@ class Layout:
             _validate_data_layers(dq, adj[dq])
         if self.code == "repetition":
             self._validate_chain(adj)
+        _validate_graph_attributes(self.graph.graph, set(roles["data"]))
 
     def _validate_chain(self, adj: Mapping[Any, Mapping[Any, Mapping[str, Any]]]) -> None:
         """A repetition code's checks must link all data qubits into one path."""
@@ -547,6 +548,8 @@ def _validate_node(node: Any, attrs: Mapping[str, Any], seen: dict[tuple[float, 
             raise CatcodeError(f"buffer {node!r} has role {_short(role)}; buffers have no role")
     elif role not in ROLES:
         raise CatcodeError(f"qubit {node!r} has role {_short(role)}; role must be one of 'data', 'ancilla'")
+    elif role == "ancilla" and attrs.get("check", "X") not in ("X", "Z"):
+        raise CatcodeError(f"ancilla {node!r} has check {_short(attrs.get('check'))}; check must be 'X' or 'Z'")
     xy = attrs.get("coords")
     if not (isinstance(xy, tuple | list) and len(xy) == 2 and all(_is_finite_number(c) for c in xy)):
         raise CatcodeError(f"node {node!r} needs planar coords (x, y) of two finite numbers; got {_short(xy)}")
@@ -578,6 +581,29 @@ def _validate_edge(a: Any, b: Any, attrs: Mapping[str, Any], nodes: Mapping[Any,
     params = attrs.get("params", {})
     if params or not isinstance(params, dict):
         _validate_params(f"edge {a}-{b}", params)
+
+
+def _validate_graph_attributes(attrs: Mapping[str, Any], data: set[Any]) -> None:
+    """The graph-level declarations: ``distance`` (int >= 1), ``ancilla_x_basis_via_h`` (bool) and
+    ``logicals`` (basis -> supports, each a non-empty sequence of data qubit names)."""
+    if "distance" in attrs:
+        require_int_at_least("graph attribute 'distance'", attrs["distance"], 1)
+    flag = attrs.get("ancilla_x_basis_via_h", False)
+    if not isinstance(flag, bool):
+        raise CatcodeError(f"graph attribute 'ancilla_x_basis_via_h' must be True or False; got {_short(flag)}")
+    logicals = attrs.get("logicals")
+    if logicals is None:
+        return
+    if not isinstance(logicals, Mapping) or set(logicals) != {"X", "Z"}:
+        raise CatcodeError("graph attribute 'logicals' must map each basis, 'X' and 'Z', to its logical supports; "
+                           f"got {_short(logicals)}")
+    for basis, supports in logicals.items():
+        ok = isinstance(supports, tuple | list) and len(supports) > 0 and all(
+            isinstance(s, tuple | list) and len(s) > 0 and all(isinstance(q, str) and q in data for q in s)
+            for s in supports)
+        if not ok:
+            raise CatcodeError(f"graph attribute 'logicals'[{basis!r}] must be a non-empty sequence of supports, "
+                               f"each a non-empty sequence of data qubit names; got {_short(supports)}")
 
 
 def _validate_check(anc: str, nbrs: Mapping[Any, Mapping[str, Any]], allowed: tuple[int, ...], code: str) -> None:

@@ -237,3 +237,44 @@ def _check_sweep(key: str, value: Any) -> None:
     if exc is None:
         assert len(result) >= 1
         json.dumps(result)  # sinter's json_metadata: numpy scalars must have become Python numbers
+
+
+MUTATIONS = ("node attr", "edge attr", "drop node attr", "drop edge attr", "remove edge", "add edge", "graph attr")
+
+
+@settings(derandomize=True, max_examples=150, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["chain", "rotated_surface", "rectangular_surface", "ldpc_cat"]),
+       st.lists(st.tuples(st.sampled_from(MUTATIONS), st.integers(0, 10**6), st.integers(0, 10**6),
+                          st.sampled_from(["kind", "role", "coords", "params", "layer", "check", "logicals",
+                                           "distance"]), values), min_size=1, max_size=3))
+def test_a_corrupted_graph_gives_a_layout_or_a_catcode_error(kind, mutations):
+    """``Layout(graph)`` on a valid graph with random attributes replaced, dropped, edges moved."""
+    base = {"chain": lambda: Layout.chain(3, ancilla="cat"), "rotated_surface": lambda: Layout.rotated_surface(3),
+            "rectangular_surface": lambda: Layout.rectangular_surface(3, 2),
+            "ldpc_cat": lambda: Layout.ldpc_cat(4, 5)}[kind]()
+    g = nx.Graph(base.graph)
+    g.graph.update(base.graph.graph)
+    for what, i, j, attr, value in mutations:
+        nodes, edges = list(g.nodes), list(g.edges)
+        node, edge = nodes[i % len(nodes)], edges[j % len(edges)] if edges else None
+        if what == "node attr":
+            g.nodes[node][attr] = value
+        elif what == "edge attr" and edge:
+            g.edges[edge][attr] = value
+        elif what == "drop node attr":
+            g.nodes[node].pop(attr, None)
+        elif what == "drop edge attr" and edge:
+            g.edges[edge].pop(attr, None)
+        elif what == "remove edge" and edge:
+            g.remove_edge(*edge)
+        elif what == "add edge":
+            g.add_edge(node, nodes[j % len(nodes)], kind="cx", layer=i % 5, params={})
+        elif what == "graph attr":
+            g.graph[attr] = value
+    result, exc = _outcome(lambda: Layout(g, name="fuzz", code=base.code))
+    if exc is None:  # accepted: the derived structure is computable, and a circuit is valid or refused
+        _ = (result.stabilizers, result.cx_layers, result.distance, result.bit_distance, result.qubit_index)
+        circuit, exc = _outcome(lambda: memory_circuit(result, noise.depolarizing(1e-3), rounds=2, basis="X"))
+        if exc is None:
+            _valid_circuit(circuit)
