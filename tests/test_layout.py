@@ -184,3 +184,25 @@ def test_each_layout_is_validated_once_and_with_params_does_not_revalidate(monke
     calls.clear()
     Layout.ocelot({"D1": {"t1_us": 1.0}, ("A1", "D1"): {"cx_duration_ns": 300.0}})
     assert calls == ["chain_transmon"]  # the chain it starts from; the overrides are checked alone
+
+
+def test_docs_state_the_bounds_the_code_enforces():
+    from pathlib import Path
+
+    from catcode.compiler import MAX_ROUNDS
+    from catcode.layout import MAX_CHAIN_DISTANCE, MAX_DISTANCE, MAX_LDPC_WIDTH
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "inputs.md").read_text(encoding="utf-8")
+    for fragment in (f"2 to {MAX_CHAIN_DISTANCE} (`catcode.layout.MAX_CHAIN_DISTANCE`)",
+                     f"2 to {MAX_DISTANCE} (`catcode.layout.MAX_DISTANCE`)",
+                     f"width 3 to {MAX_LDPC_WIDTH} (`catcode.layout.MAX_LDPC_WIDTH`)",
+                     f"1 to 10^{len(str(MAX_ROUNDS)) - 1} (`catcode.compiler.MAX_ROUNDS`)"):
+        assert fragment in text, fragment
+    assert MAX_ROUNDS == 10 ** (len(str(MAX_ROUNDS)) - 1)
+    for bad in (MAX_CHAIN_DISTANCE + 1, True):
+        with pytest.raises(CatcodeError):
+            Layout.chain(bad)
+    with pytest.raises(CatcodeError):
+        Layout.rotated_surface(MAX_DISTANCE + 1)
+    with pytest.raises(CatcodeError):
+        Layout.ldpc_cat(4, MAX_LDPC_WIDTH + 1)
