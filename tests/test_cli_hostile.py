@@ -170,6 +170,7 @@ CASES = {
     "estimate not .stim": ["estimate", "--circuits", "existing.txt"],
     "estimate out is a symlink": ["estimate", "--circuits", GOOD_STIM, "--out", "link.csv"],
     "estimate out missing parent": ["estimate", "--circuits", GOOD_STIM, "--out", "nowhere/e.csv"],
+    "overhead d too small": ["overhead", "--d", "1"],
     "overhead out is a symlink": ["overhead", "--d", "3", "--out", "link.csv"],
     "overhead out missing parent": ["overhead", "--d", "3", "--out", "nowhere/o.csv"],
 }
