@@ -39,6 +39,9 @@ MAX_CHAIN_DISTANCE = 10_001
 #: Upper bound on an LDPC-cat code's width (columns): at most 8 x 101 data cats, the scale of the
 #: largest surface patch's row count; the construction is linear in the width.
 MAX_LDPC_WIDTH = MAX_DISTANCE
+#: Upper bound on a CX edge's ``layer`` index: layouts use a handful (4 for surface patches, a few
+#: more with gaps for LDPC-cat codes); the compiler walks every index up to the largest.
+MAX_CX_LAYER = 1000
 
 NODE_KINDS = ("cat", "transmon", "buffer")
 QUBIT_KINDS = ("cat", "transmon")
@@ -451,10 +454,11 @@ class Layout:
         >>> lay.num_qubits, len(lay.stabilizers), lay.distance
         (30, 10, 5)
         """
-        from catcode.ldpc_cat import LdpcCatCode, code_distance, cx_schedule
+        from catcode.ldpc_cat import HEIGHTS, LdpcCatCode, code_distance, cx_schedule
 
-        require_int_at_least("width", width, 3, MAX_LDPC_WIDTH)
-        code = LdpcCatCode(height, int(width), boundary)
+        height = require_int_at_least("height", height, min(HEIGHTS), max(HEIGHTS))
+        width = require_int_at_least("width", width, 3, MAX_LDPC_WIDTH)
+        code = LdpcCatCode(height, width, boundary)
         slots = cx_schedule(height, width, boundary)
         first = min(lo for lo, _ in code.columns)
         name = {q: f"D{q[0]}_{q[1] - first}" for q in code.qubits}
@@ -576,8 +580,9 @@ def _validate_edge(a: Any, b: Any, attrs: Mapping[str, Any], nodes: Mapping[Any,
         if {na.get("role"), nb.get("role")} != {"data", "ancilla"}:
             raise CatcodeError(f"cx edge {a}-{b} must join an ancilla and a data qubit; got roles {na.get('role')} and {nb.get('role')}")
         layer = attrs.get("layer")
-        if isinstance(layer, bool) or not isinstance(layer, int) or layer < 0:
-            raise CatcodeError(f"cx edge {a}-{b} needs an integer layer >= 0 (its slot in the CX order); got {_short(layer)}")
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer <= MAX_CX_LAYER:
+            raise CatcodeError(f"cx edge {a}-{b} needs an integer layer >= 0 and <= {MAX_CX_LAYER} (its slot in the "
+                               f"CX order); got {_short(layer)}")
     params = attrs.get("params", {})
     if params or not isinstance(params, dict):
         _validate_params(f"edge {a}-{b}", params)

@@ -35,7 +35,7 @@ from catcode.experiment import build_circuit
 BUDGET_S = 5.0
 
 ADVERSARIAL: tuple[Any, ...] = (
-    0, -1, 1, 2, 3, 4, 5, -3, 2.5, 3.0, math.nan, math.inf, -math.inf, 1e300, -1e300, 1e-300, 5e-324,
+    0, -1, 1, 2, 3, 4, 5, -3, 2.5, 3.0, 4.0, math.nan, math.inf, -math.inf, 1e300, -1e300, 1e-300, 5e-324,
     10**400, -(10**400), 2**64, 2**63 - 1, "3", "", "X", "chain", None, True, False, [3], (3,), (), {}, [],
     {"p": 1}, np.int64(3), np.int64(-1), np.uint64(2**64 - 1), np.float64(math.nan), np.float64(3.0),
     np.bool_(True), object(),
