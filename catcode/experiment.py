@@ -160,6 +160,8 @@ def build_circuit(metadata: Mapping[str, Any]) -> stim.Circuit:
 
 def metadata_filename(metadata: Mapping[str, Any], suffix: str = ".stim") -> str:
     """``key=value,...`` file name that ``sinter collect --metadata_func auto`` parses back."""
+    if not isinstance(metadata, Mapping):
+        raise CatcodeError(f"metadata must be a mapping of key -> value; got {_short(metadata)}")
     for k, v in metadata.items():
         if any(ch in f"{k}{v}" for ch in ",=/"):
             raise CatcodeError(f"metadata {k}={v!r} contains ',', '=' or '/' and cannot go in a file name")

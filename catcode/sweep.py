@@ -94,6 +94,7 @@ def rounds_for(rule: int | str, d: int) -> int:
             return require_int_at_least("rounds", int(text), 1, MAX_ROUNDS)
         m = _ROUNDS_RE.match(text) if text.isascii() and len(text) <= 40 else None
         if m and len(m.group(1) or "") <= 18:
+            d = require_int_at_least("d (code distance)", d, 1)
             k = int(m.group(1)) if m.group(1) else 1
             return require_int_at_least("rounds", k * d, 1, MAX_ROUNDS)
     raise CatcodeError(f"rounds must be a positive integer, 'd' or 'k*d' (e.g. '3d'); got {_short(rule)}")
@@ -105,6 +106,8 @@ def parse_value(text: str) -> int | float | str | bool:
     >>> parse_value("3"), parse_value("1e-3"), parse_value("true"), parse_value("chain")
     (3, 0.001, True, 'chain')
     """
+    if not isinstance(text, str):
+        raise CatcodeError(f"a command-line value must be a string; got {_short(text)}")
     t = text.strip()
     try:
         return int(t)
@@ -222,6 +225,8 @@ class Sweep:
         self._check_ldpc_shape()
         for d in self.d:
             rounds_for(self.rounds, d)  # validates the rule
+        if not isinstance(self.params, Mapping):
+            raise CatcodeError(f"params must be a mapping of noise parameter name -> values; got {_short(self.params)}")
         params = {}
         for key, values in dict(self.params).items():
             if not isinstance(key, str) or not key.isidentifier():
@@ -409,10 +414,14 @@ def read_circuit_file(path: str | pathlib.Path, *, what: str = "circuit file") -
     Traceback (most recent call last):
     catcode.errors.CatcodeError: circuit file '/' is a directory, not a file
     """
+    import os
+
     import stim
 
     from catcode.io import check_input_file
 
+    if not isinstance(path, str | os.PathLike):
+        raise CatcodeError(f"{what} must be a path (a string or os.PathLike); got {_short(path)}")
     p = check_input_file(path, what=what)
     try:
         circuit = stim.Circuit.from_file(str(p))
@@ -443,6 +452,9 @@ def tasks_from_circuit_files(
     import sinter
     import stim
 
+    if isinstance(paths, str | pathlib.PurePath) or not isinstance(paths, Iterable):
+        raise CatcodeError(f"paths must be a list of .stim file paths; got {_short(paths)}")
+    paths = list(paths)
     if not paths:
         raise CatcodeError("--circuits needs at least one .stim file")
     from catcode.decoders import resolve_decoder_name
@@ -452,6 +464,8 @@ def tasks_from_circuit_files(
     for path in paths:
         from catcode.io import check_input_file
 
+        if not isinstance(path, str | pathlib.PurePath):
+            raise CatcodeError(f"circuit file must be a path (a string or pathlib.Path); got {_short(path)}")
         p = check_input_file(path, what="circuit file")
         try:
             meta = sinter.comma_separated_key_values(str(p))

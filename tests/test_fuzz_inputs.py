@@ -278,3 +278,28 @@ def test_a_corrupted_graph_gives_a_layout_or_a_catcode_error(kind, mutations):
         circuit, exc = _outcome(lambda: memory_circuit(result, noise.depolarizing(1e-3), rounds=2, basis="X"))
         if exc is None:
             _valid_circuit(circuit)
+
+
+def _sweep_helpers() -> dict[str, tuple[Callable[[Any], Any], str]]:
+    from catcode.experiment import metadata_filename
+    from catcode.sweep import Sweep, parse_value, read_circuit_file, rounds_for, tasks_from_circuit_files
+
+    return {  # call on one adversarial value -> the name its error must use
+        "tasks_from_circuit_files": (lambda v: tasks_from_circuit_files(v), r"paths|circuit file|--circuits"),
+        "read_circuit_file": (lambda v: read_circuit_file(v), "circuit file"),
+        "rounds_for d": (lambda v: rounds_for("2d", v), r"d|rounds"),
+        "rounds_for rule": (lambda v: rounds_for(v, 3), "rounds"),
+        "parse_value": (lambda v: parse_value(v), "value"),
+        "metadata_filename": (lambda v: metadata_filename(v), "metadata"),
+        "Sweep params": (lambda v: Sweep(d=(3,), noise=("depolarizing",), params=v).points(),
+                         r"params|needs parameter|^p must"),
+    }
+
+
+@pytest.mark.parametrize("helper", sorted(_sweep_helpers()))
+def test_sweep_and_file_helpers_refuse_what_they_cannot_use(helper):
+    fn, name = _sweep_helpers()[helper]
+    for value in ADVERSARIAL:
+        _, exc = _outcome(lambda: fn(value))
+        if exc is not None:
+            assert re.search(name, str(exc)), f"{helper}({_short(value)}): {exc}"
