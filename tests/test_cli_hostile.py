@@ -162,6 +162,7 @@ CASES = {
     "estimate workers 0": ["estimate", "--circuits", GOOD_STIM, "--workers", "0"],
     "estimate max_shots 0": ["estimate", "--circuits", GOOD_STIM, "--max_shots", "0"],
     "estimate target nan": ["estimate", "--circuits", GOOD_STIM, "--target_relative_ci", "nan"],
+    "estimate target not a factor": ["estimate", "--circuits", GOOD_STIM, "--target_relative_ci", "0.5", "--out", "e.csv"],
     "estimate confidence 1.5": ["estimate", "--circuits", GOOD_STIM, "--confidence", "1.5", "--out", "e.csv"],
     "estimate unknown method": ["estimate", "--circuits", GOOD_STIM, "--method", "nope", "--out", "e.csv"],
     "estimate missing file": ["estimate", "--circuits", "missing.stim"],

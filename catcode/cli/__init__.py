@@ -75,22 +75,32 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0.
+def float_between(low: float, high: float = math.inf) -> Callable[[str], float]:
+    """argparse type: a finite number strictly between ``low`` and ``high``.
 
-    >>> positive_float("2.5")
-    2.5
-    >>> positive_float("nan")
+    >>> float_between(0, 1)("0.95")
+    0.95
+    >>> float_between(1)("1")
     Traceback (most recent call last):
-    argparse.ArgumentTypeError: expected a finite number > 0; got 'nan'
+    argparse.ArgumentTypeError: expected a finite number > 1; got '1'
     """
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (0 < value < math.inf):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0; got {text!r}")
-    return value
+    bound = f"> {low:g}" + ("" if high == math.inf else f" and < {high:g}")
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (low < value < high and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"expected a finite number {bound}; got {text!r}")
+        return value
+
+    parse.__name__ = f"number {bound}"
+    return parse
+
+
+#: argparse type: a finite number > 0 (durations, timeouts).
+positive_float = float_between(0)
 
 
 def _usage() -> str:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from catcode.cli._sweep_args import add_sweep_arguments, sweep_from_args
-from catcode.cli import ArgumentParser, int_at_least, positive_float
+from catcode.cli import ArgumentParser, float_between, int_at_least, positive_float
 from catcode.errors import CatcodeError
 
 EPILOG = """\
@@ -40,6 +40,8 @@ def _metadata_of(path: str) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from catcode.rare._estimate import METHODS
+
     p = ArgumentParser(
         prog="catcode estimate",
         description="Estimate rare logical error rates of Stim circuits (printed per round when the "
@@ -53,10 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="CSV file to append estimate rows to")
     p.add_argument("--decoder", default="auto", help="auto (default: pymatching_erasure if the circuit has "
                    "herald detectors, else pymatching), pymatching, pymatching_erasure or a sinter decoder name")
-    p.add_argument("--method", default="auto", help="auto (default), subset or splitting")
-    p.add_argument("--target_relative_ci", type=positive_float, default=2.0,
+    p.add_argument("--method", default="auto", choices=METHODS, help="auto (default), subset or splitting")
+    p.add_argument("--target_relative_ci", type=float_between(1), default=2.0,
                    help="stop when the rate is known within this factor (default 2)")
-    p.add_argument("--confidence", type=float, default=0.95, help="interval coverage (default 0.95)")
+    p.add_argument("--confidence", type=float_between(0, 1), default=0.95, help="interval coverage (default 0.95)")
     p.add_argument("--max_shots", type=int_at_least(1), default=20_000_000, help="decode budget per circuit")
     p.add_argument("--max_seconds", type=positive_float, default=None, help="time budget per circuit")
     p.add_argument("--max_weight", type=int_at_least(1), default=None, help="largest fault count to sample")
