@@ -279,3 +279,29 @@ def test_scheduler_that_is_not_dask_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Dask" in err, err
     assert not (tmp_path / "s.csv").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    COLLECT[:-4] + ["--max_shots", "-1", "--out", "s.csv"],
+    COLLECT + ["--workers", "0", "--out", "s.csv"],
+    COLLECT + ["--chunk_seconds", "0", "--out", "s.csv"],
+    COLLECT + ["--decoders", "nope", "--out", "s.csv"],
+    ["estimate", "--d", "3", "--b", "X", "--noise", "biased", "--param", "p=0.001", "--param", "eta=100",
+     "--confidence", "2"],
+    ["estimate", "--d", "3", "--b", "X", "--noise", "biased", "--param", "p=0.001", "--param", "eta=100",
+     "--method", "nope"],
+], ids=["collect max_shots", "collect workers", "collect chunk_seconds", "collect decoder", "estimate confidence",
+        "estimate method"])
+def test_bad_values_fail_before_any_circuit_is_built(tmp_path, monkeypatch, capsys, argv):
+    from catcode.sweep import Sweep
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("a circuit was built before the bad value was reported")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(Sweep, "tasks", no_work)
+    monkeypatch.setattr(Sweep, "points", no_work)
+    assert main(list(argv)) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "AssertionError" not in err, err
+    assert list(tmp_path.iterdir()) == []
