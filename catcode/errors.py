@@ -44,13 +44,29 @@ def require_int_at_least(name: str, value: object, minimum: int, maximum: int | 
     import numbers
 
     bound = f">= {minimum}" + ("" if maximum is None else f" and <= {maximum}")
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if type(value).__name__ == "bool_" or not hasattr(value, "__index__"):
-            raise CatcodeError(f"{name} must be an integer {bound}; got {_short(value)}")
-    v = int(value)  # type: ignore[call-overload]
+    is_bool = isinstance(value, bool) or type(value).__name__ == "bool_"
+    if is_bool or not (isinstance(value, numbers.Integral) or hasattr(value, "__index__")):
+        raise CatcodeError(f"{name} must be an integer {bound}; got {_short(value)}")
+    try:
+        v = int(value.__index__())  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001 - a foreign object whose __index__ fails is not an integer
+        raise CatcodeError(f"{name} must be an integer {bound}; got {_short(value)}") from None
     if v < minimum or (maximum is not None and v > maximum):
         raise CatcodeError(f"{name} must be an integer {bound}; got {_short(v)}")
     return v
+
+
+def name_list(names: Iterable[object], limit: int = 8) -> str:
+    """``names`` joined by commas, at most ``limit`` of them, then how many more were left out.
+
+    >>> name_list(["A1", "A2"])
+    'A1, A2'
+    >>> name_list([f"A{i}" for i in range(1, 501)], limit=3)
+    'A1, A2, A3, ... (497 more)'
+    """
+    items = [str(n) for n in names]
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown}, ... ({len(items) - limit} more)"
 
 
 def _short(value: object) -> str:

@@ -28,9 +28,9 @@ from typing import Any
 import stim
 
 from catcode._version import __version__
-from catcode.compiler import memory_circuit
-from catcode.errors import CatcodeError, require_choice
-from catcode.layout import Layout
+from catcode.compiler import BASES, MAX_ROUNDS, memory_circuit
+from catcode.errors import CatcodeError, _short, require_choice, require_int_at_least
+from catcode.layout import MAX_CHAIN_DISTANCE, MAX_DISTANCE, Layout
 from catcode.noise import BOUNDARIES, preset, strip_boundary_noise
 
 LAYOUTS = ("chain", "ocelot", "rotated_surface", "rectangular_surface", "ldpc_cat")
@@ -54,6 +54,14 @@ def build_layout(
     'rectangular_surface_cat'
     """
     require_choice("layout", layout, LAYOUTS)
+    if section is not None and layout != "ocelot":
+        raise CatcodeError(f"section is a key of layout 'ocelot' only; got section={_short(section)} for layout {layout!r}")
+    if ancilla != "transmon" and layout not in ("chain", "rectangular_surface"):
+        raise CatcodeError(f"ancilla is a key of layouts 'chain' and 'rectangular_surface' only; "
+                           f"got ancilla={_short(ancilla)} for layout {layout!r}")
+    for key, value in (("d (code distance)", distance), ("bit_d (bit distance)", bit_distance)):
+        if value is not None:
+            require_int_at_least(key, value, 2, max_distance(layout))
     if layout == "ldpc_cat":  # keys height, width, boundary (catcode.ldpc_cat); d checked if given
         return _ldpc_cat_layout(distance, **shape)
     if layout == "rectangular_surface":
@@ -87,6 +95,16 @@ def build_layout(
     return result
 
 
+def max_distance(layout: str) -> int:
+    """The largest distance a layout kind is built with: :data:`catcode.layout.MAX_CHAIN_DISTANCE` for
+    ``chain`` (linear in d), :data:`catcode.layout.MAX_DISTANCE` for 2-D patches (quadratic).
+
+    >>> max_distance("chain"), max_distance("rotated_surface")
+    (10001, 101)
+    """
+    return MAX_CHAIN_DISTANCE if layout in ("chain", "ocelot") else MAX_DISTANCE
+
+
 def experiment_metadata(
     layout: str, distance: int, *, rounds: int, basis: str, noise: str, ancilla: str | None = None,
     section: str | None = None, bit_distance: int | None = None, height: int | None = None,
@@ -116,10 +134,18 @@ def experiment_metadata(
 
 def build_circuit(metadata: Mapping[str, Any]) -> stim.Circuit:
     """The noisy memory circuit named by ``metadata`` (see the module docstring)."""
+    if not isinstance(metadata, Mapping):
+        raise CatcodeError(f"circuit metadata must be a mapping of key -> value; got {_short(metadata)}")
     meta = dict(metadata)
     for key in ("layout", "r", "b", "noise"):
         if key not in meta:
-            raise CatcodeError(f"circuit metadata needs the key {key!r}; got keys {sorted(meta)}")
+            raise CatcodeError(f"circuit metadata needs the key {key!r}; got keys {sorted(map(str, meta))}")
+    # Checked here under the metadata's own names (r, b) before any layout or model is built.
+    require_int_at_least("r (rounds)", meta["r"], 1, MAX_ROUNDS)
+    require_choice("b (basis)", meta["b"], BASES)
+    if not isinstance(meta["noise"], str):
+        raise CatcodeError(f"noise must name a preset (a string); got {_short(meta['noise'])}")
+    require_choice("boundary_noise", meta.get("boundary_noise", "noisy"), BOUNDARIES)
     shape = {k: meta[k] for k in ("height", "width", "boundary") if k in meta}
     layout = build_layout(
         meta["layout"], meta.get("d"), ancilla=meta.get("ancilla", "transmon"), section=meta.get("section"),
@@ -128,13 +154,14 @@ def build_circuit(metadata: Mapping[str, Any]) -> stim.Circuit:
     params = {k: v for k, v in meta.items() if k not in STRUCTURE_KEYS}
     model = preset(meta["noise"], **params)
     boundary = meta.get("boundary_noise", "noisy")
-    require_choice("boundary_noise", boundary, BOUNDARIES)
     circuit = memory_circuit(layout, model, rounds=meta["r"], basis=meta["b"])
     return strip_boundary_noise(circuit) if boundary == "ideal" else circuit
 
 
 def metadata_filename(metadata: Mapping[str, Any], suffix: str = ".stim") -> str:
     """``key=value,...`` file name that ``sinter collect --metadata_func auto`` parses back."""
+    if not isinstance(metadata, Mapping):
+        raise CatcodeError(f"metadata must be a mapping of key -> value; got {_short(metadata)}")
     for k, v in metadata.items():
         if any(ch in f"{k}{v}" for ch in ",=/"):
             raise CatcodeError(f"metadata {k}={v!r} contains ',', '=' or '/' and cannot go in a file name")

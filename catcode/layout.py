@@ -28,7 +28,7 @@ from typing import Any
 
 import networkx as nx
 
-from catcode.errors import CatcodeError, require_choice, require_int_at_least
+from catcode.errors import CatcodeError, _real, _short, name_list, require_choice, require_int_at_least
 
 #: Upper bound on a 2-D patch's distances: a rotated surface code of distance d has 2 d^2 - 1
 #: qubits; d = 1000 took > 30 s to build, d <= 101 (20401 qubits) builds in about a second.
@@ -36,6 +36,12 @@ MAX_DISTANCE = 101
 #: Upper bound on a repetition chain's distance: 2 d - 1 qubits, linear build (d = 10001: 20001
 #: qubits, the size of the largest surface patch), so the same memory and time budget.
 MAX_CHAIN_DISTANCE = 10_001
+#: Upper bound on an LDPC-cat code's width (columns): at most 8 x 101 data cats, the scale of the
+#: largest surface patch's row count; the construction is linear in the width.
+MAX_LDPC_WIDTH = MAX_DISTANCE
+#: Upper bound on a CX edge's ``layer`` index: layouts use a handful (4 for surface patches, a few
+#: more with gaps for LDPC-cat codes); the compiler walks every index up to the largest.
+MAX_CX_LAYER = 1000
 
 NODE_KINDS = ("cat", "transmon", "buffer")
 QUBIT_KINDS = ("cat", "transmon")
@@ -71,11 +77,31 @@ class Layout:
     """
 
     def __init__(self, graph: nx.Graph, *, name: str = "custom", code: str = "repetition") -> None:
+        if not isinstance(graph, nx.Graph) or graph.is_directed() or graph.is_multigraph():
+            raise CatcodeError(f"graph must be an undirected networkx.Graph; got {type(graph).__name__}")
+        if not isinstance(name, str):
+            raise CatcodeError(f"name must be a string; got {_short(name)}")
         require_choice("code", code, CODES)
-        self.graph: nx.Graph = nx.freeze(graph.copy())
+        self._adopt(graph.copy(), name, code)
+        self._validate()
+
+    @classmethod
+    def _owned(cls, graph: nx.Graph, name: str, code: str, *, validate: bool = True) -> Layout:
+        """A layout around ``graph`` without copying it (the caller built it and hands it over).
+
+        ``validate=False`` is for graphs that differ from an already validated layout's only
+        in checked parameter overrides (:meth:`with_params`).
+        """
+        self = cls.__new__(cls)
+        self._adopt(graph, name, code)
+        if validate:
+            self._validate()
+        return self
+
+    def _adopt(self, graph: nx.Graph, name: str, code: str) -> None:
+        self.graph: nx.Graph = nx.freeze(graph)
         self.name = name
         self.code = code
-        self._validate()
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -96,8 +122,8 @@ class Layout:
         """
         require_int_at_least("distance", distance, 2, MAX_CHAIN_DISTANCE)
         require_choice("ancilla", ancilla, QUBIT_KINDS)
+        shared = _shared_params(params)
         g = nx.Graph()
-        shared = dict(params or {})
         for i in range(1, distance + 1):
             _add_cat_with_buffer(g, f"D{i}", "data", (2 * (i - 1), 0), shared)
         for i in range(1, distance):
@@ -108,7 +134,7 @@ class Layout:
                 g.add_node(name, kind="transmon", role="ancilla", coords=xy, params=dict(shared))
             g.add_edge(name, f"D{i}", kind="cx", layer=0, params={})
             g.add_edge(name, f"D{i + 1}", kind="cx", layer=1, params={})
-        return cls(g, name=f"chain_{ancilla}", code="repetition")
+        return cls._owned(g, f"chain_{ancilla}", "repetition")
 
     @classmethod
     def ocelot(cls, params: Mapping[str | tuple[str, str], Mapping[str, Any]] | None = None) -> Layout:
@@ -123,10 +149,16 @@ class Layout:
         >>> Layout.ocelot({("A1", "D1"): {"cx_duration_ns": 292.0}}).edge_params("A1", "D1")
         {'cx_duration_ns': 292.0}
         """
+        if params is not None and not isinstance(params, Mapping):
+            raise CatcodeError("params must be a mapping of component (a node such as 'D2' or a coupling "
+                               f"('A1', 'D1')) -> {{name: value}}, or None; got {_short(params)}")
         chain = cls.chain(5, ancilla="transmon")
-        layout = cls(nx.Graph(chain.graph), name="ocelot", code="repetition")
+        layout = cls._owned(nx.Graph(chain.graph), "ocelot", "repetition", validate=False)
         for component, values in (params or {}).items():
-            layout = layout.with_params(component, **values)
+            if not isinstance(values, Mapping):
+                raise CatcodeError(f"params[{_short(component)}] must be a mapping of parameter name -> value; "
+                                   f"got {_short(values)}")
+            layout = layout.with_params(component, **_keyword_params(f"params[{_short(component)}]", values))
         return layout
 
     def section(self, first: int, last: int) -> Layout:
@@ -139,8 +171,8 @@ class Layout:
             raise CatcodeError(f"section() needs a repetition-code layout; this one is {self.code!r}")
         d = self.distance
         for label, v in (("first", first), ("last", last)):
-            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= d:
-                raise CatcodeError(f"section {label} must be an integer in [1, {d}]; got {v!r}")
+            require_int_at_least(f"section {label}", v, 1, d)
+        first, last = int(first), int(last)
         if last - first < 1:
             raise CatcodeError(f"a section needs at least 2 data cats: need first < last; got {first}..{last}")
         keep_data = set(self.data_qubits[first - 1 : last])
@@ -151,7 +183,7 @@ class Layout:
         for node in list(keep):
             keep.update(n for n in self.graph[node] if self.graph.nodes[n]["kind"] == "buffer")
         sub = nx.Graph(self.graph.subgraph(keep))
-        return Layout(sub, name=f"{self.name}[{first}-{last}]", code=self.code)
+        return Layout._owned(sub, f"{self.name}[{first}-{last}]", self.code)
 
     @classmethod
     def rotated_surface(cls, distance: int) -> Layout:
@@ -166,7 +198,7 @@ class Layout:
         require_int_at_least("distance", distance, 2, MAX_DISTANCE)
         g = _rotated_patch(distance, distance, data="transmon", ancilla="transmon", params={})
         g.graph["ancilla_x_basis_via_h"] = True
-        return cls(g, name="rotated_surface", code="rotated_surface")
+        return cls._owned(g, "rotated_surface", "rotated_surface")
 
     @classmethod
     def rectangular_surface(
@@ -200,19 +232,19 @@ class Layout:
         require_int_at_least("phase_distance", phase_distance, 2, MAX_DISTANCE)
         require_int_at_least("bit_distance", bit_distance, 2, MAX_DISTANCE)
         require_choice("ancilla", ancilla, QUBIT_KINDS)
-        g = _rotated_patch(phase_distance, bit_distance, data="cat", ancilla=ancilla, params=dict(params or {}))
-        return cls(g, name=f"rectangular_surface_{ancilla}", code="rotated_surface")
+        g = _rotated_patch(phase_distance, bit_distance, data="cat", ancilla=ancilla, params=_shared_params(params))
+        return cls._owned(g, f"rectangular_surface_{ancilla}", "rotated_surface")
 
     # ------------------------------------------------------------------ derived structure
     @cached_property
     def data_qubits(self) -> tuple[str, ...]:
         """Data qubit names, ordered by coordinates (x, then y)."""
-        return tuple(sorted(self._nodes_with(role="data"), key=self._sort_key))
+        return tuple(sorted(self._roles["data"], key=self._sort_key))
 
     @cached_property
     def ancilla_qubits(self) -> tuple[str, ...]:
         """Ancilla qubit names, ordered by coordinates (x, then y)."""
-        return tuple(sorted(self._nodes_with(role="ancilla"), key=self._sort_key))
+        return tuple(sorted(self._roles["ancilla"], key=self._sort_key))
 
     @cached_property
     def qubits(self) -> tuple[str, ...]:
@@ -234,9 +266,7 @@ class Layout:
         """The checks, one per ancilla, in ancilla order, data listed in CX-layer order."""
         out = []
         for anc in self.ancilla_qubits:
-            edges = sorted(
-                ((self.graph.edges[anc, n]["layer"], n) for n in self.graph[anc] if self._edge_kind(anc, n) == "cx"),
-            )
+            edges = sorted((e["layer"], n) for n, e in self.graph.adj[anc].items() if e["kind"] == "cx")
             basis = self.graph.nodes[anc].get("check", "X")
             out.append(Stabilizer(anc, basis, tuple(n for _, n in edges), tuple(layer for layer, _ in edges)))
         return tuple(out)
@@ -274,7 +304,7 @@ class Layout:
         """
         return self.phase_distance
 
-    @property
+    @cached_property
     def phase_distance(self) -> int:
         """Fewest Z errors on data that make a logical error of the X memory.
 
@@ -286,7 +316,7 @@ class Layout:
             return int(self.graph.graph["distance"])
         return len({self.coords(q)[0] for q in self.data_qubits})
 
-    @property
+    @cached_property
     def bit_distance(self) -> int:
         """Fewest X errors on data that make a logical error of the Z memory.
 
@@ -323,17 +353,23 @@ class Layout:
         >>> Layout.ocelot().with_params("D2", kappa_1_hz=2.0e4).node_params("D2")
         {'kappa_1_hz': 20000.0}
         """
+        is_pair = isinstance(node, tuple) and len(node) == 2 and all(isinstance(n, str) for n in node)
+        if not (isinstance(node, str) or is_pair):
+            raise CatcodeError("node must be a node name such as 'D1' or a coupling ('A1', 'D1') of two names; "
+                               f"got {_short(node)}")
+        where = f"coupling {node[0]}-{node[1]}" if is_pair else f"node {node!r}"
+        _validate_params(where, params)
+        if is_pair and not self.graph.has_edge(*node):
+            couplings = (f"{a}-{b}" for a, b, k in self.graph.edges(data="kind") if k == "cx")
+            raise CatcodeError(f"no coupling {node[0]}-{node[1]} in layout {self.name!r}; cx couplings: "
+                               f"{name_list(couplings)}")
+        if not is_pair and node not in self.graph:
+            raise CatcodeError(f"no node {node!r} in layout {self.name!r}; nodes: {name_list(self.qubits)} "
+                               "and their buffers B<name>")
         g = nx.Graph(self.graph)
-        if isinstance(node, tuple):
-            if not g.has_edge(*node):
-                raise CatcodeError(f"no coupling {node[0]}-{node[1]} in layout {self.name!r}")
-            attrs = g.edges[node]
-        else:
-            if node not in g:
-                raise CatcodeError(f"no node {node!r} in layout {self.name!r}; nodes: {', '.join(sorted(g))}")
-            attrs = g.nodes[node]
+        attrs = g.edges[node] if is_pair else g.nodes[node]
         attrs["params"] = {**attrs.get("params", {}), **params}
-        return Layout(g, name=self.name, code=self.code)
+        return Layout._owned(g, self.name, self.code, validate=False)
 
     def draw(self, ax: Any = None, *, labels: bool = True) -> Any:
         """Draw the layout with matplotlib; returns the Figure.
@@ -351,102 +387,53 @@ class Layout:
 
     # ------------------------------------------------------------------ validation
     def _validate(self) -> None:
-        g = self.graph
-        if g.number_of_nodes() == 0:
+        """Check the graph once, in time linear in its size; raise CatcodeError naming the first fault."""
+        nodes = dict(self.graph.nodes(data=True))
+        adj = dict(self.graph.adjacency())
+        if not nodes:
             raise CatcodeError("layout graph is empty; build one with Layout.chain(distance) or Layout.ocelot()")
-        for node, attrs in g.nodes(data=True):
-            kind = attrs.get("kind")
-            if kind not in NODE_KINDS:
-                raise CatcodeError(f"node {node!r} has kind {kind!r}; kind must be one of {', '.join(map(repr, NODE_KINDS))}")
-            role = attrs.get("role")
-            if kind == "buffer":
-                if role is not None:
-                    raise CatcodeError(f"buffer {node!r} has role {role!r}; buffers have no role")
-            elif role not in ROLES:
-                raise CatcodeError(f"qubit {node!r} has role {role!r}; role must be one of 'data', 'ancilla'")
-            xy = attrs.get("coords")
-            if not (isinstance(xy, tuple | list) and len(xy) == 2 and all(_is_finite_number(c) for c in xy)):
-                raise CatcodeError(f"node {node!r} needs planar coords (x, y) of two finite numbers; got {xy!r}")
-            _validate_params(f"node {node!r}", attrs.get("params", {}))
         seen: dict[tuple[float, float], str] = {}
-        for node, attrs in g.nodes(data=True):
-            if attrs["kind"] == "buffer":
-                continue
-            xy = tuple(attrs["coords"])
-            if xy in seen:
-                raise CatcodeError(f"qubits {seen[xy]!r} and {node!r} share coords {xy}; each qubit needs its own position")
-            seen[xy] = node
-        for a, b, attrs in g.edges(data=True):
-            kind = attrs.get("kind")
-            if kind not in EDGE_KINDS:
-                raise CatcodeError(f"edge {a}-{b} has kind {kind!r}; kind must be one of 'cx', 'stabilization'")
-            ka, kb = g.nodes[a]["kind"], g.nodes[b]["kind"]
-            if kind == "stabilization":
-                if sorted((ka, kb)) != ["buffer", "cat"]:
-                    raise CatcodeError(f"stabilization edge {a}-{b} must join a cat and a buffer; got {ka} and {kb}")
-            else:
-                roles = {g.nodes[a].get("role"), g.nodes[b].get("role")}
-                if roles != {"data", "ancilla"}:
-                    raise CatcodeError(f"cx edge {a}-{b} must join an ancilla and a data qubit; got roles {g.nodes[a].get('role')} and {g.nodes[b].get('role')}")
-                layer = attrs.get("layer")
-                if isinstance(layer, bool) or not isinstance(layer, int) or layer < 0:
-                    raise CatcodeError(f"cx edge {a}-{b} needs an integer layer >= 0 (its slot in the CX order); got {layer!r}")
-            _validate_params(f"edge {a}-{b}", attrs.get("params", {}))
-        for node, attrs in g.nodes(data=True):
-            if attrs["kind"] == "buffer":
-                cats = [n for n in g[node] if g.edges[node, n]["kind"] == "stabilization"]
-                if len(cats) != 1 or len(g[node]) != 1:
-                    raise CatcodeError(f"buffer {node!r} must stabilise exactly one cat; it is coupled to {sorted(g[node])}")
-            elif attrs["kind"] == "cat":
-                buffers = [n for n in g[node] if g.nodes[n]["kind"] == "buffer"]
-                if len(buffers) > 1:
-                    raise CatcodeError(f"cat {node!r} has {len(buffers)} buffers {sorted(buffers)}; at most one")
-            if attrs["kind"] == "transmon" and any(g.nodes[n]["kind"] == "buffer" for n in g[node]):
-                raise CatcodeError(f"transmon {node!r} is coupled to a buffer; buffers stabilise cats only")
-        if not self._nodes_with(role="data"):
+        for node, attrs in nodes.items():
+            _validate_node(node, attrs, seen)
+        done: set[Any] = set()
+        for a, nbrs in adj.items():
+            for b, attrs in nbrs.items():
+                if b not in done:  # each edge once
+                    _validate_edge(a, b, attrs, nodes)
+            done.add(a)
+            _validate_couplings(a, nodes[a]["kind"], nbrs, nodes)
+        roles = self._roles
+        if not roles["data"]:
             raise CatcodeError("layout has no data qubits")
-        for anc in self._nodes_with(role="ancilla"):
-            data = sorted(n for n in g[anc] if g.edges[anc, n]["kind"] == "cx")
-            allowed = {"repetition": (2,), "ldpc_cat": (2, 3, 4)}.get(self.code, (2, 4))
-            if len(data) not in allowed:
-                need = " or ".join(map(str, allowed)) if len(allowed) > 1 else f"exactly {allowed[0]}"
-                raise CatcodeError(
-                    f"ancilla {anc!r} has cx couplings to {len(data)} data qubits ({', '.join(data)}); "
-                    f"a {self.code} check needs {need}"
-                )
-            layers = [g.edges[anc, n]["layer"] for n in data]
-            if len(set(layers)) != len(layers):
-                raise CatcodeError(f"ancilla {anc!r} runs two CX gates in the same layer {sorted(layers)}; give each a distinct layer")
-        by_layer: dict[tuple[int, str], str] = {}
-        for a, b, attrs in g.edges(data=True):
-            if attrs["kind"] != "cx":
-                continue
-            dq = a if g.nodes[a]["role"] == "data" else b
-            key = (attrs["layer"], dq)
-            if key in by_layer:
-                raise CatcodeError(
-                    f"data qubit {dq!r} has two CX gates in layer {attrs['layer']} "
-                    f"(with {by_layer[key]!r} and {a if dq == b else b!r}); a qubit can do one gate per layer"
-                )
-            by_layer[key] = a if dq == b else b
+        allowed = {"repetition": (2,), "ldpc_cat": (2, 3, 4)}.get(self.code, (2, 4))
+        for anc in roles["ancilla"]:
+            _validate_check(anc, adj[anc], allowed, self.code)
+        for dq in roles["data"]:
+            _validate_data_layers(dq, adj[dq])
         if self.code == "repetition":
-            self._validate_chain()
+            self._validate_chain(adj)
+        _validate_graph_attributes(self.graph.graph, set(roles["data"]))
 
-    def _validate_chain(self) -> None:
+    def _validate_chain(self, adj: Mapping[Any, Mapping[Any, Mapping[str, Any]]]) -> None:
         """A repetition code's checks must link all data qubits into one path."""
-        g = self.graph
         h = nx.Graph()
-        h.add_nodes_from(self._nodes_with(role="data"))
-        for anc in self._nodes_with(role="ancilla"):
-            a, b = [n for n in g[anc] if g.edges[anc, n]["kind"] == "cx"]
+        h.add_nodes_from(self._roles["data"])
+        for anc in self._roles["ancilla"]:
+            a, b = [n for n, e in adj[anc].items() if e["kind"] == "cx"]
             if h.has_edge(a, b):
                 raise CatcodeError(f"two ancillas both check {a}-{b}; each neighbouring pair has one check")
             h.add_edge(a, b)
         if not nx.is_connected(h) or any(deg > 2 for _, deg in h.degree()) or h.number_of_edges() != h.number_of_nodes() - 1:
             raise CatcodeError("the checks of a repetition-code layout must link its data qubits into one open chain")
 
-    def _nodes_with(self, **attrs: Any) -> list[str]:
-        return [n for n, a in self.graph.nodes(data=True) if all(a.get(k) == v for k, v in attrs.items())]
+    @cached_property
+    def _roles(self) -> dict[str, list[str]]:
+        """Qubit names by role, in graph order (one pass over the nodes, shared by everything that needs them)."""
+        out: dict[str, list[str]] = {"data": [], "ancilla": []}
+        for n, role in self.graph.nodes(data="role"):
+            if role in out:
+                out[role].append(n)
+        return out
 
     def _sort_key(self, node: str) -> tuple[float, float, str]:
         x, y = self.graph.nodes[node]["coords"]
@@ -470,8 +457,10 @@ class Layout:
         >>> lay.num_qubits, len(lay.stabilizers), lay.distance
         (30, 10, 5)
         """
-        from catcode.ldpc_cat import LdpcCatCode, code_distance, cx_schedule
+        from catcode.ldpc_cat import HEIGHTS, LdpcCatCode, code_distance, cx_schedule
 
+        height = require_int_at_least("height", height, min(HEIGHTS), max(HEIGHTS))
+        width = require_int_at_least("width", width, 3, MAX_LDPC_WIDTH)
         code = LdpcCatCode(height, width, boundary)
         slots = cx_schedule(height, width, boundary)
         first = min(lo for lo, _ in code.columns)
@@ -487,7 +476,7 @@ class Layout:
         basis_words = [tuple(name[q] for q, bit in zip(code.qubits, word) if bit) for word in code.codeword_basis]
         g.graph["logicals"] = {"X": tuple((name[q],) for q in code.information_set), "Z": tuple(basis_words)}
         g.graph["distance"] = code_distance(height, width, boundary)
-        return cls(g, name=f"ldpc_cat_{height}x{width}_{boundary}", code="ldpc_cat")
+        return cls._owned(g, f"ldpc_cat_{height}x{width}_{boundary}", "ldpc_cat")
 
 
 def _add_cat_with_buffer(g: nx.Graph, name: str, role: str, xy: tuple[int, int], params: Mapping[str, Any]) -> None:
@@ -549,17 +538,148 @@ def _surface_cx_order(basis: str) -> tuple[tuple[int, int], ...]:
 
 
 def _is_finite_number(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    """A real number (int, float, numpy scalar; not bool or string) that is finite (``10**400`` is not)."""
+    if type(v) is float or (type(v) is int and -2**53 <= v <= 2**53):  # fast path for the common case
+        return math.isfinite(v)
+    return math.isfinite(_real(v))
+
+
+def _validate_node(node: Any, attrs: Mapping[str, Any], seen: dict[tuple[float, float], str]) -> None:
+    """Kind, role, coordinates (distinct for qubits) and overrides of one node."""
+    kind = attrs.get("kind")
+    if kind not in NODE_KINDS:
+        raise CatcodeError(f"node {node!r} has kind {_short(kind)}; kind must be one of {', '.join(map(repr, NODE_KINDS))}")
+    role = attrs.get("role")
+    if kind == "buffer":
+        if role is not None:
+            raise CatcodeError(f"buffer {node!r} has role {_short(role)}; buffers have no role")
+    elif role not in ROLES:
+        raise CatcodeError(f"qubit {node!r} has role {_short(role)}; role must be one of 'data', 'ancilla'")
+    elif role == "ancilla" and attrs.get("check", "X") not in ("X", "Z"):
+        raise CatcodeError(f"ancilla {node!r} has check {_short(attrs.get('check'))}; check must be 'X' or 'Z'")
+    xy = attrs.get("coords")
+    if not (isinstance(xy, tuple | list) and len(xy) == 2 and all(_is_finite_number(c) for c in xy)):
+        raise CatcodeError(f"node {node!r} needs planar coords (x, y) of two finite numbers; got {_short(xy)}")
+    params = attrs.get("params", {})
+    if params or not isinstance(params, dict):
+        _validate_params(f"node {node!r}", params)
+    if kind != "buffer":
+        key = (xy[0], xy[1])
+        if key in seen:
+            raise CatcodeError(f"qubits {seen[key]!r} and {node!r} share coords {key}; each qubit needs its own position")
+        seen[key] = node
+
+
+def _validate_edge(a: Any, b: Any, attrs: Mapping[str, Any], nodes: Mapping[Any, Mapping[str, Any]]) -> None:
+    """Kind, endpoints, CX layer and overrides of one edge."""
+    kind = attrs.get("kind")
+    if kind not in EDGE_KINDS:
+        raise CatcodeError(f"edge {a}-{b} has kind {_short(kind)}; kind must be one of 'cx', 'stabilization'")
+    na, nb = nodes[a], nodes[b]
+    if kind == "stabilization":
+        if sorted((na["kind"], nb["kind"])) != ["buffer", "cat"]:
+            raise CatcodeError(f"stabilization edge {a}-{b} must join a cat and a buffer; got {na['kind']} and {nb['kind']}")
+    else:
+        if {na.get("role"), nb.get("role")} != {"data", "ancilla"}:
+            raise CatcodeError(f"cx edge {a}-{b} must join an ancilla and a data qubit; got roles {na.get('role')} and {nb.get('role')}")
+        layer = attrs.get("layer")
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer <= MAX_CX_LAYER:
+            raise CatcodeError(f"cx edge {a}-{b} needs an integer layer >= 0 and <= {MAX_CX_LAYER} (its slot in the "
+                               f"CX order); got {_short(layer)}")
+    params = attrs.get("params", {})
+    if params or not isinstance(params, dict):
+        _validate_params(f"edge {a}-{b}", params)
+
+
+def _validate_graph_attributes(attrs: Mapping[str, Any], data: set[Any]) -> None:
+    """The graph-level declarations: ``distance`` (int >= 1), ``ancilla_x_basis_via_h`` (bool) and
+    ``logicals`` (basis -> supports, each a non-empty sequence of data qubit names)."""
+    if "distance" in attrs:
+        require_int_at_least("graph attribute 'distance'", attrs["distance"], 1)
+    flag = attrs.get("ancilla_x_basis_via_h", False)
+    if not isinstance(flag, bool):
+        raise CatcodeError(f"graph attribute 'ancilla_x_basis_via_h' must be True or False; got {_short(flag)}")
+    logicals = attrs.get("logicals")
+    if logicals is None:
+        return
+    if not isinstance(logicals, Mapping) or set(logicals) != {"X", "Z"}:
+        raise CatcodeError("graph attribute 'logicals' must map each basis, 'X' and 'Z', to its logical supports; "
+                           f"got {_short(logicals)}")
+    for basis, supports in logicals.items():
+        ok = isinstance(supports, tuple | list) and len(supports) > 0 and all(
+            isinstance(s, tuple | list) and len(s) > 0 and all(isinstance(q, str) and q in data for q in s)
+            for s in supports)
+        if not ok:
+            raise CatcodeError(f"graph attribute 'logicals'[{basis!r}] must be a non-empty sequence of supports, "
+                               f"each a non-empty sequence of data qubit names; got {_short(supports)}")
+
+
+def _validate_check(anc: str, nbrs: Mapping[Any, Mapping[str, Any]], allowed: tuple[int, ...], code: str) -> None:
+    """An ancilla has an allowed number of cx couplings, each in its own layer."""
+    data = sorted(n for n, e in nbrs.items() if e["kind"] == "cx")
+    if len(data) not in allowed:
+        need = " or ".join(map(str, allowed)) if len(allowed) > 1 else f"exactly {allowed[0]}"
+        raise CatcodeError(f"ancilla {anc!r} has cx couplings to {len(data)} data qubits ({name_list(data)}); "
+                           f"a {code} check needs {need}")
+    layers = [nbrs[n]["layer"] for n in data]
+    if len(set(layers)) != len(layers):
+        raise CatcodeError(f"ancilla {anc!r} runs two CX gates in the same layer {sorted(layers)}; give each a distinct layer")
+
+
+def _validate_data_layers(dq: str, nbrs: Mapping[Any, Mapping[str, Any]]) -> None:
+    """A data qubit does at most one CX per layer."""
+    by_layer: dict[int, Any] = {}
+    for anc, e in nbrs.items():
+        if e["kind"] != "cx":
+            continue
+        if e["layer"] in by_layer:
+            raise CatcodeError(f"data qubit {dq!r} has two CX gates in layer {e['layer']} "
+                               f"(with {by_layer[e['layer']]!r} and {anc!r}); a qubit can do one gate per layer")
+        by_layer[e["layer"]] = anc
+
+
+def _validate_couplings(node: Any, kind: str, nbrs: Mapping[Any, Mapping[str, Any]], nodes: Mapping[Any, Mapping[str, Any]]) -> None:
+    """A buffer stabilises exactly one cat; a cat has at most one buffer; a transmon none."""
+    buffers = [n for n in nbrs if nodes[n]["kind"] == "buffer"]
+    if kind == "buffer":
+        if len(nbrs) != 1 or next(iter(nbrs.values()))["kind"] != "stabilization":
+            raise CatcodeError(f"buffer {node!r} must stabilise exactly one cat; it is coupled to {name_list(sorted(nbrs))}")
+    elif kind == "cat" and len(buffers) > 1:
+        raise CatcodeError(f"cat {node!r} has {len(buffers)} buffers {name_list(sorted(buffers))}; at most one")
+    elif kind == "transmon" and buffers:
+        raise CatcodeError(f"transmon {node!r} is coupled to a buffer; buffers stabilise cats only")
 
 
 def _validate_params(where: str, params: object) -> None:
+    """Overrides are a mapping of parameter name (a string) -> finite number >= 0, bool or string."""
     if not isinstance(params, Mapping):
         raise CatcodeError(f"{where} params must be a mapping of name -> value; got {type(params).__name__}")
     for key, value in params.items():
+        if not isinstance(key, str):
+            raise CatcodeError(f"{where} parameter names must be strings; got {_short(key)}")
         if isinstance(value, bool) or isinstance(value, str):
             continue
         if not _is_finite_number(value) or value < 0:
-            raise CatcodeError(f"{where} parameter {key!r} must be a finite number >= 0; got {value!r}")
+            raise CatcodeError(f"{where} parameter {key!r} must be a finite number >= 0; got {_short(value)}")
+
+
+def _shared_params(params: object) -> dict[str, Any]:
+    """The ``params`` argument of a constructor (overrides set on every qubit), checked, as a dict."""
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise CatcodeError("params must be a mapping of parameter name -> value (e.g. {'kappa_1_hz': 2e4}) "
+                           f"or None; got {_short(params)}")
+    _validate_params("params:", params)
+    return dict(params)
+
+
+def _keyword_params(where: str, params: Mapping[Any, Any]) -> dict[str, Any]:
+    """``params`` as keyword arguments: every name a string."""
+    for key in params:
+        if not isinstance(key, str):
+            raise CatcodeError(f"{where} parameter names must be strings; got {_short(key)}")
+    return dict(params)
 
 
 def _ldpc_cat_positions(code: Any, check: Any) -> list[tuple[int, tuple[int, int]]]:

@@ -30,9 +30,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from catcode.compiler import BASES
-from catcode.errors import CatcodeError, require_choice, require_int_at_least
-from catcode.experiment import LAYOUTS, STRUCTURE_KEYS, build_layout, experiment_metadata
+from catcode.compiler import BASES, MAX_ROUNDS
+from catcode.errors import CatcodeError, _short, require_choice, require_int_at_least
+from catcode.experiment import LAYOUTS, STRUCTURE_KEYS, build_layout, experiment_metadata, max_distance
 from catcode.layout import QUBIT_KINDS
 from catcode.ldpc_cat import BOUNDARIES as LDPC_BOUNDARIES
 from catcode.noise import PRESETS, check_preset_params
@@ -45,6 +45,7 @@ __all__ = [
     "build_circuit",
     "noise_presets",
     "parse_value",
+    "read_circuit_file",
     "rounds_for",
     "tasks_from_circuit_files",
 ]
@@ -82,18 +83,21 @@ def rounds_for(rule: int | str, d: int) -> int:
     (5, 15, 10, 7, 7)
     """
     if isinstance(rule, bool):
-        raise CatcodeError(f"rounds must be a positive integer, 'd' or 'k*d'; got {rule!r}")
-    if isinstance(rule, int):
-        return require_int_at_least("rounds", rule, 1)
+        raise CatcodeError(f"rounds must be a positive integer, 'd' or 'k*d'; got {_short(rule)}")
+    if isinstance(rule, int) or (hasattr(rule, "__index__") and not isinstance(rule, str)):
+        return require_int_at_least("rounds", rule, 1, MAX_ROUNDS)
     if isinstance(rule, str):
         text = rule.strip()
-        if text.isdigit():
-            return require_int_at_least("rounds", int(text), 1)
-        m = _ROUNDS_RE.match(text)
-        if m:
+        if text.isascii() and text.isdigit():
+            if len(text) > 18:  # over the bound whatever the digits; int() of 4300+ digits would raise
+                raise CatcodeError(f"rounds must be an integer >= 1 and <= {MAX_ROUNDS}; got {_short(text)}")
+            return require_int_at_least("rounds", int(text), 1, MAX_ROUNDS)
+        m = _ROUNDS_RE.match(text) if text.isascii() and len(text) <= 40 else None
+        if m and len(m.group(1) or "") <= 18:
+            d = require_int_at_least("d (code distance)", d, 1)
             k = int(m.group(1)) if m.group(1) else 1
-            return require_int_at_least("rounds", k * d, 1)
-    raise CatcodeError(f"rounds must be a positive integer, 'd' or 'k*d' (e.g. '3d'); got {rule!r}")
+            return require_int_at_least("rounds", k * d, 1, MAX_ROUNDS)
+    raise CatcodeError(f"rounds must be a positive integer, 'd' or 'k*d' (e.g. '3d'); got {_short(rule)}")
 
 
 def parse_value(text: str) -> int | float | str | bool:
@@ -102,6 +106,8 @@ def parse_value(text: str) -> int | float | str | bool:
     >>> parse_value("3"), parse_value("1e-3"), parse_value("true"), parse_value("chain")
     (3, 0.001, True, 'chain')
     """
+    if not isinstance(text, str):
+        raise CatcodeError(f"a command-line value must be a string; got {_short(text)}")
     t = text.strip()
     try:
         return int(t)
@@ -126,6 +132,14 @@ def _as_tuple(name: str, value: Any) -> tuple:
         if any(v == w for w in out[:i]):
             raise CatcodeError(f"{name} lists {v!r} more than once; give each value once")
     return out
+
+
+def _python_scalar(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (``np.int64(3)`` -> ``3``); anything else unchanged."""
+    item = getattr(value, "item", None)
+    if type(value).__module__ == "numpy" and callable(item) and getattr(value, "shape", None) == ():
+        return item()
+    return value
 
 
 def _json_scalar(value: Any) -> bool:
@@ -211,13 +225,15 @@ class Sweep:
         self._check_ldpc_shape()
         for d in self.d:
             rounds_for(self.rounds, d)  # validates the rule
+        if not isinstance(self.params, Mapping):
+            raise CatcodeError(f"params must be a mapping of noise parameter name -> values; got {_short(self.params)}")
         params = {}
         for key, values in dict(self.params).items():
             if not isinstance(key, str) or not key.isidentifier():
                 raise CatcodeError(f"noise parameter names must be identifiers; got {key!r}")
             if key in SWEEP_KEYS or key in STRUCTURE_KEYS:
                 raise CatcodeError(f"{key!r} is a sweep key, not a noise parameter")
-            params[key] = _as_tuple(key, values)
+            params[key] = tuple(_python_scalar(v) for v in _as_tuple(key, values))
             for v in params[key]:
                 if not _json_scalar(v):
                     raise CatcodeError(f"values of {key} must be finite numbers, strings or booleans; got {v!r}")
@@ -241,22 +257,22 @@ class Sweep:
         if not others and self.d:
             raise CatcodeError(f"layout 'ldpc_cat' takes no d (its distance follows from height, width and "
                                f"boundary); got d={self.d}")
-        for d in self.d:
-            require_int_at_least("d (code distance)", d, 2)
+        largest = min(max_distance(lay) for lay in self.layout)
+        set_(self, "d", tuple(require_int_at_least("d (code distance)", d, 2, largest) for d in self.d or ()))
         if self.bit_d is None:
             if "rectangular_surface" in self.layout:
                 raise CatcodeError("layout 'rectangular_surface' needs bit_d (bit distances, integers >= 2); got none")
             return
         set_(self, "bit_d", _as_tuple("bit_d", self.bit_d))
         self._only_for("bit_d", ("rectangular_surface",))
-        for d in self.bit_d:
-            require_int_at_least("bit_d (bit distance)", d, 2)
+        set_(self, "bit_d", tuple(require_int_at_least("bit_d (bit distance)", d, 2, max_distance("rectangular_surface"))
+                                  for d in self.bit_d))
 
     def _check_ldpc_shape(self) -> None:
         set_ = object.__setattr__
         given = [k for k in ("height", "width", "boundary") if getattr(self, k) is not None]
         for key in given:
-            set_(self, key, _as_tuple(key, getattr(self, key)))
+            set_(self, key, tuple(_python_scalar(v) for v in _as_tuple(key, getattr(self, key))))
             self._only_for(key, ("ldpc_cat",))
         if "ldpc_cat" not in self.layout:
             return
@@ -390,6 +406,41 @@ class Sweep:
         return tasks
 
 
+def read_circuit_file(path: str | pathlib.Path, *, what: str = "circuit file") -> Any:
+    """The Stim circuit in ``path``, checked: a non-empty regular file, valid Stim text, and
+    deterministic detectors and observables (its error model exists); else a one-line CatcodeError.
+
+    >>> read_circuit_file("/")
+    Traceback (most recent call last):
+    catcode.errors.CatcodeError: circuit file '/' is a directory, not a file
+    """
+    import os
+
+    import stim
+
+    from catcode.io import check_input_file
+
+    if not isinstance(path, str | os.PathLike):
+        raise CatcodeError(f"{what} must be a path (a string or os.PathLike); got {_short(path)}")
+    p = check_input_file(path, what=what)
+    try:
+        circuit = stim.Circuit.from_file(str(p))
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise CatcodeError(f"{what} {str(p)!r} is not a readable Stim circuit: {_first_line(exc)}") from None
+    if circuit.num_detectors == 0 and circuit.num_observables == 0:
+        raise CatcodeError(f"{what} {str(p)!r} has no detectors and no observables: nothing to sample")
+    try:
+        circuit.detector_error_model(allow_gauge_detectors=False, approximate_disjoint_errors=True)
+    except ValueError as exc:
+        raise CatcodeError(f"{what} {str(p)!r} is not a valid memory experiment: {_first_line(exc)}") from None
+    return circuit
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
 def tasks_from_circuit_files(
     paths: Sequence[str | pathlib.Path], *, decoders: Sequence[str] = (DEFAULT_DECODER,)
 ) -> list[Any]:
@@ -401,6 +452,9 @@ def tasks_from_circuit_files(
     import sinter
     import stim
 
+    if isinstance(paths, str | pathlib.PurePath) or not isinstance(paths, Iterable):
+        raise CatcodeError(f"paths must be a list of .stim file paths; got {_short(paths)}")
+    paths = list(paths)
     if not paths:
         raise CatcodeError("--circuits needs at least one .stim file")
     from catcode.decoders import resolve_decoder_name
@@ -410,6 +464,8 @@ def tasks_from_circuit_files(
     for path in paths:
         from catcode.io import check_input_file
 
+        if not isinstance(path, str | pathlib.PurePath):
+            raise CatcodeError(f"circuit file must be a path (a string or pathlib.Path); got {_short(path)}")
         p = check_input_file(path, what="circuit file")
         try:
             meta = sinter.comma_separated_key_values(str(p))
@@ -417,10 +473,7 @@ def tasks_from_circuit_files(
             raise CatcodeError(
                 f"circuit file name {p.name!r} must be comma-separated key=value terms ending in .stim, "
                 "e.g. 'layout=chain,d=5,r=5,b=X,noise=depolarizing,p=0.001.stim'") from None
-        try:
-            circuit = stim.Circuit.from_file(str(p))
-        except (ValueError, OSError) as exc:
-            raise CatcodeError(f"cannot read circuit file {str(p)!r}: {exc}") from None
+        circuit = read_circuit_file(p, what="circuit file")
         json.dumps(meta)
         for dec in dict.fromkeys(resolve_decoder_name(d, circuit) for d in decoders):
             tasks.append(sinter.Task(circuit=circuit, decoder=dec, json_metadata=dict(meta)))

@@ -27,6 +27,14 @@ def workdir(tmp_path, monkeypatch):
     os.mkfifo("fifo.stim")
     Path("notacircuit.stim").write_text("this is not stim\n")
     Path("nondet.stim").write_text("H 0\nM 0\nDETECTOR rec[-1]\n")
+    Path(NAMED_NONDET).write_text("H 0\nM 0\nDETECTOR rec[-1]\nOBSERVABLE_INCLUDE(0) rec[-1]\n")
+    Path(NAMED_GARBAGE).write_text("this is not stim\n")
+    Path(NAMED_NO_DETECTORS).write_text("H 0\nM 0\n")
+    Path("notacsv.csv").write_text("hello,world\n1,2\n")
+    Path("header_only.csv").write_text(CSV_HEADER)
+    Path("empty.csv").write_text("")
+    Path("bad_json.csv").write_text(CSV_HEADER + '100,5,0,0.1,pymatching,abc,"{not json",\n')
+    Path("negative.csv").write_text(CSV_HEADER + '-5,0,0,0.1,pymatching,abc,"{""d"":3}",\n')
     Path("bad.csv").write_text(CSV_HEADER + '100,500,0,0.1,pymatching,abc,"{""d"":3}",\n')
     Path("existing.txt").write_text("keep me\n")
     os.symlink("existing.txt", "link.csv")
@@ -46,6 +54,9 @@ def _snapshot(root: Path) -> dict[str, tuple]:
     return out
 
 
+NAMED_NONDET = "layout=chain,d=3,r=3,b=X,noise=x,nondet=1.stim"
+NAMED_GARBAGE = "layout=chain,d=3,r=3,b=X,noise=x,garbage=1.stim"
+NAMED_NO_DETECTORS = "layout=chain,d=3,r=3,b=X,noise=x,nodet=1.stim"
 GEN = ["generate", "--layout", "chain", "--d", "3", "--rounds", "3", "--basis", "X", "--noise", "biased",
        "--param", "p=0.001", "--param", "eta=100"]
 COLLECT = ["collect", "--d", "3", "--b", "X", "--noise", "biased", "--param", "p=0.001", "--param", "eta=100",
@@ -93,6 +104,76 @@ CASES = {
     "plot out is a directory": ["plot", "--in", "bad.csv", "--x", "p", "--out", "dir.stim"],
     "estimate out is a directory": ["estimate", "--circuits", GOOD_STIM, "--out", "dir.stim"],
     "overhead out is a directory": ["overhead", "--d", "3", "--out", "dir.stim"],
+    # --- the rest of the matrix: every verb x (bad flag, bad value, bad input file, bad output path)
+    "generate missing required flag": ["generate", "--d", "3", "--basis", "X", "--noise", "biased", "--out", "a.stim"],
+    "generate rounds 0": GEN[:6] + ["0"] + GEN[7:] + ["--out", "a.stim"],
+    "generate rounds beyond bound": GEN[:6] + [str(10**30)] + GEN[7:] + ["--out", "a.stim"],
+    "generate d beyond bound": GEN[:4] + [str(10**400)] + GEN[5:] + ["--out", "a.stim"],
+    "generate param nan": GEN + ["--param", "x=nan", "--out", "a.stim"],
+    "generate out is a symlink": GEN + ["--out", "link.csv"],
+    "generate out missing parent": GEN + ["--out", "nowhere/a.stim"],
+    "layout unknown flag": ["layout", "--out", "a.png", "--bogus"],
+    "layout d too small": ["layout", "--layout", "chain", "--d", "1", "--out", "a.png"],
+    "layout d huge": ["layout", "--layout", "rotated_surface", "--d", str(10**400), "--out", "a.png"],
+    "layout section on chain": ["layout", "--layout", "chain", "--d", "3", "--section", "1-3", "--out", "a.png"],
+    "layout ldpc width huge": ["layout", "--layout", "ldpc_cat", "--height", "4", "--width", str(2**64), "--out", "a.png"],
+    "layout out is a symlink": ["layout", "--out", "link.csv"],
+    "layout out dir not writable": ["layout", "--out", "readonly/a.png"],
+    "collect unknown flag": COLLECT + ["--out", "s.csv", "--bogus"],
+    "collect max_shots negative": COLLECT[:-4] + ["--max_shots", "-1", "--quiet", "--out", "s.csv"],
+    "collect max_shots nan": COLLECT[:-4] + ["--max_shots", "nan", "--quiet", "--out", "s.csv"],
+    "collect max_errors negative": COLLECT + ["--max_errors", "-1", "--out", "s.csv"],
+    "collect workers 0": COLLECT + ["--workers", "0", "--out", "s.csv"],
+    "collect chunk_seconds nan": COLLECT + ["--chunk_seconds", "nan", "--out", "s.csv"],
+    "collect unknown decoder": COLLECT + ["--decoders", "nope", "--out", "s.csv"],
+    "collect rounds beyond bound": COLLECT + ["--rounds", str(10**7), "--out", "s.csv"],
+    "collect circuits and sweep": COLLECT + ["--circuits", GOOD_STIM, "--out", "s.csv"],
+    "collect named non-deterministic": ["collect", "--circuits", NAMED_NONDET, "--max_shots", "10", "--out", "s.csv"],
+    "collect named not a circuit": ["collect", "--circuits", NAMED_GARBAGE, "--max_shots", "10", "--out", "s.csv"],
+    "collect named no detectors": ["collect", "--circuits", NAMED_NO_DETECTORS, "--max_shots", "10", "--out", "s.csv"],
+    "collect out parent is a file": COLLECT + ["--out", "existing.txt/s.csv"],
+    "collect out dir not writable": COLLECT + ["--out", "readonly/s.csv"],
+    "collect csv not sinter": COLLECT + ["--out", "notacsv.csv"],
+    "plot unknown flag": ["plot", "--in", "bad.csv", "--bogus"],
+    "plot seed negative": ["plot", "--in", "bad.csv", "--x", "p", "--seed", "-1"],
+    "plot bootstrap without fit": ["plot", "--in", "bad.csv", "--x", "p", "--bootstrap", "3"],
+    "plot missing file": ["plot", "--in", "missing.csv", "--x", "p"],
+    "plot empty file": ["plot", "--in", "empty.csv", "--x", "p"],
+    "plot not a csv": ["plot", "--in", "notacsv.csv", "--x", "p"],
+    "plot header only": ["plot", "--in", "header_only.csv", "--x", "p"],
+    "plot bad json": ["plot", "--in", "bad_json.csv", "--x", "p"],
+    "plot negative shots": ["plot", "--in", "negative.csv", "--x", "p"],
+    "plot out is a symlink": ["plot", "--in", "bad.csv", "--x", "p", "--out", "link.csv"],
+    "plot out missing parent": ["plot", "--in", "bad.csv", "--x", "p", "--out", "nowhere/a.png"],
+    "threshold unknown flag": ["threshold", "--in", "bad.csv", "--x", "p", "--bogus"],
+    "threshold missing x": ["threshold", "--in", "bad.csv"],
+    "threshold resamples 0": ["threshold", "--in", "bad.csv", "--x", "p", "--resamples", "0"],
+    "threshold seed negative": ["threshold", "--in", "bad.csv", "--x", "p", "--seed", "-1"],
+    "threshold factor nan": ["threshold", "--in", "bad.csv", "--x", "p", "--max_likelihood_factor", "nan"],
+    "threshold missing file": ["threshold", "--in", "missing.csv", "--x", "p"],
+    "threshold directory": ["threshold", "--in", "dir.stim", "--x", "p"],
+    "threshold empty file": ["threshold", "--in", "empty.csv", "--x", "p"],
+    "threshold fifo": ["threshold", "--in", "fifo.stim", "--x", "p"],
+    "threshold not a csv": ["threshold", "--in", "notacsv.csv", "--x", "p"],
+    "threshold invalid csv row": ["threshold", "--in", "bad.csv", "--x", "p"],
+    "threshold bad json": ["threshold", "--in", "bad_json.csv", "--x", "p"],
+    "estimate unknown flag": ["estimate", "--circuits", GOOD_STIM, "--bogus"],
+    "estimate seed negative": ["estimate", "--circuits", GOOD_STIM, "--seed", "-1"],
+    "estimate workers 0": ["estimate", "--circuits", GOOD_STIM, "--workers", "0"],
+    "estimate max_shots 0": ["estimate", "--circuits", GOOD_STIM, "--max_shots", "0"],
+    "estimate target nan": ["estimate", "--circuits", GOOD_STIM, "--target_relative_ci", "nan"],
+    "estimate target not a factor": ["estimate", "--circuits", GOOD_STIM, "--target_relative_ci", "0.5", "--out", "e.csv"],
+    "estimate confidence 1.5": ["estimate", "--circuits", GOOD_STIM, "--confidence", "1.5", "--out", "e.csv"],
+    "estimate unknown method": ["estimate", "--circuits", GOOD_STIM, "--method", "nope", "--out", "e.csv"],
+    "estimate missing file": ["estimate", "--circuits", "missing.stim"],
+    "estimate not a circuit": ["estimate", "--circuits", "notacircuit.stim"],
+    "estimate non-deterministic": ["estimate", "--circuits", "nondet.stim"],
+    "estimate not .stim": ["estimate", "--circuits", "existing.txt"],
+    "estimate out is a symlink": ["estimate", "--circuits", GOOD_STIM, "--out", "link.csv"],
+    "estimate out missing parent": ["estimate", "--circuits", GOOD_STIM, "--out", "nowhere/e.csv"],
+    "overhead d too small": ["overhead", "--d", "1"],
+    "overhead out is a symlink": ["overhead", "--d", "3", "--out", "link.csv"],
+    "overhead out missing parent": ["overhead", "--d", "3", "--out", "nowhere/o.csv"],
 }
 
 
@@ -110,10 +191,13 @@ def test_bad_command_line_is_one_line_and_changes_nothing(workdir, argv, capsys,
     assert _snapshot(workdir) == before
 
 
-def test_no_arguments_prints_usage_to_stderr_and_exits_2(capsys):
+def test_no_arguments_is_a_one_line_error_listing_the_commands(capsys):
+    from catcode.cli import COMMANDS
+
     assert main([]) == 2
     out, err = capsys.readouterr()
-    assert out == "" and err.startswith("usage: catcode")
+    assert out == "" and len(err.strip().splitlines()) == 1 and err.startswith("catcode: error: give a command")
+    assert all(verb in err for verb in COMMANDS)
 
 
 def test_version(capsys):
@@ -195,3 +279,29 @@ def test_scheduler_that_is_not_dask_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "Dask" in err, err
     assert not (tmp_path / "s.csv").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    COLLECT[:-4] + ["--max_shots", "-1", "--out", "s.csv"],
+    COLLECT + ["--workers", "0", "--out", "s.csv"],
+    COLLECT + ["--chunk_seconds", "0", "--out", "s.csv"],
+    COLLECT + ["--decoders", "nope", "--out", "s.csv"],
+    ["estimate", "--d", "3", "--b", "X", "--noise", "biased", "--param", "p=0.001", "--param", "eta=100",
+     "--confidence", "2"],
+    ["estimate", "--d", "3", "--b", "X", "--noise", "biased", "--param", "p=0.001", "--param", "eta=100",
+     "--method", "nope"],
+], ids=["collect max_shots", "collect workers", "collect chunk_seconds", "collect decoder", "estimate confidence",
+        "estimate method"])
+def test_bad_values_fail_before_any_circuit_is_built(tmp_path, monkeypatch, capsys, argv):
+    from catcode.sweep import Sweep
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("a circuit was built before the bad value was reported")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(Sweep, "tasks", no_work)
+    monkeypatch.setattr(Sweep, "points", no_work)
+    assert main(list(argv)) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "AssertionError" not in err, err
+    assert list(tmp_path.iterdir()) == []

@@ -2,6 +2,7 @@
 
 import matplotlib
 import networkx as nx
+import numpy as np
 import pytest
 
 from catcode import CatcodeError, Layout
@@ -50,7 +51,7 @@ def test_ocelot_and_sections():
 
 def test_section_rejects_bad_ranges():
     ocelot = Layout.ocelot()
-    with pytest.raises(CatcodeError, match=r"in \[1, 5\]"):
+    with pytest.raises(CatcodeError, match=r"section first must be an integer >= 1 and <= 5; got 0"):
         ocelot.section(0, 3)
     with pytest.raises(CatcodeError, match="at least 2"):
         ocelot.section(3, 3)
@@ -125,3 +126,83 @@ def test_draw_distinguishes_component_kinds(tmp_path):
     assert labels == ["cat (data)", "transmon (ancilla)", "buffer (two-photon dissipation)"]
     fig.savefig(tmp_path / "ocelot.png")
     assert (tmp_path / "ocelot.png").stat().st_size > 1000
+
+
+# ---------------------------------------------------------------- hostile input (issue 14) and cost (issue 15)
+@pytest.mark.parametrize("params", [[1, 2], 0, "", False, 3.5, ("a", 1)])
+def test_constructor_params_must_be_a_mapping_or_none(params):
+    for build in (lambda: Layout.chain(3, params=params), lambda: Layout.rectangular_surface(3, 2, params=params),
+                  lambda: Layout.ocelot(params)):
+        with pytest.raises(CatcodeError, match=r"^params must be a mapping"):
+            build()
+
+
+@pytest.mark.parametrize("node", [("D1",), ("A1", "D1", "D2"), ["A1", "D1"], 3, None, ("A1", 3)])
+def test_with_params_takes_a_node_name_or_a_pair_of_names(node):
+    with pytest.raises(CatcodeError, match=r"^node must be a node name such as 'D1' or a coupling"):
+        Layout.chain(3).with_params(node, t1_us=1.0)
+
+
+def test_with_params_rejects_a_bad_value_before_copying():
+    with pytest.raises(CatcodeError, match=r"node 'D1' parameter 't1_us' must be a finite number >= 0; got nan"):
+        Layout.chain(3).with_params("D1", t1_us=float("nan"))
+    with pytest.raises(CatcodeError, match=r"params\['D1'\] must be a mapping"):
+        Layout.ocelot({"D1": 3})
+
+
+def test_long_name_lists_are_capped():
+    with pytest.raises(CatcodeError) as info:
+        Layout.chain(501).with_params("Q1", t1_us=1.0)
+    assert "(993 more)" in str(info.value) and len(str(info.value)) < 300, str(info.value)
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: Layout.chain(True), r"distance must be an integer >= 2 and <= 10001; got True"),
+    (lambda: Layout.chain(10**400), r"got 1e\+400 \(approx\.\)"),
+    (lambda: Layout.rotated_surface(np.bool_(True)), r"distance must be an integer >= 2 and <= 101"),
+    (lambda: Layout.ocelot().section(1, 10**30), r"section last must be an integer >= 1 and <= 5; got 1e\+30"),
+    (lambda: Layout.ldpc_cat(4, 10**400), r"width must be an integer >= 3 and <= 101; got 1e\+400"),
+    (lambda: Layout("chain"), r"graph must be an undirected networkx.Graph; got str"),
+])
+def test_integer_arguments_are_bounded_and_bools_are_not_integers(build, message):
+    with pytest.raises(CatcodeError, match=message):
+        build()
+
+
+def test_numpy_integers_are_integers():
+    assert Layout.chain(np.int64(4)).distance == 4
+    assert Layout.ocelot().section(np.int64(1), np.int64(3)).distance == 3
+
+
+def test_each_layout_is_validated_once_and_with_params_does_not_revalidate(monkeypatch):
+    calls = []
+    original = Layout._validate
+    monkeypatch.setattr(Layout, "_validate", lambda self: (calls.append(self.name), original(self))[1])
+    Layout.chain(5)
+    Layout.rotated_surface(3)
+    assert calls == ["chain_transmon", "rotated_surface"]
+    calls.clear()
+    Layout.ocelot({"D1": {"t1_us": 1.0}, ("A1", "D1"): {"cx_duration_ns": 300.0}})
+    assert calls == ["chain_transmon"]  # the chain it starts from; the overrides are checked alone
+
+
+def test_docs_state_the_bounds_the_code_enforces():
+    from pathlib import Path
+
+    from catcode.compiler import MAX_ROUNDS
+    from catcode.layout import MAX_CHAIN_DISTANCE, MAX_DISTANCE, MAX_LDPC_WIDTH
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "inputs.md").read_text(encoding="utf-8")
+    for fragment in (f"2 to {MAX_CHAIN_DISTANCE} (`catcode.layout.MAX_CHAIN_DISTANCE`)",
+                     f"2 to {MAX_DISTANCE} (`catcode.layout.MAX_DISTANCE`)",
+                     f"width 3 to {MAX_LDPC_WIDTH} (`catcode.layout.MAX_LDPC_WIDTH`)",
+                     f"1 to 10^{len(str(MAX_ROUNDS)) - 1} (`catcode.compiler.MAX_ROUNDS`)"):
+        assert fragment in text, fragment
+    assert MAX_ROUNDS == 10 ** (len(str(MAX_ROUNDS)) - 1)
+    for bad in (MAX_CHAIN_DISTANCE + 1, True):
+        with pytest.raises(CatcodeError):
+            Layout.chain(bad)
+    with pytest.raises(CatcodeError):
+        Layout.rotated_surface(MAX_DISTANCE + 1)
+    with pytest.raises(CatcodeError):
+        Layout.ldpc_cat(4, MAX_LDPC_WIDTH + 1)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import os
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 from catcode.errors import CatcodeError
@@ -45,6 +47,62 @@ class ArgumentParser(argparse.ArgumentParser):
         raise CatcodeError(f"{message} (see `{self.prog} --help`)")
 
 
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """argparse type: an integer >= ``minimum``, also written like ``1e6`` (a whole number).
+
+    >>> int_at_least(1)("1e3")
+    1000
+    >>> int_at_least(1)("0")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: expected an integer >= 1; got '0'
+    """
+    def parse(text: str) -> int:
+        value: int | None = None
+        t = text.strip()
+        if t.lstrip("+-").isdigit() and len(t) <= 19:
+            value = int(t)
+        else:
+            try:
+                f = float(t)
+                value = int(f) if f.is_integer() and abs(f) < 2**63 else None
+            except ValueError:
+                value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}; got {text!r}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+def float_between(low: float, high: float = math.inf) -> Callable[[str], float]:
+    """argparse type: a finite number strictly between ``low`` and ``high``.
+
+    >>> float_between(0, 1)("0.95")
+    0.95
+    >>> float_between(1)("1")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: expected a finite number > 1; got '1'
+    """
+    bound = f"> {low:g}" + ("" if high == math.inf else f" and < {high:g}")
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (low < value < high and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"expected a finite number {bound}; got {text!r}")
+        return value
+
+    parse.__name__ = f"number {bound}"
+    return parse
+
+
+#: argparse type: a finite number > 0 (durations, timeouts).
+positive_float = float_between(0)
+
+
 def _usage() -> str:
     lines = ["usage: catcode <command> [flags]", "", "commands:"]
     width = max(len(v) for v in COMMANDS)
@@ -63,8 +121,7 @@ def _run(args: list[str]) -> int:
     from catcode import __version__
 
     if not args:
-        print(_usage(), file=sys.stderr)
-        return 2
+        raise CatcodeError(f"give a command: {', '.join(COMMANDS)} (see `catcode --help`)")
     if args[0] in ("-h", "--help", "help"):
         print(_usage())
         return 0

@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from catcode.cli._sweep_args import add_sweep_arguments, sweep_from_args
-from catcode.cli import ArgumentParser
+from catcode.cli import ArgumentParser, int_at_least, positive_float
 from catcode.errors import CatcodeError
 
 EPILOG = """\
@@ -78,23 +78,23 @@ def _parser() -> argparse.ArgumentParser:
 
     run = p.add_argument_group("sampling")
     run.add_argument("--out", required=True, help="stats CSV to create or resume (sinter format)")
-    run.add_argument("--max_shots", type=_count, required=True, help="shots per task, old and new together (e.g. 1e6)")
-    run.add_argument("--max_errors", type=_count, default=None, help="stop a task after this many errors")
+    run.add_argument("--max_shots", type=int_at_least(1), required=True, help="shots per task, old and new together (e.g. 1e6)")
+    run.add_argument("--max_errors", type=int_at_least(0), default=None, help="stop a task after this many errors")
     run.add_argument("--decoders", nargs="+", default=["auto"], metavar="NAME",
                      help="decoders by name (sinter built-ins, pymatching_erasure or custom ones; default: auto = "
                      "pymatching_erasure for circuits with herald detectors, else pymatching)")
     run.add_argument("--custom_decoders_module_function", default=None, metavar="MODULE:FUNCTION",
                      help="a function returning a dict name -> sinter.Decoder, as in sinter collect")
-    run.add_argument("--workers", "--processes", dest="processes", type=int, default=None,
+    run.add_argument("--workers", "--processes", dest="processes", type=int_at_least(1), default=None,
                      help="worker processes (default: CPU count); with --scheduler local, Dask workers; "
                      "--processes is an alias")
     run.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="run on Dask: 'local' for a LocalCluster or an address like tcp://host:8786")
-    run.add_argument("--scheduler_timeout", type=float, default=5.0, help="seconds to reach the scheduler (default 5)")
-    run.add_argument("--max_batch_size", type=int, default=None, help="largest batch sampled at once")
-    run.add_argument("--max_batch_seconds", type=int, default=None, help="sinter: target seconds per batch")
-    run.add_argument("--start_batch_size", type=int, default=None, help="shots in a task's first batch")
-    run.add_argument("--chunk_seconds", type=float, default=2.0,
+    run.add_argument("--scheduler_timeout", type=positive_float, default=5.0, help="seconds to reach the scheduler (default 5)")
+    run.add_argument("--max_batch_size", type=int_at_least(1), default=None, help="largest batch sampled at once")
+    run.add_argument("--max_batch_seconds", type=int_at_least(1), default=None, help="sinter: target seconds per batch")
+    run.add_argument("--start_batch_size", type=int_at_least(1), default=None, help="shots in a task's first batch")
+    run.add_argument("--chunk_seconds", type=positive_float, default=2.0,
                      help="Dask: target seconds of work per chunk, one CSV row each (default 2)")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
     run.add_argument("--dry_run", action="store_true",
@@ -162,6 +162,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
 
     check_output_path(args.out)
     custom = _load_custom_decoders(args.custom_decoders_module_function)
+    resolve_decoders([d for d in args.decoders if d != "auto"], custom)  # unknown names fail before any work
     tasks = _tasks(args)
     if not args.quiet:
         _print_decoders(tasks)

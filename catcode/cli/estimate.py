@@ -7,10 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-import stim
-
 from catcode.cli._sweep_args import add_sweep_arguments, sweep_from_args
-from catcode.cli import ArgumentParser
+from catcode.cli import ArgumentParser, float_between, int_at_least, positive_float
 from catcode.errors import CatcodeError
 
 EPILOG = """\
@@ -42,6 +40,8 @@ def _metadata_of(path: str) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from catcode.rare._estimate import METHODS
+
     p = ArgumentParser(
         prog="catcode estimate",
         description="Estimate rare logical error rates of Stim circuits (printed per round when the "
@@ -55,15 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="CSV file to append estimate rows to")
     p.add_argument("--decoder", default="auto", help="auto (default: pymatching_erasure if the circuit has "
                    "herald detectors, else pymatching), pymatching, pymatching_erasure or a sinter decoder name")
-    p.add_argument("--method", default="auto", help="auto (default), subset or splitting")
-    p.add_argument("--target_relative_ci", type=float, default=2.0,
+    p.add_argument("--method", default="auto", choices=METHODS, help="auto (default), subset or splitting")
+    p.add_argument("--target_relative_ci", type=float_between(1), default=2.0,
                    help="stop when the rate is known within this factor (default 2)")
-    p.add_argument("--confidence", type=float, default=0.95, help="interval coverage (default 0.95)")
-    p.add_argument("--max_shots", type=int, default=20_000_000, help="decode budget per circuit")
-    p.add_argument("--max_seconds", type=float, default=None, help="time budget per circuit")
-    p.add_argument("--max_weight", type=int, default=None, help="largest fault count to sample")
-    p.add_argument("--seed", type=int, default=None, help="random seed (offset by the circuit's position)")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    p.add_argument("--confidence", type=float_between(0, 1), default=0.95, help="interval coverage (default 0.95)")
+    p.add_argument("--max_shots", type=int_at_least(1), default=20_000_000, help="decode budget per circuit")
+    p.add_argument("--max_seconds", type=positive_float, default=None, help="time budget per circuit")
+    p.add_argument("--max_weight", type=int_at_least(1), default=None, help="largest fault count to sample")
+    p.add_argument("--seed", type=int_at_least(0), default=None, help="random seed (offset by the circuit's position)")
+    p.add_argument("--workers", type=int_at_least(1), default=os.cpu_count() or 1,
                    help="decoding processes (default: CPU count, as in collect and overhead)")
     p.add_argument("--skip_existing", action="store_true",
                    help="skip circuits that already have a row in --out (same strong_id and decoder)")
@@ -76,7 +76,8 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     from catcode.rare._storage import estimate_tasks, format_table, per_round, rounds_of
 
     args = build_parser().parse_args(command_line_args)
-    from catcode.io import check_input_file, check_output_path
+    from catcode.io import check_output_path
+    from catcode.sweep import read_circuit_file
     _ = args.out is None or check_output_path(args.out)
     sweep = sweep_from_args(args, decoders=[args.decoder])
     tasks: list = []
@@ -87,11 +88,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
     for path in args.circuits or ():
         if not path.endswith(".stim"):
             raise CatcodeError(f"--circuits files must end in .stim; got {path!r}")
-        check_input_file(path, what="--circuits file")
-        try:
-            circuit = stim.Circuit.from_file(path)
-        except (OSError, ValueError) as exc:
-            raise CatcodeError(f"--circuits file {path!r} must be a readable Stim circuit ({exc})") from None
+        circuit = read_circuit_file(path, what="--circuits file")
         tasks.append((circuit, _metadata_of(path)))
         names.append(path)
 

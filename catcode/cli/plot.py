@@ -8,7 +8,7 @@ import pathlib
 import sys
 from typing import Any
 
-from catcode.cli import ArgumentParser
+from catcode.cli import ArgumentParser, int_at_least
 from catcode.errors import CatcodeError
 
 EPILOG = """\
@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--mark_thresholds", action="store_true",
                         help="with --no-per_round: mark the crossings of consecutive distances (catcode threshold) "
                              "as vertical lines with their bootstrap bands")
-    parser.add_argument("--seed", type=int, default=0, help="random seed for --bootstrap and --mark_thresholds (default 0)")
+    parser.add_argument("--seed", type=int_at_least(0), default=0, help="random seed for --bootstrap and --mark_thresholds (default 0)")
     parser.add_argument("--filter", dest="filters", action="append", default=[], metavar="KEY=VALUE",
                         help="keep rows whose metadata KEY equals VALUE (repeatable; VALUE may be v1,v2)")
     parser.add_argument("--max_likelihood_factor", type=float, default=1e3,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from catcode.cli import ArgumentParser
+from catcode.cli import ArgumentParser, int_at_least
 from catcode.errors import CatcodeError
 
 EPILOG = """\
@@ -46,9 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--group", default="d", metavar="KEY", help="the distance key (default d)")
     parser.add_argument("--filter", dest="filters", action="append", default=[], metavar="KEY=VALUE",
                         help="keep rows whose metadata KEY equals VALUE (repeatable; VALUE may be v1,v2)")
-    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    parser.add_argument("--min_errors", type=int, default=10,
+    parser.add_argument("--resamples", type=int_at_least(1), default=1000, help="bootstrap resamples (default 1000)")
+    parser.add_argument("--seed", type=int_at_least(0), default=0, help="bootstrap seed (default 0)")
+    parser.add_argument("--min_errors", type=int_at_least(1), default=10,
                         help="exclude points with fewer errors (default 10)")
     parser.add_argument("--max_likelihood_factor", type=float, default=1e3,
                         help="Bayes factor of the band that flags a point as saturated when it reaches 0.5 (default 1000)")
@@ -65,9 +65,6 @@ def main(*, command_line_args: list[str] | None = None) -> int:
 
     for path in args.inputs:
         scan_csv(check_input_file(path, what="--in file"))  # one-line error naming a bad row
-    for name in ("resamples", "min_errors"):
-        if getattr(args, name) < 1:
-            raise CatcodeError(f"--{name} must be an integer >= 1; got {getattr(args, name)}")
     if not (args.max_likelihood_factor >= 1 and math.isfinite(args.max_likelihood_factor)):
         raise CatcodeError(f"--max_likelihood_factor must be a finite number >= 1; got {args.max_likelihood_factor}")
     x_key = analysis.METADATA_ALIASES.get(args.x_key, args.x_key)

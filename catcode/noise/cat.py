@@ -266,9 +266,11 @@ class _PresetBase(NoiseModel):
         for role, kind in self._kinds.items():
             wrong = [q for q in (layout.data_qubits if role == "data" else layout.ancilla_qubits) if layout.kind(q) != kind]
             if wrong:
+                from catcode.errors import name_list
+
                 raise CatcodeError(
                     f"noise preset {self.name!r} models {role} qubits that are {kind}s; in layout {layout.name!r} "
-                    f"{', '.join(wrong)} {'is a' if len(wrong) == 1 else 'are'} {layout.kind(wrong[0])}. {self._layout_hint}"
+                    f"{name_list(wrong)} {'is a' if len(wrong) == 1 else 'are'} {layout.kind(wrong[0])}. {self._layout_hint}"
                 )
         self._table.check_layout(layout)
         return super().apply(circuit, layout)

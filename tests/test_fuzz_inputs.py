@@ -1,0 +1,305 @@
+"""Property-based fuzz of the public API's arguments with adversarial values (issue 14).
+
+Every call either succeeds with a valid result (a validated Layout; a circuit whose detectors and
+observables are deterministic and whose noise probabilities lie in [0, 1]) or raises a one-line
+:class:`CatcodeError` that names the argument it was given; never another exception type, never
+more than :data:`BUDGET_S` seconds. One argument at a time is adversarial (the others are valid),
+so the error must name that argument; those cases are enumerated exhaustively (every argument x
+every value). Hypothesis (derandomized) draws the combinations: pairs of values for overrides and
+couplings, and every metadata key at once ("valid or CatcodeError"). Noise is the generic ``depolarizing`` preset only; each
+preset's own parameters are fuzzed with the presets (tests/test_presets.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import signal
+from collections.abc import Callable
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pytest
+import stim
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catcode import Layout, noise
+from catcode.compiler import memory_circuit
+from catcode.errors import CatcodeError, _short
+from catcode.experiment import build_circuit
+
+#: Wall-clock budget of one call, generous for a loaded 2-core machine (a valid call takes < 0.2 s).
+BUDGET_S = 5.0
+
+ADVERSARIAL: tuple[Any, ...] = (
+    0, -1, 1, 2, 3, 4, 5, -3, 2.5, 3.0, 4.0, math.nan, math.inf, -math.inf, 1e300, -1e300, 1e-300, 5e-324,
+    10**400, -(10**400), 2**64, 2**63 - 1, "3", "", "X", "chain", None, True, False, [3], (3,), (), {}, [],
+    {"p": 1}, np.int64(3), np.int64(-1), np.uint64(2**64 - 1), np.float64(math.nan), np.float64(3.0),
+    np.bool_(True), object(),
+)
+values = st.sampled_from(ADVERSARIAL)
+SETTINGS = settings(derandomize=True, max_examples=60, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def _outcome(fn: Callable[[], Any]) -> tuple[Any, CatcodeError | None]:
+    """``(result, None)`` or ``(None, error)``; any other exception or a slow call fails the test."""
+
+    def alarm(signum, frame):  # noqa: ARG001
+        raise _OverBudget
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, BUDGET_S)
+    try:
+        return fn(), None
+    except CatcodeError as exc:
+        assert "\n" not in str(exc), f"multi-line message: {exc}"
+        assert len(str(exc)) < 600, f"message of {len(str(exc))} characters: {str(exc)[:200]}..."
+        return None, exc
+    except _OverBudget:
+        pytest.fail(f"call took more than {BUDGET_S} s")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _names(exc: CatcodeError | None, name: str) -> None:
+    if exc is not None:
+        assert re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", str(exc)), f"{name!r} not named in: {exc}"
+
+
+def _valid_circuit(circuit: stim.Circuit) -> None:
+    assert isinstance(circuit, stim.Circuit) and circuit.num_observables >= 1
+    circuit.detector_error_model(allow_gauge_detectors=False, approximate_disjoint_errors=True)  # deterministic
+    for inst in circuit.flattened():
+        if stim.gate_data(inst.name).is_noisy_gate:
+            args = inst.gate_args_copy()
+            assert all(0.0 <= a <= 1.0 for a in args) and sum(args) <= 1.0 + 1e-12, inst
+
+
+# ---------------------------------------------------------------------------------------- layouts
+LAYOUT_CALLS: dict[str, tuple[Callable[..., Layout], dict[str, Any], dict[str, str]]] = {
+    # constructor, valid keyword arguments, argument -> the name its error message must use
+    "chain": (Layout.chain, {"distance": 3, "ancilla": "transmon", "params": None},
+              {"distance": "distance", "ancilla": "ancilla", "params": "params"}),
+    "rotated_surface": (Layout.rotated_surface, {"distance": 3}, {"distance": "distance"}),
+    "rectangular_surface": (Layout.rectangular_surface,
+                            {"phase_distance": 3, "bit_distance": 2, "ancilla": "cat", "params": None},
+                            {"phase_distance": "phase_distance", "bit_distance": "bit_distance",
+                             "ancilla": "ancilla", "params": "params"}),
+    "ldpc_cat": (Layout.ldpc_cat, {"height": 4, "width": 5, "boundary": "periodic"},
+                 {"height": "height", "width": "width", "boundary": "boundary"}),
+    "ocelot": (Layout.ocelot, {"params": None}, {"params": "params"}),
+    "Layout": (Layout, {"graph": nx.Graph(Layout.chain(3).graph), "name": "x", "code": "repetition"},
+               {"graph": "graph", "name": "name", "code": "code"}),
+}
+
+
+@pytest.mark.parametrize("call, arg", [(c, a) for c, (_, _, names) in LAYOUT_CALLS.items() for a in names])
+def test_layout_constructors_give_a_layout_or_name_the_argument(call, arg):
+    """Exhaustive: every argument of every constructor against every adversarial value."""
+    for value in ADVERSARIAL:
+        _check_layout_call(call, arg, value)
+
+
+def _check_layout_call(call: str, arg: str, value: Any) -> None:
+    ctor, kwargs, names = LAYOUT_CALLS[call]
+    result, exc = _outcome(lambda: ctor(**{**kwargs, arg: value}))
+    _names(exc, names[arg])
+    if exc is None:
+        assert isinstance(result, Layout) and result.num_qubits >= 3
+
+
+@SETTINGS
+@given(values, values)
+def test_params_values_give_a_layout_or_name_the_parameter(value, other):
+    """Random pairs (a value and a second node name): overrides, components and couplings."""
+    """A value inside ``params`` (chain, rectangular_surface, ocelot per component, with_params)."""
+    for fn in (lambda: Layout.chain(3, params={"kappa_1_hz": value}),
+               lambda: Layout.rectangular_surface(3, 2, params={"kappa_1_hz": value}),
+               lambda: Layout.ocelot(params={"D1": {"kappa_1_hz": value}}),
+               lambda: Layout.ocelot(params={("A1", "D1"): {"kappa_1_hz": value}}),
+               lambda: Layout.chain(3).with_params("D1", kappa_1_hz=value)):
+        result, exc = _outcome(fn)
+        _names(exc, "kappa_1_hz")
+        if exc is None:
+            assert isinstance(result, Layout)
+    _, exc = _outcome(lambda: Layout.ocelot(params={"D1": value}))
+    _names(exc, "params")
+    _, exc = _outcome(lambda: Layout.ocelot(params={value: {"t1_us": 1.0}}) if _hashable(value) else None)
+    if exc is not None:
+        assert "params" in str(exc) or "node" in str(exc) or "coupling" in str(exc), exc
+    _, exc = _outcome(lambda: Layout.chain(3).with_params(value, t1_us=1.0))
+    _names(exc, "node")
+    _, exc = _outcome(lambda: Layout.chain(3).with_params((value, other), t1_us=1.0))
+    if exc is not None:
+        assert "node" in str(exc) or "coupling" in str(exc), exc
+
+
+@pytest.mark.parametrize("arg", ["first", "last"])
+@pytest.mark.parametrize("value", ADVERSARIAL, ids=lambda v: f"{type(v).__name__}:{_short(v)[:24]}")
+def test_section_gives_a_layout_or_names_the_bound(arg, value):
+    kwargs = {"first": 1, "last": 3, arg: value}
+    result, exc = _outcome(lambda: Layout.ocelot().section(**kwargs))
+    if exc is not None:
+        assert arg in str(exc) or "at least 2" in str(exc), exc
+    else:
+        assert isinstance(result, Layout) and result.distance == kwargs["last"] - kwargs["first"] + 1
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------- circuits
+CIRCUIT_ARGS = {"layout": "layout", "noise": "noise", "rounds": "rounds", "basis": "basis", "verify": "verify"}
+
+
+@pytest.mark.parametrize("arg", sorted(CIRCUIT_ARGS))
+def test_memory_circuit_gives_a_valid_circuit_or_names_the_argument(arg):
+    for value in ADVERSARIAL:
+        _check_memory_circuit(arg, value)
+
+
+def _check_memory_circuit(arg: str, value: Any) -> None:
+    kwargs = {"layout": Layout.chain(3), "noise": noise.depolarizing(1e-3), "rounds": 2, "basis": "X",
+              "verify": True, arg: value}
+    result, exc = _outcome(lambda: memory_circuit(kwargs.pop("layout"), kwargs.pop("noise"), **kwargs))
+    _names(exc, CIRCUIT_ARGS[arg])
+    if exc is None:
+        _valid_circuit(result)
+
+
+METADATA_NAMES = {"layout": "layout", "d": "d", "r": "r", "b": "b", "noise": "noise", "p": "p",
+                  "boundary_noise": "boundary_noise"}
+
+
+@pytest.mark.parametrize("key", sorted(METADATA_NAMES))
+def test_build_circuit_gives_a_valid_circuit_or_names_the_key(key):
+    for value in ADVERSARIAL:
+        _check_build_circuit(key, value)
+
+
+def _check_build_circuit(key: str, value: Any) -> None:
+    meta = {"layout": "chain", "d": 3, "r": 2, "b": "Z", "noise": "depolarizing", "p": 1e-3, key: value}
+    result, exc = _outcome(lambda: build_circuit(meta))
+    _names(exc, METADATA_NAMES[key])
+    if exc is None:
+        _valid_circuit(result)
+
+
+@pytest.mark.parametrize("value", [v for v in ADVERSARIAL if not isinstance(v, dict)], ids=lambda v: f"{type(v).__name__}:{_short(v)[:24]}")
+def test_build_circuit_rejects_non_mappings(value):
+    _, exc = _outcome(lambda: build_circuit(value))
+    assert exc is not None and "metadata" in str(exc)
+
+
+@settings(derandomize=True, max_examples=80, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.fixed_dictionaries({k: st.one_of(values, st.sampled_from(good)) for k, good in {
+    "layout": ["chain", "rotated_surface", "ocelot"], "d": [3, 5], "r": [1, 3], "b": ["X", "Z"],
+    "noise": ["depolarizing"], "p": [1e-3, 0.0, 0.5],
+}.items()}))
+def test_any_metadata_gives_a_valid_circuit_or_a_catcode_error(meta):
+    result, exc = _outcome(lambda: build_circuit(meta))
+    if exc is None:
+        _valid_circuit(result)
+
+
+SWEEP_NAMES = {"d": "d", "b": "b", "rounds": "rounds", "layout": "layout", "noise": "noise", "ancilla": "ancilla"}
+
+
+@pytest.mark.parametrize("key", sorted(SWEEP_NAMES))
+def test_sweep_gives_points_or_names_the_key(key):
+    """The sweep behind `catcode collect`/`generate`: one value adversarial (as a one-value range)."""
+    for value in ADVERSARIAL:
+        _check_sweep(key, value)
+
+
+def _check_sweep(key: str, value: Any) -> None:
+    from catcode.sweep import Sweep
+
+    spec = {"d": 3, "b": "X", "rounds": "d", "layout": "chain", "noise": "depolarizing", "ancilla": "transmon",
+            "p": 1e-3, key: value}
+    result, exc = _outcome(lambda: Sweep.from_dict(spec).points())
+    _names(exc, SWEEP_NAMES[key])
+    if exc is None:
+        assert len(result) >= 1
+        json.dumps(result)  # sinter's json_metadata: numpy scalars must have become Python numbers
+
+
+MUTATIONS = ("node attr", "edge attr", "drop node attr", "drop edge attr", "remove edge", "add edge", "graph attr")
+
+
+@settings(derandomize=True, max_examples=150, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["chain", "rotated_surface", "rectangular_surface", "ldpc_cat"]),
+       st.lists(st.tuples(st.sampled_from(MUTATIONS), st.integers(0, 10**6), st.integers(0, 10**6),
+                          st.sampled_from(["kind", "role", "coords", "params", "layer", "check", "logicals",
+                                           "distance"]), values), min_size=1, max_size=3))
+def test_a_corrupted_graph_gives_a_layout_or_a_catcode_error(kind, mutations):
+    """``Layout(graph)`` on a valid graph with random attributes replaced, dropped, edges moved."""
+    base = {"chain": lambda: Layout.chain(3, ancilla="cat"), "rotated_surface": lambda: Layout.rotated_surface(3),
+            "rectangular_surface": lambda: Layout.rectangular_surface(3, 2),
+            "ldpc_cat": lambda: Layout.ldpc_cat(4, 5)}[kind]()
+    g = nx.Graph(base.graph)
+    g.graph.update(base.graph.graph)
+    for what, i, j, attr, value in mutations:
+        nodes, edges = list(g.nodes), list(g.edges)
+        node, edge = nodes[i % len(nodes)], edges[j % len(edges)] if edges else None
+        if what == "node attr":
+            g.nodes[node][attr] = value
+        elif what == "edge attr" and edge:
+            g.edges[edge][attr] = value
+        elif what == "drop node attr":
+            g.nodes[node].pop(attr, None)
+        elif what == "drop edge attr" and edge:
+            g.edges[edge].pop(attr, None)
+        elif what == "remove edge" and edge:
+            g.remove_edge(*edge)
+        elif what == "add edge":
+            g.add_edge(node, nodes[j % len(nodes)], kind="cx", layer=i % 5, params={})
+        elif what == "graph attr":
+            g.graph[attr] = value
+    result, exc = _outcome(lambda: Layout(g, name="fuzz", code=base.code))
+    if exc is None:  # accepted: the derived structure is computable, and a circuit is valid or refused
+        _ = (result.stabilizers, result.cx_layers, result.distance, result.bit_distance, result.qubit_index)
+        circuit, exc = _outcome(lambda: memory_circuit(result, noise.depolarizing(1e-3), rounds=2, basis="X"))
+        if exc is None:
+            _valid_circuit(circuit)
+
+
+def _sweep_helpers() -> dict[str, tuple[Callable[[Any], Any], str]]:
+    from catcode.experiment import metadata_filename
+    from catcode.sweep import Sweep, parse_value, read_circuit_file, rounds_for, tasks_from_circuit_files
+
+    return {  # call on one adversarial value -> the name its error must use
+        "tasks_from_circuit_files": (lambda v: tasks_from_circuit_files(v), r"paths|circuit file|--circuits"),
+        "read_circuit_file": (lambda v: read_circuit_file(v), "circuit file"),
+        "rounds_for d": (lambda v: rounds_for("2d", v), r"d|rounds"),
+        "rounds_for rule": (lambda v: rounds_for(v, 3), "rounds"),
+        "parse_value": (lambda v: parse_value(v), "value"),
+        "metadata_filename": (lambda v: metadata_filename(v), "metadata"),
+        "Sweep params": (lambda v: Sweep(d=(3,), noise=("depolarizing",), params=v).points(),
+                         r"params|needs parameter|^p must"),
+    }
+
+
+@pytest.mark.parametrize("helper", sorted(_sweep_helpers()))
+def test_sweep_and_file_helpers_refuse_what_they_cannot_use(helper):
+    fn, name = _sweep_helpers()[helper]
+    for value in ADVERSARIAL:
+        _, exc = _outcome(lambda: fn(value))
+        if exc is not None:
+            assert re.search(name, str(exc)), f"{helper}({_short(value)}): {exc}"
