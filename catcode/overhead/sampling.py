@@ -6,7 +6,7 @@ import dataclasses
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sinter
@@ -119,11 +119,32 @@ def _options(
     )
 
 
-def _sample(memories: Sequence[_Memory], opts: _Options) -> dict[_Memory, tuple[Estimate, analysis.ErrorRate | None]]:
-    """Sample every memory in one :func:`catcode.sampling.collect` run; returns per-round estimates.
+#: Shots of the pilot pass: every memory gets this many first; only those whose pilot rate promises
+#: ``min_errors`` errors within ``max_shots`` are sampled further (the others go to the rare-event
+#: estimator at once instead of burning ``max_shots`` shots to find a handful of errors).
+PILOT_SHOTS = 20_000
 
-    Tasks are keyed by sinter's strong id (the CSV is a temporary file: the study keeps no stats
-    file of its own). Progress goes through collect's throttled printer when ``opts.progress``.
+#: Seconds between "still working" lines while rare-event estimates run (the CLI promises a line at
+#: least every 5 s).
+HEARTBEAT_SECONDS = 4.0
+
+
+def _worth_more_shots(s: sinter.TaskStats, opts: _Options) -> bool:
+    """True when a pilot's rate projects at least ``min_errors`` errors within ``max_shots`` shots."""
+    kept = s.shots - s.discards
+    if kept >= opts.max_shots or s.errors >= opts.max_errors:
+        return False
+    return kept > 0 and s.errors * opts.max_shots >= opts.min_errors * kept
+
+
+def _sample(memories: Sequence[_Memory], opts: _Options) -> dict[_Memory, tuple[Estimate, analysis.ErrorRate | None]]:
+    """Sample every memory through :func:`catcode.sampling.collect`; returns per-round estimates.
+
+    Two passes over one temporary stats CSV (resumable, so the second adds to the first): a pilot of
+    :data:`PILOT_SHOTS` shots for every memory, then up to ``max_shots`` / ``max_errors`` for the
+    memories whose pilot rate projects ``min_errors`` errors within ``max_shots`` (the rest is left
+    to the rare-event estimator). Tasks are keyed by sinter's strong id. Progress goes through
+    collect's throttled printer when ``opts.progress``.
     """
     if not memories:
         return {}
@@ -135,12 +156,19 @@ def _sample(memories: Sequence[_Memory], opts: _Options) -> dict[_Memory, tuple[
     for m in memories:
         circuit = m.circuit()
         tasks.append(sinter.Task(circuit=circuit, decoder=default_decoder(circuit), json_metadata=m.metadata()))
-    opts.say(f"sampling {len(tasks)} circuits (max_shots={opts.max_shots}, max_errors={opts.max_errors}, "
-             f"{opts.num_workers} workers)")
+    pilot = min(opts.max_shots, PILOT_SHOTS)
+    opts.say(f"sampling {len(tasks)} circuits: pilot of {pilot} shots each, then up to max_shots={opts.max_shots} / "
+             f"max_errors={opts.max_errors} where the pilot promises >= {opts.min_errors} errors ({opts.num_workers} workers)")
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="catcode-overhead-") as tmp:
-        stats = collect(tasks, out=os.path.join(tmp, "stats.csv"), max_shots=opts.max_shots, max_errors=opts.max_errors,
-                        processes=opts.num_workers, print_progress=opts.progress is not None)
+        out = os.path.join(tmp, "stats.csv")
+        kw = dict(out=out, max_errors=opts.max_errors, processes=opts.num_workers, print_progress=opts.progress is not None)
+        stats = collect(tasks, max_shots=pilot, **kw)
+        more = [k for k, s in enumerate(stats) if _worth_more_shots(s, opts)]
+        if more:
+            opts.say(f"  pilot done in {time.monotonic() - t0:.0f} s; sampling {len(more)} of {len(tasks)} circuits further")
+            for k, s in zip(more, collect([tasks[k] for k in more], max_shots=opts.max_shots, **kw)):
+                stats[k] = s
     result: dict[_Memory, tuple[Estimate, analysis.ErrorRate | None]] = {}
     for m, s in zip(memories, stats):
         if s.shots - s.discards <= 0:
@@ -183,20 +211,64 @@ def _describe(m: _Memory) -> str:
     return f"{m.architecture} d={m.d}{bit}{nbar} {m.basis}-memory"
 
 
-def _estimate(memories: Sequence[_Memory], opts: _Options, *, skip_sampling: Iterable[_Memory] = ()) -> dict[_Memory, Estimate]:
+def _usable(e: Estimate) -> bool:
+    """A point a fit can use: resolved, with a band narrower than :data:`CHECK_MAX_BAND_RATIO`."""
+    return e.resolved and e.high <= CHECK_MAX_BAND_RATIO * e.low
+
+
+def _series(m: _Memory) -> tuple[tuple[Any, ...], int, int]:
+    """``(series key, position along its distance axis, points its fit needs)`` of one memory.
+
+    A series is the memories that one fit line runs through (same architecture, basis, noise and
+    the other distance); :attr:`Architecture.axis` names the distance it varies and
+    :attr:`Architecture.min_points` how many resolved distances its fit needs.
+    """
+    from catcode.overhead.architectures import REGISTRY
+
+    arch = REGISTRY[m.architecture]
+    axis = arch.axis.get(m.basis, "d")
+    pos, other = (m.bit_d or 0, m.d) if axis == "bit_d" else (m.d, m.bit_d)
+    return (m.architecture, m.basis, m.params, m.ancilla, other), pos, arch.min_points.get(m.basis, 2)
+
+
+def _estimate(memories: Sequence[_Memory], opts: _Options) -> dict[_Memory, Estimate]:
     """Sample, then re-estimate unresolved points (fewer than ``min_errors`` errors) with the rare estimator.
 
-    The rare-event estimates run in ``num_workers`` processes (each is bound by its own time budget,
-    so this divides their wall time); seeds depend on the point's index only, as when run serially.
+    Only the points a fit needs go to the rare estimator, in waves: each series (one fit line,
+    :func:`_series`) with fewer usable points than its fit needs sends its smallest unresolved
+    distances (the cheapest and best determined); a series stops at its first rare estimate that
+    comes back unusable (a larger distance is rarer still). The estimates of a wave run in
+    ``num_workers`` processes; seeds depend on the point's index only, as when run serially.
     """
-    skip = set(skip_sampling)
-    sampled = _sample([m for m in memories if m not in skip], opts)
+    sampled = _sample(list(memories), opts)
     out = {m: sampled.get(m, (NO_ESTIMATE, None))[0] for m in memories}
-    todo = [(k, m) for k, m in enumerate(memories) if opts.rare and out[m].errors < opts.min_errors]
-    for (k, m), rare in zip(todo, _rare_many(todo, opts)):
-        if rare is not None:
-            out[m] = dataclasses.replace(rare, shots=rare.shots + out[m].shots)
-    return out
+    if not opts.rare:
+        return out
+    index = {m: k for k, m in enumerate(memories)}
+    series: dict[tuple[Any, ...], list[tuple[int, _Memory]]] = {}
+    need: dict[tuple[Any, ...], int] = {}
+    for m in memories:
+        key, pos, n = _series(m)
+        series.setdefault(key, []).append((pos, m))
+        need[key] = n
+    stopped: set[tuple[Any, ...]] = set()
+    tried: set[_Memory] = set()
+    while True:
+        wave = []
+        for key, pts in series.items():
+            have = sum(1 for _, m in pts if out[m].errors >= opts.min_errors or (m in tried and _usable(out[m])))
+            if key in stopped or have >= need[key]:
+                continue
+            todo = [m for _, m in sorted(pts, key=lambda p: p[0]) if m not in tried and out[m].errors < opts.min_errors]
+            wave += todo[: need[key] - have]
+        if not wave:
+            return out
+        for m, rare in zip(wave, _rare_many([(index[m], m) for m in wave], opts)):
+            tried.add(m)
+            if rare is not None:
+                out[m] = dataclasses.replace(rare, shots=rare.shots + out[m].shots)
+            if rare is None or not _usable(out[m]):
+                stopped.add(_series(m)[0])
 
 
 def _rare_one(item: tuple[int, _Memory, _Options]) -> Estimate | None:
@@ -205,16 +277,56 @@ def _rare_one(item: tuple[int, _Memory, _Options]) -> Estimate | None:
 
 
 def _rare_many(todo: Sequence[tuple[int, _Memory]], opts: _Options) -> list[Estimate | None]:
-    """:func:`_rare` for each ``(index, memory)``, in ``opts.num_workers`` processes when there are several."""
-    items = [(k, m, opts) for k, m in todo]
-    if opts.num_workers <= 1 or len(items) <= 1:
-        return [_rare_one(item) for item in items]
-    import concurrent.futures
-    import multiprocessing
+    """:func:`_rare` for each ``(index, memory)``, in ``opts.num_workers`` processes when there are several.
 
-    ctx = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=opts.num_workers, mp_context=ctx) as pool:
-        return list(pool.map(_rare_one, items))
+    While they run, a line every :data:`HEARTBEAT_SECONDS` says how many are done.
+    """
+    items = [(k, m, opts) for k, m in todo]
+    if not items:
+        return []
+    opts.say(f"rare-event estimates of {len(items)} point(s) below sampling reach "
+             f"({opts.rare_seconds:g} s budget each, {min(opts.num_workers, len(items))} at a time): "
+             + ", ".join(_describe(m) for _, m, _ in items))
+    with _Heartbeat(opts, len(items)) as beat:
+        if opts.num_workers <= 1 or len(items) <= 1:
+            results = []
+            for item in items:
+                results.append(_rare_one(item))
+                beat.done += 1
+            return results
+        import concurrent.futures
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=min(opts.num_workers, len(items)), mp_context=ctx) as pool:
+            futures = [pool.submit(_rare_one, item) for item in items]
+            for f in concurrent.futures.as_completed(futures):
+                beat.done += 1
+            return [f.result() for f in futures]
+
+
+class _Heartbeat:
+    """Context manager: a daemon thread that reports ``done/total`` every :data:`HEARTBEAT_SECONDS`."""
+
+    def __init__(self, opts: _Options, total: int):
+        import threading
+
+        self.opts, self.total, self.done = opts, total, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._t0 = time.monotonic()
+
+    def _run(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            self.opts.say(f"  rare-event estimates: {self.done}/{self.total} done, {time.monotonic() - self._t0:.0f} s")
+
+    def __enter__(self) -> _Heartbeat:
+        if self.opts.progress is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
 
 
 def _direct(memories: Sequence[_Memory], predicted: Sequence[Estimate], opts: _Options) -> Estimate | None:
