@@ -192,7 +192,7 @@ def test_check_steps_to_the_directly_estimated_optimum(monkeypatch):
     from catcode.overhead import sampling as ov_sampling
 
     monkeypatch.setattr(ov_sampling, "_direct", direct)
-    opts = ov_sampling._options(max_shots=10, max_errors=1, min_errors=1, num_workers=1, rare=True, rare_seconds=1,
+    opts = overhead.OverheadOptions(max_shots=10, max_errors=1, min_errors=1, num_workers=1, rare=True, rare_seconds=1,
                              rare_max_shots=10, max_likelihood_factor=1e3, seed=0, progress=None)
     target = 1e-7  # truly needs the smallest d with 1e-2 * 0.3^((d+1)/2) <= 1e-7: d = 19
     for bias in (0.05, 20.0):  # fit too optimistic / too pessimistic by this factor

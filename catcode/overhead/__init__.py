@@ -24,6 +24,8 @@ Conventions
   ``eps = (eps_X + eps_Z) / 2``, for both architectures. For the cat code the X memory fails on
   phase flips and the Z memory on bit flips. Per-round rates come from per-shot rates by
   :func:`catcode.analysis.per_round_error_rate` (``rounds = d`` unless told otherwise).
+* **Settings** shared by both calls (noise, rounds, boundary, sampling budget, progress):
+  :class:`OverheadOptions`, passed as ``options=`` or as keywords.
 * **Boundaries** (``boundary="ideal"``, the default): the noise of the first layer (state
   preparation) and of the last layer (final data readout) is removed from the compiled circuits, so
   the per-round rate is the *bulk* rate of a long memory, which is what "per cycle" means at 1e-9.
@@ -112,6 +114,7 @@ from catcode.overhead.architectures import (
     surface_qubits,
 )
 from catcode.overhead.fits import MIN_SIGMA_LN, LinearFit, RectangularModel, RepetitionModel, SurfaceModel, fit_linear
+from catcode.overhead.options import OverheadOptions
 from catcode.overhead.rates import NO_ESTIMATE, Estimate, _mean_of  # noqa: F401  (_mean_of: tests)
 from catcode.overhead.published import LdpcPublishedModel, format_ruiz, ldpc_patch_qubits, ruiz_comparison
 from catcode.overhead.report import CSV_FIELDS, floor_crossover, format_comparison, format_study, plot_overhead, write_csv
@@ -143,6 +146,7 @@ __all__ = [
     "MemoryEstimate",
     "MIN_SIGMA_LN",
     "NO_ESTIMATE",
+    "OverheadOptions",
     "OverheadStudy",
     "REGISTRY",
     "Requirement",

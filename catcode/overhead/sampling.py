@@ -13,9 +13,10 @@ import sinter
 import stim
 
 from catcode import analysis
-from catcode.errors import CatcodeError, require_int_at_least, require_positive
+from catcode.errors import CatcodeError
 from catcode.overhead.architectures import CHECK_MAX_BAND_RATIO
-from catcode.overhead.rates import NO_ESTIMATE, Estimate, ProgressFn, _mean_of, _z_of
+from catcode.overhead.options import OverheadOptions
+from catcode.overhead.rates import NO_ESTIMATE, Estimate, _mean_of
 from catcode.overhead.search import Candidate, Requirement
 
 @dataclasses.dataclass(frozen=True)
@@ -77,48 +78,6 @@ def _decoder_object(name: str) -> object:
 # =============================================================================================
 
 
-@dataclasses.dataclass(frozen=True)
-class _Options:
-    max_shots: int
-    max_errors: int
-    min_errors: int
-    num_workers: int
-    rare: bool
-    rare_seconds: float
-    rare_max_shots: int
-    max_likelihood_factor: float
-    seed: int | None
-    progress: ProgressFn | None
-
-    @property
-    def z(self) -> float:
-        return _z_of(self.max_likelihood_factor)
-
-    def say(self, message: str) -> None:
-        if self.progress is not None:
-            self.progress(message)
-
-
-def _options(
-    *, max_shots: int, max_errors: int, min_errors: int, num_workers: int, rare: bool, rare_seconds: float,
-    rare_max_shots: int, max_likelihood_factor: float, seed: int | None, progress: ProgressFn | None,
-) -> _Options:
-    require_int_at_least("max_shots", max_shots, 1)
-    require_int_at_least("max_errors", max_errors, 1)
-    require_int_at_least("min_errors", min_errors, 1)
-    require_int_at_least("num_workers", num_workers, 1)
-    require_positive("rare_seconds", rare_seconds)
-    require_int_at_least("rare_max_shots", rare_max_shots, 1)
-    if not (isinstance(max_likelihood_factor, (int, float)) and max_likelihood_factor > 1):
-        raise CatcodeError(f"max_likelihood_factor must be a number > 1; got {max_likelihood_factor!r}")
-    if seed is not None:
-        require_int_at_least("seed", seed, 0)
-    return _Options(
-        max_shots, max_errors, min_errors, num_workers, bool(rare), float(rare_seconds), rare_max_shots,
-        float(max_likelihood_factor), seed, progress,
-    )
-
-
 #: Shots of the pilot pass: every memory gets this many first; only those whose pilot rate promises
 #: ``min_errors`` errors within ``max_shots`` are sampled further (the others go to the rare-event
 #: estimator at once instead of burning ``max_shots`` shots to find a handful of errors).
@@ -129,7 +88,7 @@ PILOT_SHOTS = 20_000
 HEARTBEAT_SECONDS = 4.0
 
 
-def _worth_more_shots(s: sinter.TaskStats, opts: _Options) -> bool:
+def _worth_more_shots(s: sinter.TaskStats, opts: OverheadOptions) -> bool:
     """True when a pilot's rate projects at least ``min_errors`` errors within ``max_shots`` shots."""
     kept = s.shots - s.discards
     if kept >= opts.max_shots or s.errors >= opts.max_errors:
@@ -137,7 +96,7 @@ def _worth_more_shots(s: sinter.TaskStats, opts: _Options) -> bool:
     return kept > 0 and s.errors * opts.max_shots >= opts.min_errors * kept
 
 
-def _sample(memories: Sequence[_Memory], opts: _Options) -> dict[_Memory, tuple[Estimate, analysis.ErrorRate | None]]:
+def _sample(memories: Sequence[_Memory], opts: OverheadOptions) -> dict[_Memory, tuple[Estimate, analysis.ErrorRate | None]]:
     """Sample every memory through :func:`catcode.sampling.collect`; returns per-round estimates.
 
     Two passes over one temporary stats CSV (resumable, so the second adds to the first): a pilot of
@@ -180,7 +139,7 @@ def _sample(memories: Sequence[_Memory], opts: _Options) -> dict[_Memory, tuple[
     return result
 
 
-def _rare(memory: _Memory, opts: _Options, index: int) -> Estimate | None:
+def _rare(memory: _Memory, opts: OverheadOptions, index: int) -> Estimate | None:
     """Rare-event estimate of one memory's per-round rate, or None when unavailable or inconclusive."""
     from catcode.rare import estimate_logical_error
 
@@ -231,7 +190,7 @@ def _series(m: _Memory) -> tuple[tuple[Any, ...], int, int]:
     return (m.architecture, m.basis, m.params, m.ancilla, other), pos, arch.min_points.get(m.basis, 2)
 
 
-def _estimate(memories: Sequence[_Memory], opts: _Options) -> dict[_Memory, Estimate]:
+def _estimate(memories: Sequence[_Memory], opts: OverheadOptions) -> dict[_Memory, Estimate]:
     """Sample, then re-estimate unresolved points (fewer than ``min_errors`` errors) with the rare estimator.
 
     Only the points a fit needs go to the rare estimator, in waves: each series (one fit line,
@@ -271,12 +230,12 @@ def _estimate(memories: Sequence[_Memory], opts: _Options) -> dict[_Memory, Esti
                 stopped.add(_series(m)[0])
 
 
-def _rare_one(item: tuple[int, _Memory, _Options]) -> Estimate | None:
+def _rare_one(item: tuple[int, _Memory, OverheadOptions]) -> Estimate | None:
     k, m, opts = item
     return _rare(m, opts, k)
 
 
-def _rare_many(todo: Sequence[tuple[int, _Memory]], opts: _Options) -> list[Estimate | None]:
+def _rare_many(todo: Sequence[tuple[int, _Memory]], opts: OverheadOptions) -> list[Estimate | None]:
     """:func:`_rare` for each ``(index, memory)``, in ``opts.num_workers`` processes when there are several.
 
     While they run, a line every :data:`HEARTBEAT_SECONDS` says how many are done.
@@ -284,6 +243,9 @@ def _rare_many(todo: Sequence[tuple[int, _Memory]], opts: _Options) -> list[Esti
     items = [(k, m, opts) for k, m in todo]
     if not items:
         return []
+    if opts.num_workers > 1 and len(items) > 1 and opts.progress is not None:
+        # worker processes print their own lines on stderr (any callable, e.g. a lambda, stays here)
+        items = [(k, m, opts.with_(progress=_stderr_line)) for k, m, _ in items]
     opts.say(f"rare-event estimates of {len(items)} point(s) below sampling reach "
              f"({opts.rare_seconds:g} s budget each, {min(opts.num_workers, len(items))} at a time): "
              + ", ".join(_describe(m) for _, m, _ in items))
@@ -305,10 +267,17 @@ def _rare_many(todo: Sequence[tuple[int, _Memory]], opts: _Options) -> list[Esti
             return [f.result() for f in futures]
 
 
+def _stderr_line(message: str) -> None:
+    """Progress printer of rare-event worker processes: one flushed line on stderr."""
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
+
 class _Heartbeat:
     """Context manager: a daemon thread that reports ``done/total`` every :data:`HEARTBEAT_SECONDS`."""
 
-    def __init__(self, opts: _Options, total: int):
+    def __init__(self, opts: OverheadOptions, total: int):
         import threading
 
         self.opts, self.total, self.done = opts, total, 0
@@ -329,7 +298,7 @@ class _Heartbeat:
         self._stop.set()
 
 
-def _direct(memories: Sequence[_Memory], predicted: Sequence[Estimate], opts: _Options) -> Estimate | None:
+def _direct(memories: Sequence[_Memory], predicted: Sequence[Estimate], opts: OverheadOptions) -> Estimate | None:
     """Direct estimate of a candidate's total: sinter where reachable, else the rare estimator.
 
     Memories within sampling reach (predicted per-shot rate x ``max_shots`` >= 3 ``min_errors``) are
@@ -359,7 +328,7 @@ def _direct(memories: Sequence[_Memory], predicted: Sequence[Estimate], opts: _O
 
 
 def _check(req: Requirement, cands: Sequence[Candidate], target: float,
-           make: Callable[[Candidate], list[_Memory]], opts: _Options, max_checks: int) -> Requirement:
+           make: Callable[[Candidate], list[_Memory]], opts: OverheadOptions, max_checks: int) -> Requirement:
     """Confirm a fit-based pick by direct estimates, stepping up or down in qubits (see module docstring)."""
     by_q: dict[int, list[Candidate]] = {}
     for c in cands:
