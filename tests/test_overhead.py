@@ -442,6 +442,19 @@ def test_estimate_checks_its_invariants():
         Estimate(1e-3, 2e-3, 3e-3, "fit")
     with pytest.raises(CatcodeError, match="errors <= shots"):
         Estimate(0.5, 0.4, 0.6, "sampled", shots=2, errors=3)
+    with pytest.raises(CatcodeError, match="source must be one of"):
+        Estimate(0.5, 0.4, 0.6, "guessed")
+
+
+def test_estimate_is_the_analysis_error_rate():
+    """One rate type (issue 10 item 5): sinter counts give an ErrorRate the overhead study uses as is."""
+    from catcode import analysis
+
+    assert Estimate is analysis.ErrorRate
+    stat = sinter.TaskStats(strong_id="x", decoder="pymatching", json_metadata={"r": 5}, shots=1000, errors=10)
+    rate = analysis.error_rate(stat)
+    assert rate.source == "sampled" and rate.resolved and rate.low <= rate.best <= rate.high
+    assert rate.best == analysis.per_round_error_rate(0.01, rounds=5)
 
 
 @pytest.mark.slow

@@ -134,7 +134,7 @@ def _sample(memories: Sequence[_Memory], opts: OverheadOptions) -> dict[_Memory,
             result[m] = (NO_ESTIMATE, None)
             continue
         rate = analysis.error_rate(s, max_likelihood_factor=opts.max_likelihood_factor)
-        result[m] = (Estimate(rate.best, rate.low, rate.high, "sampled", rate.shots, rate.errors), rate)
+        result[m] = (rate, rate)
     opts.say(f"  sampled in {time.monotonic() - t0:.0f} s")
     return result
 
