@@ -30,7 +30,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 TARGETS = (1e-6, 1e-9, 1e-12)
 CAT_PARAMS = {"k1_over_k2": 1e-4}
 SURFACE_P = 1e-3
-NBARS = (2.0, 4.0, 6.0, 8.0)
+NBARS = (1.0, 2.0, 3.0, 4.0, 6.0, 8.0)
 CURVE_TARGETS = np.geomspace(1e-3, 1e-15, 61)
 
 
