@@ -78,7 +78,7 @@ def _decoder_object(name: str) -> object:
 # =============================================================================================
 
 
-#: Shots of the pilot pass: every memory gets this many first; only those whose pilot rate promises
+#: Shots of the pilot pass: every memory gets this many first; only those whose pilot rate (one error high) may give
 #: ``min_errors`` errors within ``max_shots`` are sampled further (the others go to the rare-event
 #: estimator at once instead of burning ``max_shots`` shots to find a handful of errors).
 PILOT_SHOTS = 20_000
@@ -89,11 +89,15 @@ HEARTBEAT_SECONDS = 4.0
 
 
 def _worth_more_shots(s: sinter.TaskStats, opts: OverheadOptions) -> bool:
-    """True when a pilot's rate projects at least ``min_errors`` errors within ``max_shots`` shots."""
+    """True when a pilot's rate may give ``min_errors`` errors within ``max_shots`` shots.
+
+    The pilot's rate is taken one error high (``(errors + 1) / shots``): an error-free pilot cannot
+    rule out a rate of about one per pilot.
+    """
     kept = s.shots - s.discards
     if kept >= opts.max_shots or s.errors >= opts.max_errors:
         return False
-    return kept > 0 and s.errors * opts.max_shots >= opts.min_errors * kept
+    return kept > 0 and (s.errors + 1) * opts.max_shots >= opts.min_errors * kept
 
 
 def _sample(memories: Sequence[_Memory], opts: OverheadOptions) -> dict[_Memory, tuple[Estimate, analysis.ErrorRate | None]]:
@@ -117,7 +121,7 @@ def _sample(memories: Sequence[_Memory], opts: OverheadOptions) -> dict[_Memory,
         tasks.append(sinter.Task(circuit=circuit, decoder=default_decoder(circuit), json_metadata=m.metadata()))
     pilot = min(opts.max_shots, PILOT_SHOTS)
     opts.say(f"sampling {len(tasks)} circuits: pilot of {pilot} shots each, then up to max_shots={opts.max_shots} / "
-             f"max_errors={opts.max_errors} where the pilot promises >= {opts.min_errors} errors ({opts.num_workers} workers)")
+             f"max_errors={opts.max_errors} where the pilot (one error high) may give >= {opts.min_errors} errors ({opts.num_workers} workers)")
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="catcode-overhead-") as tmp:
         out = os.path.join(tmp, "stats.csv")
