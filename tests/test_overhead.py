@@ -473,3 +473,44 @@ def test_readme_targets_example_small_settings_does_not_crash(tmp_path, capsys):
     assert "bit-flip law" in capsys.readouterr().out
     rows = list(csv.DictReader(out.open()))
     assert [r["architecture"] for r in rows] == ["repetition", "surface", "repetition", "surface"]
+
+
+def test_pilot_rule_keeps_only_points_that_may_reach_min_errors():
+    from catcode.overhead.sampling import _worth_more_shots
+
+    opts = overhead.OverheadOptions(max_shots=1_000_000, max_errors=1000, min_errors=10)
+    stat = lambda shots, errors: sinter.TaskStats(strong_id="x", decoder="pymatching", json_metadata={}, shots=shots,
+                                                  errors=errors)
+    assert _worth_more_shots(stat(20_000, 0), opts)            # (0 + 1) / 2e4 * 1e6 = 50 >= 10
+    assert not _worth_more_shots(stat(200_000, 0), opts)       # (0 + 1) / 2e5 * 1e6 = 5 < 10
+    assert _worth_more_shots(stat(200_000, 1), opts)           # 2 / 2e5 * 1e6 = 10
+    assert not _worth_more_shots(stat(20_000, 1000), opts)     # max_errors reached
+    assert not _worth_more_shots(stat(1_000_000, 3), opts)     # max_shots reached
+
+
+def test_rare_estimates_go_only_to_the_points_each_fit_needs(monkeypatch):
+    """Waves: the smallest unresolved distances of each series, no more than its fit needs; a series stops
+    at its first unusable rare estimate."""
+    from catcode.overhead import sampling as ov_sampling
+    from catcode.overhead.sampling import _Memory
+
+    mems = [_Memory("repetition", d, b, "cat_cat", (("nbar", 4.0),), "cat", d, "ideal") for d in (3, 5, 7) for b in "XZ"]
+    mems += [_Memory("surface", d, b, "si1000", (("p", 1e-3),), "transmon", d, "ideal") for d in (3, 5, 7) for b in "XZ"]
+    good = Estimate(1e-3, 9e-4, 1.1e-3, "sampled", 10**5, 100)
+    none = Estimate(0.0, 0.0, 1e-5, "sampled", 10**5, 0)
+    resolved = {("repetition", 3, "X"), ("surface", 3, "X"), ("surface", 3, "Z"), ("surface", 5, "Z")}
+    monkeypatch.setattr(ov_sampling, "_sample", lambda ms, opts: {
+        m: ((good if (m.architecture, m.d, m.basis) in resolved else none), None) for m in ms})
+    asked = []
+
+    def rare_many(todo, opts):
+        asked.append(sorted((m.architecture, m.d, m.basis) for _, m in todo))
+        # surface X at d=5 comes back unusable (band x1e4): its series must stop there
+        return [Estimate(1e-7, 1e-9, 1e-5, "rare") if (m.architecture, m.d, m.basis) == ("surface", 5, "X")
+                else Estimate(1e-6, 8e-7, 1.2e-6, "rare") for _, m in todo]
+
+    monkeypatch.setattr(ov_sampling, "_rare_many", rare_many)
+    out = ov_sampling._estimate(mems, overhead.OverheadOptions(num_workers=1))
+    # repetition X needs 2 points (has d=3): d=5; repetition Z needs 1: d=3; surface X needs 2 (has d=3): d=5
+    assert asked == [[("repetition", 3, "Z"), ("repetition", 5, "X"), ("surface", 5, "X")]]
+    assert out[mems[2]].source == "rare" and out[mems[4]].source == "sampled"  # d=5 X estimated, d=7 X left alone
