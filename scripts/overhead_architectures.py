@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max_shots", type=int, default=200_000)
     parser.add_argument("--max_errors", type=int, default=300)
-    parser.add_argument("--rare_seconds", type=float, default=20.0)
+    parser.add_argument("--rare_seconds", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", default=str(ROOT / "data" / "overhead_architectures"))
     args = parser.parse_args(argv)

@@ -179,6 +179,11 @@ def _usable(e: Estimate) -> bool:
     return e.resolved and e.high <= CHECK_MAX_BAND_RATIO * e.low
 
 
+def _band_ratio(e: Estimate) -> float:
+    """``high / low`` of a band (inf when unresolved): smaller is tighter."""
+    return e.high / e.low if e.resolved else math.inf
+
+
 def _series(m: _Memory) -> tuple[tuple[Any, ...], int, int]:
     """``(series key, position along its distance axis, points its fit needs)`` of one memory.
 
@@ -200,7 +205,8 @@ def _estimate(memories: Sequence[_Memory], opts: OverheadOptions) -> dict[_Memor
     Only the points a fit needs go to the rare estimator, in waves: each series (one fit line,
     :func:`_series`) with fewer usable points than its fit needs sends its smallest unresolved
     distances (the cheapest and best determined); a series stops at its first rare estimate that
-    comes back unusable (a larger distance is rarer still). The estimates of a wave run in
+    comes back unusable (a larger distance is rarer still). A rare estimate replaces a sampled one
+    only when its band is tighter (a few sampled errors can beat a loose rare-event bound). The estimates of a wave run in
     ``num_workers`` processes; seeds depend on the point's index only, as when run serially.
     """
     sampled = _sample(list(memories), opts)
@@ -228,7 +234,7 @@ def _estimate(memories: Sequence[_Memory], opts: OverheadOptions) -> dict[_Memor
             return out
         for m, rare in zip(wave, _rare_many([(index[m], m) for m in wave], opts)):
             tried.add(m)
-            if rare is not None:
+            if rare is not None and _band_ratio(rare) < _band_ratio(out[m]):  # the tighter of two valid bands
                 out[m] = dataclasses.replace(rare, shots=rare.shots + out[m].shots)
             if rare is None or not _usable(out[m]):
                 stopped.add(_series(m)[0])
