@@ -126,12 +126,13 @@ def _sample(memories: Sequence[_Memory], opts: OverheadOptions) -> dict[_Memory,
     with tempfile.TemporaryDirectory(prefix="catcode-overhead-") as tmp:
         out = os.path.join(tmp, "stats.csv")
         kw = dict(out=out, max_errors=opts.max_errors, processes=opts.num_workers, print_progress=opts.progress is not None)
-        stats = collect(tasks, max_shots=pilot, **kw)
-        more = [k for k, s in enumerate(stats) if _worth_more_shots(s, opts)]
-        if more:
-            opts.say(f"  pilot done in {time.monotonic() - t0:.0f} s; sampling {len(more)} of {len(tasks)} circuits further")
-            for k, s in zip(more, collect([tasks[k] for k in more], max_shots=opts.max_shots, **kw)):
-                stats[k] = s
+        with _Heartbeat(opts, what="sampling"):  # sinter's own printer can be silent for longer
+            stats = collect(tasks, max_shots=pilot, **kw)
+            more = [k for k, s in enumerate(stats) if _worth_more_shots(s, opts)]
+            if more:
+                opts.say(f"  pilot done in {time.monotonic() - t0:.0f} s; sampling {len(more)} of {len(tasks)} circuits further")
+                for k, s in zip(more, collect([tasks[k] for k in more], max_shots=opts.max_shots, **kw)):
+                    stats[k] = s
     result: dict[_Memory, tuple[Estimate, analysis.ErrorRate | None]] = {}
     for m, s in zip(memories, stats):
         if s.shots - s.discards <= 0:
@@ -259,7 +260,7 @@ def _rare_many(todo: Sequence[tuple[int, _Memory]], opts: OverheadOptions) -> li
     opts.say(f"rare-event estimates of {len(items)} point(s) below sampling reach "
              f"({opts.rare_seconds:g} s budget each, {min(opts.num_workers, len(items))} at a time): "
              + ", ".join(_describe(m) for _, m, _ in items))
-    with _Heartbeat(opts, len(items)) as beat:
+    with _Heartbeat(opts, len(items)) as beat:  # worker processes can be silent for a whole budget
         if opts.num_workers <= 1 or len(items) <= 1:
             results = []
             for item in items:
@@ -285,19 +286,23 @@ def _stderr_line(message: str) -> None:
 
 
 class _Heartbeat:
-    """Context manager: a daemon thread that reports ``done/total`` every :data:`HEARTBEAT_SECONDS`."""
+    """Context manager: a daemon thread that reports progress every :data:`HEARTBEAT_SECONDS`.
 
-    def __init__(self, opts: OverheadOptions, total: int):
+    With ``total`` it says ``what: done/total done``; without, ``what: still running``.
+    """
+
+    def __init__(self, opts: OverheadOptions, total: int | None = None, what: str = "rare-event estimates"):
         import threading
 
-        self.opts, self.total, self.done = opts, total, 0
+        self.opts, self.total, self.done, self.what = opts, total, 0, what
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._t0 = time.monotonic()
 
     def _run(self) -> None:
         while not self._stop.wait(HEARTBEAT_SECONDS):
-            self.opts.say(f"  rare-event estimates: {self.done}/{self.total} done, {time.monotonic() - self._t0:.0f} s")
+            state = "still running" if self.total is None else f"{self.done}/{self.total} done"
+            self.opts.say(f"  {self.what}: {state}, {time.monotonic() - self._t0:.0f} s")
 
     def __enter__(self) -> _Heartbeat:
         if self.opts.progress is not None:
