@@ -44,9 +44,15 @@ Method of :func:`qubits_for_target`
 -----------------------------------
 1. Sample a grid: repetition-code X and Z memories at ``cat_distances`` x ``nbar_values``,
    surface-code X and Z memories at ``surface_distances`` (sinter + PyMatching, or catcode's
-   erasure-aware matching when the circuit has herald detectors). Points with fewer than
-   ``min_errors`` errors are re-estimated with the rare-event estimator
-   :func:`catcode.rare.estimate_logical_error` (stratified sampling by fault count), when installed.
+   erasure-aware matching when the circuit has herald detectors), in two passes: a pilot of
+   :data:`~.sampling.PILOT_SHOTS` shots for every memory, then ``max_shots``/``max_errors`` for
+   those whose pilot (one error high) may reach ``min_errors``. Points with fewer than
+   ``min_errors`` errors go to the rare-event estimator :func:`catcode.rare.estimate_logical_error`
+   only as far as a fit needs them: per fit line (:attr:`Architecture.axis`), the smallest
+   unresolved distances up to :attr:`Architecture.min_points` resolved points, in waves run in
+   ``num_workers`` processes; a line stops at its first unusable rare estimate, and a rare
+   estimate replaces a sampled one only when its band is tighter. A progress line comes at
+   least every 4 s.
 2. Fit, per ``nbar``, ``ln eps_X = a + b (d + 1)/2`` (phase flips fall exponentially with
    distance below threshold, Λ = e^{-b} per step of two; Fowler et al., PRA 86, 032324 (2012)) and
    ``eps_Z = u + v d`` (each data cat's bit flip is a logical bit flip, docs/physics.md §5, and the
