@@ -11,7 +11,7 @@
    circuits with the same budget (the reference: what the wrapper adds is circuit building,
    erasure-aware decoding of the heralded Ocelot circuits and the band computations).
 3. The README's ``catcode overhead --targets 1e-6 1e-9 --cat_noise cat_cat --cat_param
-   k1_over_k2=1e-4 --no-check ...`` example end to end (goal, issue 15: <= 2 minutes on 2 cores,
+   k1_over_k2=1e-4 --nbar_range 2 8 2 --no-check ...`` example end to end (goal, issue 15: <= 2 minutes on 2 cores,
    progress at least every 5 s): wall time, the longest silence on stderr, and the machine load
    (``os.getloadavg``) before and after, since the machine is shared.
 """
@@ -79,8 +79,8 @@ def bench_sampling() -> None:
           f"(ratio {ours / ref:.2f}); per cycle: cat {cmp.repetition.total}, surface {cmp.surface.total}")
 
 
-README_ARGS = ["--targets", "1e-6", "1e-9", "--cat_noise", "cat_cat", "--cat_param", "k1_over_k2=1e-4", "--no-check",
-               "--out", "overhead.csv", "--plot", "overhead.png"]
+README_ARGS = ["--targets", "1e-6", "1e-9", "--cat_noise", "cat_cat", "--cat_param", "k1_over_k2=1e-4",
+               "--nbar_range", "2", "8", "2", "--no-check", "--out", "overhead.csv", "--plot", "overhead.png"]
 
 
 def bench_readme_targets() -> None:

@@ -282,30 +282,73 @@ def z_of_factor(max_likelihood_factor: float) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
+#: Where an :class:`ErrorRate` comes from.
+RATE_SOURCES = ("sampled", "rare", "fit", "published", "mixed", "not modelled", "none")
+
+
 @dataclasses.dataclass(frozen=True)
 class ErrorRate:
-    """Logical error rate of one task, per round (or per shot when ``rounds == 1``).
+    """A logical error rate with its band, per round (or per shot when ``rounds == 1``).
 
     ``best`` is the maximum-likelihood rate; ``low``/``high`` the edges of the likelihood band
-    (Bayes factor ``max_likelihood_factor``), all converted from per-shot rates by
-    :func:`per_round_error_rate`. ``shots`` counts kept shots (sinter's shots minus discards).
+    (Bayes factor ``max_likelihood_factor``), converted from per-shot rates by
+    :func:`per_round_error_rate`. ``source`` says where it comes from: ``"sampled"`` (sinter counts,
+    :func:`error_rate`), ``"rare"`` (:func:`catcode.rare.estimate_logical_error`), ``"fit"`` (a model
+    prediction), ``"published"`` (a published fit), ``"mixed"`` (a total whose parts differ),
+    ``"not modelled"`` (a part a published fit leaves out, reported as 0), ``"none"`` (no data:
+    all three rates NaN). ``shots`` counts kept shots (sinter's shots minus
+    discards) and ``errors`` observed errors (0 for fits). The task fields (``metadata``,
+    ``decoder``, ``strong_id``, ``rounds``) are those of the sinter task it was sampled from; the
+    overhead study's ``Estimate`` is this type.
+
+    Invariants, checked when built: ``0 <= errors``, ``0 <= shots``, ``errors <= shots`` for a
+    sampled rate, ``0 <= low <= best <= high`` unless the rate is missing (NaN).
+
+    >>> ErrorRate(1e-3, 5e-4, 2e-3, "fit").resolved, str(ErrorRate(1e-3, 5e-4, 2e-3, "fit"))
+    (True, '0.001 [0.0005, 0.002]')
+    >>> ErrorRate(1e-3, 2e-3, 5e-4, "fit")
+    Traceback (most recent call last):
+    ...
+    catcode.errors.CatcodeError: ErrorRate needs 0 <= low <= best <= high; got 0.002, 0.001, 0.0005
     """
 
-    metadata: dict[str, Any] = dataclasses.field(hash=False)
-    decoder: str
-    strong_id: str
-    shots: int
-    errors: int
-    rounds: float
     best: float
     low: float
     high: float
+    source: str = "sampled"
+    shots: int = 0
+    errors: int = 0
+    metadata: dict[str, Any] = dataclasses.field(default_factory=dict, hash=False)
+    decoder: str = ""
+    strong_id: str = ""
+    rounds: float = 1
     max_likelihood_factor: float = DEFAULT_MAX_LIKELIHOOD_FACTOR
+
+    def __post_init__(self) -> None:
+        if self.source not in RATE_SOURCES:
+            raise CatcodeError(f"ErrorRate source must be one of {', '.join(RATE_SOURCES)}; got {self.source!r}")
+        if self.shots < 0 or self.errors < 0 or (self.source == "sampled" and self.errors > self.shots):
+            raise CatcodeError(f"ErrorRate needs 0 <= errors <= shots; got errors={self.errors}, shots={self.shots}")
+        values = (self.low, self.best, self.high)
+        if not any(math.isnan(v) for v in values) and not (0.0 <= self.low <= self.best <= self.high):
+            raise CatcodeError(f"ErrorRate needs 0 <= low <= best <= high; got {self.low!r}, {self.best!r}, {self.high!r}")
 
     @property
     def per_shot(self) -> float:
         """Observed fraction of kept shots with a logical error."""
         return self.errors / self.shots if self.shots else float("nan")
+
+    @property
+    def resolved(self) -> bool:
+        """True when the rate and both edges are positive (usable in a log-space fit)."""
+        return self.best > 0.0 and self.low > 0.0 and self.high > self.low and math.isfinite(self.high)
+
+    def sigma_ln(self, z: float) -> float:
+        """Standard error of ln(best), from the band width in log space (Gaussian approximation)."""
+        return (math.log(self.high) - math.log(self.low)) / (2.0 * z)
+
+    def __str__(self) -> str:
+        return f"{self.best:.3g} [{self.low:.2g}, {self.high:.2g}]"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -100,11 +100,13 @@ def rounds_for(rule: int | str, d: int) -> int:
     raise CatcodeError(f"rounds must be a positive integer, 'd' or 'k*d' (e.g. '3d'); got {_short(rule)}")
 
 
-def parse_value(text: str) -> int | float | str | bool:
-    """Parse one command-line value: int, then float, then true/false, else the string itself.
+def parse_value(text: str) -> int | float | str | bool | None:
+    """Parse one command-line value: int, then finite float, then true/false, none, else the string itself.
 
-    >>> parse_value("3"), parse_value("1e-3"), parse_value("true"), parse_value("chain")
-    (3, 0.001, True, 'chain')
+    The one parser of ``key=value`` values (``generate``, ``collect``, ``overhead``); inf and nan are refused.
+
+    >>> parse_value("3"), parse_value("1e-3"), parse_value("true"), parse_value("None"), parse_value("chain")
+    (3, 0.001, True, None, 'chain')
     """
     if not isinstance(text, str):
         raise CatcodeError(f"a command-line value must be a string; got {_short(text)}")
@@ -114,12 +116,16 @@ def parse_value(text: str) -> int | float | str | bool:
     except ValueError:
         pass
     try:
-        return float(t)
+        value = float(t)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(value):
+            raise CatcodeError(f"parameter values must be finite numbers; got {text!r}")
+        return value
     if t.lower() in ("true", "false"):
         return t.lower() == "true"
-    return t
+    return None if t.lower() == "none" else t
 
 
 def _as_tuple(name: str, value: Any) -> tuple:

@@ -192,7 +192,7 @@ def test_check_steps_to_the_directly_estimated_optimum(monkeypatch):
     from catcode.overhead import sampling as ov_sampling
 
     monkeypatch.setattr(ov_sampling, "_direct", direct)
-    opts = ov_sampling._options(max_shots=10, max_errors=1, min_errors=1, num_workers=1, rare=True, rare_seconds=1,
+    opts = overhead.OverheadOptions(max_shots=10, max_errors=1, min_errors=1, num_workers=1, rare=True, rare_seconds=1,
                              rare_max_shots=10, max_likelihood_factor=1e3, seed=0, progress=None)
     target = 1e-7  # truly needs the smallest d with 1e-2 * 0.3^((d+1)/2) <= 1e-7: d = 19
     for bias in (0.05, 20.0):  # fit too optimistic / too pessimistic by this factor
@@ -442,6 +442,19 @@ def test_estimate_checks_its_invariants():
         Estimate(1e-3, 2e-3, 3e-3, "fit")
     with pytest.raises(CatcodeError, match="errors <= shots"):
         Estimate(0.5, 0.4, 0.6, "sampled", shots=2, errors=3)
+    with pytest.raises(CatcodeError, match="source must be one of"):
+        Estimate(0.5, 0.4, 0.6, "guessed")
+
+
+def test_estimate_is_the_analysis_error_rate():
+    """One rate type (issue 10 item 5): sinter counts give an ErrorRate the overhead study uses as is."""
+    from catcode import analysis
+
+    assert Estimate is analysis.ErrorRate
+    stat = sinter.TaskStats(strong_id="x", decoder="pymatching", json_metadata={"r": 5}, shots=1000, errors=10)
+    rate = analysis.error_rate(stat)
+    assert rate.source == "sampled" and rate.resolved and rate.low <= rate.best <= rate.high
+    assert rate.best == analysis.per_round_error_rate(0.01, rounds=5)
 
 
 @pytest.mark.slow
@@ -460,3 +473,44 @@ def test_readme_targets_example_small_settings_does_not_crash(tmp_path, capsys):
     assert "bit-flip law" in capsys.readouterr().out
     rows = list(csv.DictReader(out.open()))
     assert [r["architecture"] for r in rows] == ["repetition", "surface", "repetition", "surface"]
+
+
+def test_pilot_rule_keeps_only_points_that_may_reach_min_errors():
+    from catcode.overhead.sampling import _worth_more_shots
+
+    opts = overhead.OverheadOptions(max_shots=1_000_000, max_errors=1000, min_errors=10)
+    stat = lambda shots, errors: sinter.TaskStats(strong_id="x", decoder="pymatching", json_metadata={}, shots=shots,
+                                                  errors=errors)
+    assert _worth_more_shots(stat(20_000, 0), opts)            # (0 + 1) / 2e4 * 1e6 = 50 >= 10
+    assert not _worth_more_shots(stat(200_000, 0), opts)       # (0 + 1) / 2e5 * 1e6 = 5 < 10
+    assert _worth_more_shots(stat(200_000, 1), opts)           # 2 / 2e5 * 1e6 = 10
+    assert not _worth_more_shots(stat(20_000, 1000), opts)     # max_errors reached
+    assert not _worth_more_shots(stat(1_000_000, 3), opts)     # max_shots reached
+
+
+def test_rare_estimates_go_only_to_the_points_each_fit_needs(monkeypatch):
+    """Waves: the smallest unresolved distances of each series, no more than its fit needs; a series stops
+    at its first unusable rare estimate."""
+    from catcode.overhead import sampling as ov_sampling
+    from catcode.overhead.sampling import _Memory
+
+    mems = [_Memory("repetition", d, b, "cat_cat", (("nbar", 4.0),), "cat", d, "ideal") for d in (3, 5, 7) for b in "XZ"]
+    mems += [_Memory("surface", d, b, "si1000", (("p", 1e-3),), "transmon", d, "ideal") for d in (3, 5, 7) for b in "XZ"]
+    good = Estimate(1e-3, 9e-4, 1.1e-3, "sampled", 10**5, 100)
+    none = Estimate(0.0, 0.0, 1e-5, "sampled", 10**5, 0)
+    resolved = {("repetition", 3, "X"), ("surface", 3, "X"), ("surface", 3, "Z"), ("surface", 5, "Z")}
+    monkeypatch.setattr(ov_sampling, "_sample", lambda ms, opts: {
+        m: ((good if (m.architecture, m.d, m.basis) in resolved else none), None) for m in ms})
+    asked = []
+
+    def rare_many(todo, opts):
+        asked.append(sorted((m.architecture, m.d, m.basis) for _, m in todo))
+        # surface X at d=5 comes back unusable (band x1e4): its series must stop there
+        return [Estimate(1e-7, 1e-9, 1e-5, "rare") if (m.architecture, m.d, m.basis) == ("surface", 5, "X")
+                else Estimate(1e-6, 8e-7, 1.2e-6, "rare") for _, m in todo]
+
+    monkeypatch.setattr(ov_sampling, "_rare_many", rare_many)
+    out = ov_sampling._estimate(mems, overhead.OverheadOptions(num_workers=1))
+    # repetition X needs 2 points (has d=3): d=5; repetition Z needs 1: d=3; surface X needs 2 (has d=3): d=5
+    assert asked == [[("repetition", 3, "Z"), ("repetition", 5, "X"), ("surface", 5, "X")]]
+    assert out[mems[2]].source == "rare" and out[mems[4]].source == "sampled"  # d=5 X estimated, d=7 X left alone

@@ -215,3 +215,18 @@ def test_sampled_three_architecture_study(monkeypatch):
             b = dict(rect.extra)["bit_d"]
             assert rect.qubits == Layout.rectangular_surface(rect.d, b, ancilla="cat").num_qubits
     assert "fits:" in study.table() and len(study.rows_for_csv()) == 6
+
+
+def test_rectangular_global_bit_law_carries_nbar_without_its_own_bit_fit():
+    """eps_Z / d = A (B e^{-gamma nbar})^ceil(bit_d/2): bit_d = 3 resolved at nbar = 1 only; the law predicts
+    every (bit_d, nbar) exactly, and an unusable point (band x1e4) is left out."""
+    a, b, gamma = 0.05, 0.04, 1.5
+    law = lambda d, bd, n: d * a * (b * math.exp(-gamma * n)) ** ((bd + 1) // 2)
+    pts = {(d, 2, n, "X"): _band(_rect_phase(d, 2, n)) for d in (3, 5, 7) for n in (1.0, 2.0, 3.0)}
+    pts |= {(3, 2, n, "Z"): _band(law(3, 2, n)) for n in (1.0, 2.0, 3.0)}
+    pts[(3, 3, 1.0, "Z")] = _band(law(3, 3, 1.0))
+    pts[(3, 3, 3.0, "Z")] = Estimate(1e-20, 1e-20, 1e-16, "rare")  # loose rare-event bound: must not be used
+    model = RectangularModel.from_points(pts, z=3.7)
+    assert model.nbars == (1.0, 2.0, 3.0) and model.bit_global is not None
+    for d, bd, n in ((11, 3, 3.0), (21, 5, 2.0), (31, 7, 3.0)):
+        assert model.bit_rate(d, bd, n).best == pytest.approx(law(d, bd, n), rel=1e-6)

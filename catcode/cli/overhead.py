@@ -12,7 +12,7 @@ from typing import Any
 from catcode.cli import ArgumentParser
 from catcode.cli.collect import capped_max_shots
 from catcode.errors import CatcodeError
-from catcode.sweep import parse_value as parse_sweep_value
+from catcode.sweep import parse_value
 
 EPILOG = """\
 examples:
@@ -118,22 +118,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_value(text: str) -> Any:
-    """:func:`catcode.sweep.parse_value`, plus ``"none"`` -> None and a refusal of inf/nan.
-
-    >>> [parse_value(v) for v in ("3", "1e-3", "true", "None", "chamberland")]
-    [3, 0.001, True, None, 'chamberland']
-    """
-    if text.strip().lower() == "none":
-        return None
-    value = parse_sweep_value(text)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise CatcodeError(f"parameter values must be finite; got {text!r}")
-    return value
-
-
 def parse_params(items: list[str], flag: str) -> dict[str, Any]:
-    """``["k=v", ...]`` -> dict; raises CatcodeError on a malformed or repeated key."""
+    """``["k=v", ...]`` -> dict (values by :func:`catcode.sweep.parse_value`); CatcodeError on a malformed or repeated key.
+
+    >>> parse_params(["nbar=2", "kappa_1_hz=8333.0", "convention=none"], "--cat_param")
+    {'nbar': 2, 'kappa_1_hz': 8333.0, 'convention': None}
+    """""
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")

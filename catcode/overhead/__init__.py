@@ -24,6 +24,8 @@ Conventions
   ``eps = (eps_X + eps_Z) / 2``, for both architectures. For the cat code the X memory fails on
   phase flips and the Z memory on bit flips. Per-round rates come from per-shot rates by
   :func:`catcode.analysis.per_round_error_rate` (``rounds = d`` unless told otherwise).
+* **Settings** shared by both calls (noise, rounds, boundary, sampling budget, progress):
+  :class:`OverheadOptions`, passed as ``options=`` or as keywords.
 * **Boundaries** (``boundary="ideal"``, the default): the noise of the first layer (state
   preparation) and of the last layer (final data readout) is removed from the compiled circuits, so
   the per-round rate is the *bulk* rate of a long memory, which is what "per cycle" means at 1e-9.
@@ -42,9 +44,15 @@ Method of :func:`qubits_for_target`
 -----------------------------------
 1. Sample a grid: repetition-code X and Z memories at ``cat_distances`` x ``nbar_values``,
    surface-code X and Z memories at ``surface_distances`` (sinter + PyMatching, or catcode's
-   erasure-aware matching when the circuit has herald detectors). Points with fewer than
-   ``min_errors`` errors are re-estimated with the rare-event estimator
-   :func:`catcode.rare.estimate_logical_error` (stratified sampling by fault count), when installed.
+   erasure-aware matching when the circuit has herald detectors), in two passes: a pilot of
+   :data:`~.sampling.PILOT_SHOTS` shots for every memory, then ``max_shots``/``max_errors`` for
+   those whose pilot (one error high) may reach ``min_errors``. Points with fewer than
+   ``min_errors`` errors go to the rare-event estimator :func:`catcode.rare.estimate_logical_error`
+   only as far as a fit needs them: per fit line (:attr:`Architecture.axis`), the smallest
+   unresolved distances up to :attr:`Architecture.min_points` resolved points, in waves run in
+   ``num_workers`` processes; a line stops at its first unusable rare estimate, and a rare
+   estimate replaces a sampled one only when its band is tighter. A progress line comes at
+   least every 4 s.
 2. Fit, per ``nbar``, ``ln eps_X = a + b (d + 1)/2`` (phase flips fall exponentially with
    distance below threshold, Λ = e^{-b} per step of two; Fowler et al., PRA 86, 032324 (2012)) and
    ``eps_Z = u + v d`` (each data cat's bit flip is a logical bit flip, docs/physics.md §5, and the
@@ -112,6 +120,7 @@ from catcode.overhead.architectures import (
     surface_qubits,
 )
 from catcode.overhead.fits import MIN_SIGMA_LN, LinearFit, RectangularModel, RepetitionModel, SurfaceModel, fit_linear
+from catcode.overhead.options import OverheadOptions
 from catcode.overhead.rates import NO_ESTIMATE, Estimate, _mean_of  # noqa: F401  (_mean_of: tests)
 from catcode.overhead.published import LdpcPublishedModel, format_ruiz, ldpc_patch_qubits, ruiz_comparison
 from catcode.overhead.report import CSV_FIELDS, floor_crossover, format_comparison, format_study, plot_overhead, write_csv
@@ -143,6 +152,7 @@ __all__ = [
     "MemoryEstimate",
     "MIN_SIGMA_LN",
     "NO_ESTIMATE",
+    "OverheadOptions",
     "OverheadStudy",
     "REGISTRY",
     "Requirement",

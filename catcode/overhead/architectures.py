@@ -113,6 +113,10 @@ class Architecture:
     fit: Callable[..., Any] | None = None
     #: Logical qubits of one patch as a function of its distances/shape (overrides ``logical_per_patch``).
     patch_logical: Callable[[Mapping[str, int]], int] | None = None
+    #: Per basis, the distance one fit line varies (``"d"`` or ``"bit_d"``).
+    axis: Mapping[str, str] = dataclasses.field(default_factory=lambda: {"X": "d", "Z": "d"})
+    #: Per basis, the resolved distances its fit needs (the rare estimator is asked for no more).
+    min_points: Mapping[str, int] = dataclasses.field(default_factory=lambda: {"X": 2, "Z": 2})
 
     def qubits(self, distances: Mapping[str, int], *, logical: int = 1) -> int:
         """Physical qubits for ``logical`` logical qubits: whole patches of ``logical_per_patch`` each."""
@@ -169,12 +173,13 @@ REGISTRY: dict[str, Architecture] = {a.name: a for a in (
     Architecture("repetition", "chain", lambda ds: repetition_qubits(ds["d"]), ("d", "nbar"), _explain("repetition"),
                  ancilla="transmon", title="cat repetition",
                  grid=lambda g: _both([(d, None, n) for d in g.cat_distances for n in g.nbars]),
-                 key=lambda k: (k[0], k[2], k[3]), fit=_fit("catcode.overhead.fits", "RepetitionModel")),
+                 key=lambda k: (k[0], k[2], k[3]), fit=_fit("catcode.overhead.fits", "RepetitionModel"),
+                 min_points={"X": 2, "Z": 1}),  # eps_Z = v d through one resolved distance (RepetitionModel)
     Architecture("rectangular", "rectangular_surface", lambda ds: rectangular_qubits(ds["d"], ds["bit_d"]),
                  ("d", "bit_d", "nbar"), _explain("rectangular"), ancilla="transmon", title="rectangular surface of cats",
                  grid=lambda g: [(d, g.bit_distances[0], n, "X") for d in g.cat_distances for n in g.nbars]
                  + [(g.cat_distances[0], b, n, "Z") for b in g.bit_distances for n in g.nbars],
-                 fit=_fit("catcode.overhead.fits", "RectangularModel")),
+                 fit=_fit("catcode.overhead.fits", "RectangularModel"), axis={"X": "d", "Z": "bit_d"}),
     Architecture("surface", "rotated_surface", lambda ds: surface_qubits(ds["d"]), ("d",), _explain("surface"),
                  title="rotated surface", noise_role="surface",
                  grid=lambda g: _both([(d, None, None) for d in g.surface_distances]),

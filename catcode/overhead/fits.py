@@ -280,7 +280,17 @@ class RectangularModel:
     * ``bit[nbar]``: ``ln(eps_Z / d) = a' + b' ceil(bit_d/2)``, the same statement for bit flips
       with the roles of the distances exchanged: this is what removes the repetition code's floor
       (``bit_d = 1``: every bit flip of a data cat is logical).
+    * ``bit_global``: ``ln(eps_Z / d) = c0 + c1 k + c2 k nbar`` with ``k = ceil(bit_d/2)`` over every
+      usable Z point: each of the ``k`` bit flips a logical bit flip needs costs a factor
+      ``B e^{-gamma nbar}`` (bit flips fall exponentially in nbar, docs/physics.md §2; Guillaud &
+      Mirrahimi, PRX 9, 041053 (2019)). It predicts the bit part at an nbar whose own fit is
+      missing: at large nbar a bit distance of 3 or more is far below sampling reach, and the
+      rare-event estimator's bound there is loose (its limit (ii)), so the law measured where
+      bit flips are frequent (small nbar) carries it, an extrapolation the report states.
     * ``bit_d_min``: the smallest sampled bit distance (the search does not extrapolate below it).
+
+    Points whose band spans more than :data:`~catcode.overhead.architectures.CHECK_MAX_BAND_RATIO`
+    are left out of every fit (they cannot pin a line).
     """
 
     phase: Mapping[float, LinearFit]
@@ -288,17 +298,22 @@ class RectangularModel:
     excluded: Mapping[float, str]
     z: float
     bit_d_min: int = 2
+    bit_global: LinearFit | None = None
 
     @property
     def nbars(self) -> tuple[float, ...]:
-        return tuple(sorted(n for n in self.phase if n in self.bit))
+        return tuple(sorted(n for n in self.phase if n in self.bit or self.bit_global is not None))
 
     def phase_rate(self, d: int, bit_d: int, nbar: float) -> Estimate:
         e = self.phase[nbar].predict((1.0, float(_faults(d))), self.z)
         return Estimate(e.best * bit_d, e.low * bit_d, e.high * bit_d, "fit")
 
     def bit_rate(self, d: int, bit_d: int, nbar: float) -> Estimate:
-        e = self.bit[nbar].predict((1.0, float(_faults(bit_d))), self.z)
+        k = float(_faults(bit_d))
+        fit = self.bit.get(nbar)
+        if fit is None and self.bit_global is None:
+            raise CatcodeError(f"no bit-flip model of the rectangular code at nbar={nbar:g}")
+        e = fit.predict((1.0, k), self.z) if fit is not None else self.bit_global.predict((1.0, k, k * nbar), self.z)
         return Estimate(e.best * d, e.low * d, e.high * d, "fit")
 
     @classmethod
@@ -312,13 +327,16 @@ class RectangularModel:
         >>> round(m.bit_rate(5, 5, 2.0).best / 5e-6, 6), round(m.phase_rate(7, 3, 2.0).best / 3e-4, 6)
         (1.0, 1.0)
         """
+        from catcode.overhead.architectures import CHECK_MAX_BAND_RATIO
+
         nbars = sorted({k[2] for k in points})
         phase: dict[float, LinearFit] = {}
         bit: dict[float, LinearFit] = {}
         excluded: dict[float, str] = {}
+        usable = {k: e for k, e in points.items() if e.resolved and e.high <= CHECK_MAX_BAND_RATIO * e.low}
         for n in nbars:
             for basis, store, own, other, what in (("X", phase, 0, 1, "phase"), ("Z", bit, 1, 0, "bit")):
-                pts = [(k, e) for k, e in sorted(points.items()) if k[2] == n and k[3] == basis and e.resolved]
+                pts = [(k, e) for k, e in sorted(usable.items()) if k[2] == n and k[3] == basis]
                 if len({k[own] for k, _ in pts}) < 2:
                     excluded[n] = f"{what} flips resolved at {len(pts)} point(s) of distinct {'d' if own == 0 else 'bit_d'}; the fit needs 2"
                     continue
@@ -327,8 +345,19 @@ class RectangularModel:
                     store[n] = fit_linear([(1.0, float(_faults(k[own]))) for k, _ in pts], ests, z=z, features=("1", "faults"))
                 except CatcodeError as exc:
                     excluded[n] = str(exc)
+        zs = [(k, e) for k, e in sorted(usable.items()) if k[3] == "Z"]
+        bit_global = None
+        if len(zs) >= 3 and len({_faults(k[1]) for k, _ in zs}) >= 2 and len({k[2] for k, _ in zs}) >= 2:
+            rows = [(1.0, float(_faults(k[1])), _faults(k[1]) * k[2]) for k, _ in zs]
+            ests = [Estimate(e.best / k[0], e.low / k[0], e.high / k[0], e.source) for k, e in zs]
+            try:
+                bit_global = fit_linear(rows, ests, z=z, features=("1", "faults", "faults_nbar"))
+            except CatcodeError:
+                bit_global = None
+        if bit_global is not None:
+            excluded = {n: why for n, why in excluded.items() if n not in phase or not why.startswith("bit")}
         bit_ds = [k[1] for k in points]
-        return cls(phase, bit, excluded, z, min(bit_ds) if bit_ds else 2)
+        return cls(phase, bit, excluded, z, min(bit_ds) if bit_ds else 2, bit_global)
 
     def candidates(self, d_max: int, *, logical: int = 1, bit_d_max: int | None = None, **_: object) -> list[Candidate]:
         """Every (odd d in [3, d_max], bit_d in [bit_d_min, bit_d_max], nbar) with its predicted rates."""
@@ -345,7 +374,14 @@ class RectangularModel:
     def describe(self) -> list[str]:
         lines = []
         for n in self.nbars:
-            lp, lb = math.exp(-self.phase[n].coef[1]), math.exp(-self.bit[n].coef[1])
+            lp = math.exp(-self.phase[n].coef[1])
+            fit = self.bit.get(n)
+            bit = (f"bit {math.exp(-fit.coef[1]):.3g} (chi2/dof = {fit.chi2:.1f}/{fit.dof})" if fit is not None else
+                   f"bit {math.exp(-self.bit_global.coef[1] - self.bit_global.coef[2] * n):.3g} (global law)")  # type: ignore[union-attr]
             lines.append(f"rectangular nbar={n:g}: Λ per fault step: phase {lp:.3g} (chi2/dof = {self.phase[n].chi2:.1f}/"
-                         f"{self.phase[n].dof}), bit {lb:.3g} (chi2/dof = {self.bit[n].chi2:.1f}/{self.bit[n].dof})")
+                         f"{self.phase[n].dof}), {bit}")
+        g = self.bit_global
+        if g is not None:
+            lines.append(f"rectangular bit-flip law eps_Z/d = A (B exp(-gamma nbar))^ceil(bit_d/2): A = {math.exp(g.coef[0]):.3g}, "
+                         f"B = {math.exp(g.coef[1]):.3g}, gamma = {-g.coef[2]:.3g} ± {g.error(2):.2g} (chi2/dof = {g.chi2:.1f}/{g.dof})")
         return lines

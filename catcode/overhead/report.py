@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from catcode.errors import CatcodeError
-from catcode.overhead.rates import Estimate, _z_of
+from catcode.analysis import z_of_factor
+from catcode.overhead.rates import Estimate
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -30,7 +31,7 @@ def _fmt_params(params: Mapping[str, Any]) -> str:
 
 
 def _band_label(factor: float) -> str:
-    return f"bands: likelihood ratio {factor:g} (≈ ±{_z_of(factor):.1f} sigma)"
+    return f"bands: likelihood ratio {factor:g} (≈ ±{z_of_factor(factor):.1f} sigma)"
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from catcode import analysis
 from catcode.errors import CatcodeError, require_choice, require_int_at_least, require_positive, require_probability
-from catcode.noise.boundary import BOUNDARIES
 from catcode.overhead.architectures import DEFAULT_NBAR_VALUES, DEFAULT_SURFACE_P, _qubits
 from catcode.overhead.fits import DEFAULT_BIT_D_MAX
-from catcode.overhead.rates import Estimate, ProgressFn, _mean_of
+from catcode.overhead.rates import Estimate, _mean_of
 from catcode.overhead.report import _fmt_params
 from catcode.overhead.results import DistanceComparison, MemoryEstimate, OverheadStudy, TargetRow
-from catcode.overhead.sampling import _check, _estimate, _Memory, _options, _rare, _sample
+from catcode.overhead.options import OverheadOptions
+from catcode.overhead.sampling import _check, _estimate, _Memory, _rare, _sample
 from catcode.overhead.search import find_requirement
 
 if TYPE_CHECKING:
@@ -75,29 +75,10 @@ def _rounds_for(rounds: int | None, d: int) -> int:
     return d if rounds is None else rounds
 
 
-def compare_at_distance(
-    d: int,
-    *,
-    cat_noise: str | NoiseModel = "ocelot",
-    cat_params: Mapping[str, Any] | None = None,
-    surface_noise: str | NoiseModel = "si1000",
-    surface_params: Mapping[str, Any] | None = None,
-    cat_ancilla: str | None = None,
-    rounds: int | None = None,
-    boundary: str = "ideal",
-    max_shots: int = 1_000_000,
-    max_errors: int = 1000,
-    min_errors: int = 10,
-    rare: bool = True,
-    rare_seconds: float = 30.0,
-    rare_max_shots: int = 20_000_000,
-    num_workers: int = 2,
-    max_likelihood_factor: float = 1e3,
-    seed: int | None = None,
-    progress: ProgressFn | None = None,
-) -> DistanceComparison:
+def compare_at_distance(d: int, *, options: OverheadOptions | None = None, **settings: Any) -> DistanceComparison:
     """Qubits and simulated logical error per cycle of both architectures at distance ``d``.
 
+    Settings: :class:`OverheadOptions`, as ``options=`` or as keywords (``max_shots=...``).
     Repetition code: ``Layout.chain(d)`` (transmon ancillas; cat ancillas for ``cat_noise="cat_cat"``
     unless ``cat_ancilla`` says otherwise), ``2d - 1`` qubits. Surface code:
     ``Layout.rotated_surface(d)``, ``2d^2 - 1`` qubits. Each is compiled into X- and Z-basis memories
@@ -119,18 +100,14 @@ def compare_at_distance(
     (5, 17)
     """
     require_int_at_least("d", d, 2)
-    require_choice("boundary", boundary, BOUNDARIES)
-    if rounds is not None:
-        require_int_at_least("rounds", rounds, 1)
-    opts = _options(max_shots=max_shots, max_errors=max_errors, min_errors=min_errors, num_workers=num_workers, rare=rare,
-                    rare_seconds=rare_seconds, rare_max_shots=rare_max_shots, max_likelihood_factor=max_likelihood_factor,
-                    seed=seed, progress=progress)
-    cat_name, cat_p = _noise_spec(cat_noise, cat_params, "cat_noise")
-    surf_name, surf_p = _surface_spec(surface_noise, surface_params)
+    opts = OverheadOptions.of(options, settings)
+    cat_name, cat_p = _noise_spec(opts.cat_noise, opts.cat_params, "cat_noise")
+    surf_name, surf_p = _surface_spec(opts.surface_noise, opts.surface_params)
     cat_p = _validate_model(cat_name, cat_p, "cat noise")
     surf_p = _validate_model(surf_name, surf_p, "surface noise")
-    ancilla = _ancilla(cat_name, cat_ancilla)
-    r = _rounds_for(rounds, d)
+    ancilla = _ancilla(cat_name, opts.cat_ancilla)
+    r = _rounds_for(opts.rounds, d)
+    boundary = opts.boundary
     mems = {
         (arch, b): _Memory(arch, d, b, name, _frozen(params), ancilla, r, boundary)
         for arch, name, params in (("repetition", cat_name, cat_p), ("surface", surf_name, surf_p))
@@ -160,8 +137,8 @@ def compare_at_distance(
 
 
 def _check_search_args(
-    targets: Sequence[float], nbar_values: Sequence[float], grids: Mapping[str, Sequence[int]], *, boundary: str,
-    d_max: int, max_checks: int, rounds: int | None, architectures: Sequence[str], logical_qubits: int,
+    targets: Sequence[float], nbar_values: Sequence[float], grids: Mapping[str, Sequence[int]], *,
+    d_max: int, max_checks: int, architectures: Sequence[str], logical_qubits: int,
 ) -> tuple[list[float], list[float]]:
     """Validate :func:`qubits_for_target`'s grid and search arguments; returns the targets and sorted nbars."""
     from catcode.overhead.architectures import REGISTRY
@@ -174,11 +151,8 @@ def _check_search_args(
     for a in architectures:
         require_choice("architecture", a, tuple(REGISTRY))
     require_int_at_least("logical_qubits", logical_qubits, 1)
-    require_choice("boundary", boundary, BOUNDARIES)
     require_int_at_least("d_max", d_max, 3)
     require_int_at_least("max_checks", max_checks, 1)
-    if rounds is not None:
-        require_int_at_least("rounds", rounds, 1)
     nbars = sorted({require_positive("nbar", n) for n in nbar_values})
     if len(nbars) < 1:
         raise CatcodeError("nbar_values must hold at least one positive mean photon number")
@@ -211,31 +185,16 @@ def qubits_for_target(
     *,
     architectures: Sequence[str] = ("repetition", "surface"),
     logical_qubits: int = 1,
-    cat_noise: str | NoiseModel = "ocelot",
-    cat_params: Mapping[str, Any] | None = None,
-    surface_noise: str | NoiseModel = "si1000",
-    surface_params: Mapping[str, Any] | None = None,
     nbar_values: Sequence[float] = DEFAULT_NBAR_VALUES,
     cat_distances: Sequence[int] = (3, 5, 7),
     bit_distances: Sequence[int] = (2, 3),
     surface_distances: Sequence[int] = (3, 5, 7),
     d_max: int = 101,
     bit_d_max: int = DEFAULT_BIT_D_MAX,
-    cat_ancilla: str | None = None,
-    rounds: int | None = None,
-    boundary: str = "ideal",
-    max_shots: int = 1_000_000,
-    max_errors: int = 1000,
-    min_errors: int = 10,
-    rare: bool = True,
-    rare_seconds: float = 30.0,
-    rare_max_shots: int = 20_000_000,
     check: bool = True,
     max_checks: int = 3,
-    num_workers: int = 2,
-    max_likelihood_factor: float = 1e3,
-    seed: int | None = None,
-    progress: ProgressFn | None = None,
+    options: OverheadOptions | None = None,
+    **settings: Any,
 ) -> OverheadStudy:
     """The fewest qubits each architecture needs for each target logical error per cycle.
 
@@ -247,8 +206,9 @@ def qubits_for_target(
     ``k1_over_k2`` in ``cat_params``), its model fitted and searched over odd ``d <= d_max`` (and
     ``bit_d <= bit_d_max``, ``nbar``). Qubit counts are for ``logical_qubits`` logical qubits.
     See the package docstring for the method. ``cat_params`` must not contain ``nbar`` (it is
-    scanned). Other arguments as in :func:`compare_at_distance`; ``check=False`` skips the direct
-    checks (fits only), ``max_checks`` bounds them per architecture and target.
+    scanned). Noise, memory and sampling settings: :class:`OverheadOptions` (as ``options=`` or as
+    keywords); ``check=False`` skips the direct checks (fits only), ``max_checks`` bounds them per
+    architecture and target.
     """
     from catcode.overhead.architectures import REGISTRY, Grid
 
@@ -260,23 +220,21 @@ def qubits_for_target(
         require_int_at_least("bit_d_max", bit_d_max, 2)
     if any(a.noise_role == "surface" for a in archs):
         grids["surface_distances"] = surface_distances
-    targets, nbars = _check_search_args(targets, nbar_values, grids, boundary=boundary, d_max=d_max,
-                                        max_checks=max_checks, rounds=rounds, architectures=list(architectures),
-                                        logical_qubits=logical_qubits)
-    opts = _options(max_shots=max_shots, max_errors=max_errors, min_errors=min_errors, num_workers=num_workers, rare=rare,
-                    rare_seconds=rare_seconds, rare_max_shots=rare_max_shots, max_likelihood_factor=max_likelihood_factor,
-                    seed=seed, progress=progress)
+    opts = OverheadOptions.of(options, settings)
+    targets, nbars = _check_search_args(targets, nbar_values, grids, d_max=d_max, max_checks=max_checks,
+                                        architectures=list(architectures), logical_qubits=logical_qubits)
+    cat_noise, cat_params, rounds, boundary = opts.cat_noise, opts.cat_params, opts.rounds, opts.boundary
     cat_name, cat_p = _noise_spec(cat_noise, cat_params, "cat_noise")
     if cat_params is not None and "nbar" in cat_params:
         raise CatcodeError(f"cat_params must not set nbar (it is scanned over nbar_values); got nbar={cat_params['nbar']!r}")
     cat_p.pop("nbar", None)  # a NoiseModel's own nbar is replaced by the scan
-    surf_name, surf_p = _surface_spec(surface_noise, surface_params)
+    surf_name, surf_p = _surface_spec(opts.surface_noise, opts.surface_params)
     if any(a.noise_role == "cat" for a in archs):
         for n in (nbars[0], nbars[-1]):
             _validate_model(cat_name, {**cat_p, "nbar": n}, "cat noise")
     if any(a.noise_role == "surface" for a in archs):
         surf_p = _validate_model(surf_name, surf_p, "surface noise")
-    ancilla = _ancilla(cat_name, cat_ancilla)
+    ancilla = _ancilla(cat_name, opts.cat_ancilla)
     grid = Grid(tuple(nbars), tuple(sorted(set(cat_distances))), tuple(sorted(set(bit_distances))),
                 tuple(sorted(set(surface_distances))))
     noises = {a.name: (cat_name, dict(cat_p)) if a.noise_role == "cat" else (surf_name, dict(surf_p)) for a in archs}
