@@ -344,6 +344,8 @@ def _pack_rows(index: np.ndarray, ptr: np.ndarray, ind: np.ndarray, pool: np.nda
     rows = np.repeat(np.arange(len(pool)), np.diff(ptr))
     keep = pool[rows]
     r, c = index[rows[keep]], ind[keep]
+    if len(r) == 0:  # no pool mechanism touches any bit
+        return out
     flat = r * out.shape[1] + (c >> 3)
     bits = (1 << (c & 7)).astype(np.uint8)
     if len(flat) > 1 and np.any(flat[1:] < flat[:-1]):  # CSR rows with sorted columns are already in order
