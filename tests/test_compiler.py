@@ -178,14 +178,14 @@ def test_memory_circuit_verifies_its_output_by_default(monkeypatch):
     from catcode.errors import CatcodeError
     from catcode.verify import CircuitCheckError
 
-    real = compiler.ideal_memory_circuit
+    real = compiler.program_text
 
-    def broken(layout, *, rounds, basis):  # a compiler bug: data cat 0 left in the wrong basis
-        lines = str(real(layout, rounds=rounds, basis=basis)).splitlines()
+    def broken(program):  # a compiler bug: data cat 0 left in the wrong basis
+        lines = real(program).splitlines()
         first_reset = next(i for i, line in enumerate(lines) if line.startswith("R"))
-        return stim.Circuit("\n".join(lines[: first_reset + 1] + ["H 0"] + lines[first_reset + 1 :]))
+        return "\n".join(lines[: first_reset + 1] + ["H 0"] + lines[first_reset + 1 :])
 
-    monkeypatch.setattr(compiler, "ideal_memory_circuit", broken)
+    monkeypatch.setattr(compiler, "program_text", broken)
     with pytest.raises(CircuitCheckError, match="expected|error analysis"):
         memory_circuit(Layout.chain(3), None, rounds=2, basis="Z")
     memory_circuit(Layout.chain(3), None, rounds=2, basis="Z", verify=False)  # the opt-out
