@@ -457,10 +457,11 @@ class _Records:
         self.starts: list[int] = []
         self.segs: list = []
         self.prev_cx = False  # fallback round-start rule: did the previous gate layer hold a CX?
+        self.floor = 0  # segments below this index belong outside the current REPEAT body
 
     def add(self, n: int, noisy_at: int) -> None:
         """``n`` ideal measurements land at noisy positions ``noisy_at ...``."""
-        last = self.segs[-1] if self.segs else None
+        last = self.segs[-1] if len(self.segs) > self.floor else None
         if isinstance(last, list) and last[0] + last[2] == self.ideal and last[1] + last[2] == noisy_at:
             last[2] += n
         else:
@@ -536,13 +537,15 @@ class _NoisePass:
     def _repeat(self, block: Repeat, out: list[str], rec: _Records) -> None:
         """Process the body once; the record map gets one REPEAT segment (O(body), not O(count))."""
         out.append(f"REPEAT{'[' + block.tag + ']' if block.tag else ''} {block.count} {{")
-        i0, n0, mark, cx0 = rec.ideal, rec.noisy, len(rec.segs), rec.prev_cx
+        i0, n0, mark, cx0, floor = rec.ideal, rec.noisy, len(rec.segs), rec.prev_cx, rec.floor
         log: list = []
         self.logs.append(log)
+        rec.floor = mark
         try:
             self._block(block.items, out, rec)
         finally:
             self.logs.pop()
+            rec.floor = floor
         out.append("}")
         per_ideal, per_noisy = rec.ideal - i0, rec.noisy - n0
         inner = _Records()
