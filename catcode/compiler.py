@@ -21,7 +21,9 @@ reader can tell them apart. Targets are sorted, so identical inputs give byte-id
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import stim
@@ -111,8 +113,7 @@ def ideal_program(layout: Layout, *, rounds: int, basis: str) -> Program:
     checked = [s for s in stabs if s.basis == basis]  # deterministic from the first round on
 
     b = _Builder(layout)
-    for q in layout.qubits:
-        b.note("QUBIT_COORDS", layout.coords(q), targets=str(layout.qubit_index[q]))
+    b.items.extend(Note(line) for line in b.tables.coords_lines)
     # Data preparation shares the first layer with the first ancilla preparation.
     b.prepare(layout.data_qubits, basis)
     b.round(stabs)
@@ -198,6 +199,37 @@ def logical_support(layout: Layout, basis: str) -> tuple[str, ...]:
 _SHIFT = Note("SHIFT_COORDS(0.0, 0.0, 1.0)")
 
 
+@dataclass(frozen=True)
+class _Tables:
+    """What the compiler reads from a layout, computed once per layout object (layouts are immutable)."""
+
+    index: dict[str, int]
+    kind: dict[str, str]
+    stabilizer_position: dict[str, int]
+    detector_head: dict[str, str]  # ancilla -> "DETECTOR(x, y, 0.0)"
+    coords_lines: tuple[str, ...]  # the QUBIT_COORDS instructions
+
+
+_TABLES: weakref.WeakKeyDictionary[Layout, _Tables] = weakref.WeakKeyDictionary()
+
+
+def _tables(layout: Layout) -> _Tables:
+    tables = _TABLES.get(layout)
+    if tables is None:
+        nodes = layout.graph.nodes
+        coords = {q: tuple(nodes[q]["coords"]) for q in layout.qubits}
+        tables = _TABLES[layout] = _Tables(
+            index=layout.qubit_index,
+            kind={q: nodes[q]["kind"] for q in layout.qubits},
+            stabilizer_position={s.ancilla: k for k, s in enumerate(layout.stabilizers)},
+            detector_head={s.ancilla: f"DETECTOR({num(coords[s.ancilla][0])}, {num(coords[s.ancilla][1])}, 0.0)"
+                           for s in layout.stabilizers},
+            coords_lines=tuple(f"QUBIT_COORDS({num(coords[q][0])}, {num(coords[q][1])}) {layout.qubit_index[q]}"
+                               for q in layout.qubits),
+        )
+    return tables
+
+
 class _Builder:
     """Appends canonical (sorted, tagged) program items for one layout.
 
@@ -208,10 +240,12 @@ class _Builder:
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         self.items: list = []
-        self.stabilizer_position = {s.ancilla: k for k, s in enumerate(layout.stabilizers)}
+        self.tables = _tables(layout)
+        self.n_stabs = len(layout.stabilizers)
+        self.n_data = len(layout.data_qubits)
 
     def _kind(self, q: str) -> str:
-        return self.layout.kind(q)
+        return self.tables.kind[q]
 
     def tick(self) -> None:
         self.items.append(Tick())
@@ -234,7 +268,7 @@ class _Builder:
     def _grouped(self, qubits: Sequence[str]) -> dict[str, list[int]]:
         groups: dict[str, list[int]] = {}
         for q in qubits:
-            groups.setdefault(self._kind(q), []).append(self.layout.qubit_index[q])
+            groups.setdefault(self._kind(q), []).append(self.tables.index[q])
         return {k: sorted(v) for k, v in sorted(groups.items())}
 
     def prepare(self, qubits: Sequence[str], basis: str) -> None:
@@ -243,7 +277,7 @@ class _Builder:
             self.gate(gate, targets, op_tag("prepare", kind))
 
     def measure(self, qubits: Sequence[str], basis: str) -> None:
-        ordered = sorted(qubits, key=lambda q: self.layout.qubit_index[q])
+        ordered = sorted(qubits, key=self.tables.index.__getitem__)
         self.measure_in_order(ordered, [basis] * len(ordered))
 
     def measure_in_order(self, qubits: Sequence[str], bases: Sequence[str]) -> None:
@@ -256,15 +290,16 @@ class _Builder:
                 self.gate(run_key[0], run, op_tag("measure", run_key[1]))
                 run = []
             run_key = key
-            run.append(self.layout.qubit_index[q])
+            run.append(self.tables.index[q])
         if run:
             self.gate(run_key[0], run, op_tag("measure", run_key[1]))
 
     def cx(self, pairs: Sequence[tuple[str, str]]) -> None:
         groups: dict[str, list[tuple[int, int]]] = {}
+        kind, index = self.tables.kind, self.tables.index
         for c, t in pairs:
-            tag = op_tag("cx", self._kind(c), self._kind(t))
-            groups.setdefault(tag, []).append((self.layout.qubit_index[c], self.layout.qubit_index[t]))
+            tag = f"cx:{kind[c]}-{kind[t]}"  # op_tag("cx", ...)
+            groups.setdefault(tag, []).append((index[c], index[t]))
         for tag, gs in sorted(groups.items()):
             self.gate("CX", [i for pair in sorted(gs) for i in pair], tag)
 
@@ -304,15 +339,16 @@ class _Builder:
 
     def check_record(self, s: Stabilizer, *, rounds_back: int, after_data: bool = False) -> int:
         """Record lookback of check ``s`` measured ``rounds_back`` rounds before the latest one."""
-        n = len(self.layout.stabilizers)
-        offset = len(self.layout.data_qubits) if after_data else 0
-        return -n + self.stabilizer_position[s.ancilla] - n * rounds_back - offset
+        n = self.n_stabs
+        offset = self.n_data if after_data else 0
+        return -n + self.tables.stabilizer_position[s.ancilla] - n * rounds_back - offset
 
     def data_records(self) -> dict[str, int]:
         """Record lookback of each data qubit right after the final data measurement."""
-        data = sorted(self.layout.data_qubits, key=lambda q: self.layout.qubit_index[q])
+        data = sorted(self.layout.data_qubits, key=self.tables.index.__getitem__)
         return {q: i - len(data) for i, q in enumerate(data)}
 
     def detector(self, ancilla: str, recs: Sequence[int]) -> None:
-        x, y = self.layout.coords(ancilla)
-        self.note("DETECTOR", (x, y, 0), recs=recs)
+        head = self.tables.detector_head[ancilla]
+        recs = tuple(sorted(recs))  # oldest first, so equal inputs print identically
+        self.items.append(Note(head + "".join(f" rec[{r}]" for r in recs), recs, head))

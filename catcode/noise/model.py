@@ -496,8 +496,7 @@ class _NoisePass:
     def __init__(self, model: NoiseModel, ctx: NoiseContext) -> None:
         self.model = model
         self.ctx = ctx
-        layout = ctx.layout
-        self.coords = {layout.qubit_index[q]: tuple(map(num, layout.coords(q))) for q in layout.qubits}
+        self._coords: dict[int, tuple[str, str]] | None = None  # herald coordinates, built on first use
         self.all_qubits = ctx.all_qubits
         self.data_qubits = ctx.data_qubits
         self.rules = {"prepare": model.prepare, "cx": model.cx, "measure": model.measure, "gate1": model.gate1}
@@ -505,6 +504,13 @@ class _NoisePass:
         self.gate_kinds: dict[str, int] = {}
         self.logs: list[list] = []
         self.declared = False
+
+    @property
+    def coords(self) -> dict[int, tuple[str, str]]:
+        if self._coords is None:
+            layout = self.ctx.layout
+            self._coords = {layout.qubit_index[q]: tuple(map(num, layout.coords(q))) for q in layout.qubits}
+        return self._coords
 
     def run(self, program: Program) -> stim.Circuit:
         if program.num_qubits > self.ctx.layout.num_qubits:
@@ -599,7 +605,7 @@ class _NoisePass:
             return
         has_cx = any(g.op.kind == "cx" for g in gates)
         if self.declared:
-            starts = ROUND_START in items
+            starts = any(it is ROUND_START for it in items)
         else:
             starts = has_cx and not rec.prev_cx
         rec.prev_cx = has_cx
