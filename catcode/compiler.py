@@ -116,7 +116,7 @@ def ideal_program(layout: Layout, *, rounds: int, basis: str) -> Program:
     b.items.extend(Note(line) for line in b.tables.coords_lines)
     # Data preparation shares the first layer with the first ancilla preparation.
     b.prepare(layout.data_qubits, basis)
-    b.round(stabs)
+    b.extend(_round_items(layout))
     for s in checked:
         b.detector(s.ancilla, [b.check_record(s, rounds_back=0)])
     b.items.append(_SHIFT)
@@ -124,7 +124,7 @@ def ideal_program(layout: Layout, *, rounds: int, basis: str) -> Program:
     if rounds > 1:
         body = _Builder(layout)
         body.tick()
-        body.round(stabs)
+        body.extend(_round_items(layout))
         for s in stabs:
             body.detector(s.ancilla, [body.check_record(s, rounds_back=0), body.check_record(s, rounds_back=1)])
         body.items.append(_SHIFT)
@@ -230,6 +230,20 @@ def _tables(layout: Layout) -> _Tables:
     return tables
 
 
+_ROUNDS: weakref.WeakKeyDictionary[Layout, tuple] = weakref.WeakKeyDictionary()
+
+
+def _round_items(layout: Layout) -> tuple:
+    """The items of one syndrome round (:meth:`_Builder.round`): the same in every round of a
+    layout, built once per layout object."""
+    items = _ROUNDS.get(layout)
+    if items is None:
+        b = _Builder(layout)
+        b.round(layout.stabilizers)
+        items = _ROUNDS[layout] = tuple(b.items)
+    return items
+
+
 class _Builder:
     """Appends canonical (sorted, tagged) program items for one layout.
 
@@ -249,6 +263,14 @@ class _Builder:
 
     def tick(self) -> None:
         self.items.append(Tick())
+
+    def extend(self, items: Sequence) -> None:
+        """Append items, merging the first with the last one as :meth:`gate` does."""
+        first = items[0] if items else None
+        if isinstance(first, Gate):
+            self.gate(first.op.gate, first.op.targets, first.op.tag)
+            items = items[1:]
+        self.items.extend(items)
 
     def gate(self, name: str, targets: Sequence[int], tag: str) -> None:
         last = self.items[-1] if self.items else None
@@ -310,9 +332,10 @@ class _Builder:
         first CX layer is marked as the start of the round (:data:`ROUND_START`).
         """
         via_h = [s.ancilla for s in stabs if s.basis == "X"] if self.layout.ancilla_x_basis_via_h else []
+        via_h_set = set(via_h)
         by_basis: dict[str, list[str]] = {}
         for s in stabs:
-            by_basis.setdefault("Z" if s.ancilla in via_h else s.basis, []).append(s.ancilla)
+            by_basis.setdefault("Z" if s.ancilla in via_h_set else s.basis, []).append(s.ancilla)
         for basis in sorted(by_basis):
             self.prepare(by_basis[basis], basis)
         if via_h:
@@ -331,7 +354,7 @@ class _Builder:
             self.tick()
             self.hadamard(via_h)
         self.tick()
-        self.measure_in_order([s.ancilla for s in stabs], ["Z" if s.ancilla in via_h else s.basis for s in stabs])
+        self.measure_in_order([s.ancilla for s in stabs], ["Z" if s.ancilla in via_h_set else s.basis for s in stabs])
 
     def hadamard(self, qubits: Sequence[str]) -> None:
         for kind, targets in self._grouped(qubits).items():
