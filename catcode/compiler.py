@@ -85,7 +85,7 @@ def memory_circuit(
     if noise is not None and not hasattr(noise, "apply"):
         raise CatcodeError(f"noise must be a catcode.noise model (e.g. noise.depolarizing(1e-3)) or None; got {noise!r}")
     program = ideal_program(layout, rounds=rounds, basis=basis)
-    circuit = stim.Circuit(program_text(program))
+    circuit = stim.Circuit(_ideal_text(layout, rounds, basis))
     if noise is not None:
         with handoff(circuit, program):  # tells the pass which layers start a round
             circuit = noise.apply(circuit, layout)
@@ -98,7 +98,9 @@ def memory_circuit(
 
 def ideal_memory_circuit(layout: Layout, *, rounds: int, basis: str) -> stim.Circuit:
     """The noiseless, tagged memory circuit (see :func:`memory_circuit`)."""
-    return stim.Circuit(program_text(ideal_program(layout, rounds=rounds, basis=basis)))
+    require_int_at_least("rounds", rounds, 1, MAX_ROUNDS)
+    require_choice("basis", basis, BASES)
+    return stim.Circuit(_ideal_text(layout, rounds, basis))
 
 
 def ideal_program(layout: Layout, *, rounds: int, basis: str) -> Program:
@@ -109,6 +111,40 @@ def ideal_program(layout: Layout, *, rounds: int, basis: str) -> Program:
     """
     require_int_at_least("rounds", rounds, 1, MAX_ROUNDS)
     require_choice("basis", basis, BASES)
+    pieces = _pieces(layout, basis)
+    repeat = (Repeat(rounds - 1, pieces.body),) if rounds > 1 else ()
+    return Program(pieces.prefix + repeat + pieces.suffix, True, layout.num_qubits)
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """A memory circuit of one layout and basis, but for its number of rounds: the first round
+    (with the qubit coordinates and data preparation), the body of the REPEAT block, and the
+    final data measurement; as program items and as Stim text."""
+
+    prefix: tuple
+    body: tuple
+    suffix: tuple
+    prefix_text: str
+    body_text: str
+    suffix_text: str
+
+
+_PIECES: weakref.WeakKeyDictionary[Layout, dict[str, _Pieces]] = weakref.WeakKeyDictionary()
+
+
+def _ideal_text(layout: Layout, rounds: int, basis: str) -> str:
+    """:func:`program_text` of :func:`ideal_program`, from the cached pieces' text."""
+    p = _pieces(layout, basis)
+    middle = [f"REPEAT {rounds - 1} {{", p.body_text, "}"] if rounds > 1 else []
+    return "\n".join([p.prefix_text, *middle, p.suffix_text])
+
+
+def _pieces(layout: Layout, basis: str) -> _Pieces:
+    """The :class:`_Pieces` of ``layout`` in ``basis``, built once per layout object and basis."""
+    by_basis = _PIECES.setdefault(layout, {})
+    if basis in by_basis:
+        return by_basis[basis]
     stabs = layout.stabilizers
     checked = [s for s in stabs if s.basis == basis]  # deterministic from the first round on
 
@@ -121,25 +157,28 @@ def ideal_program(layout: Layout, *, rounds: int, basis: str) -> Program:
         b.detector(s.ancilla, [b.check_record(s, rounds_back=0)])
     b.items.append(_SHIFT)
 
-    if rounds > 1:
-        body = _Builder(layout)
-        body.tick()
-        body.extend(_round_items(layout))
-        for s in stabs:
-            body.detector(s.ancilla, [body.check_record(s, rounds_back=0), body.check_record(s, rounds_back=1)])
-        body.items.append(_SHIFT)
-        b.items.append(Repeat(rounds - 1, tuple(body.items)))
+    body = _Builder(layout)
+    body.tick()
+    body.extend(_round_items(layout))
+    for s in stabs:
+        body.detector(s.ancilla, [body.check_record(s, rounds_back=0), body.check_record(s, rounds_back=1)])
+    body.items.append(_SHIFT)
 
     # Final data measurement, the checks it reconstructs, and the observable.
-    b.tick()
-    b.measure(layout.data_qubits, basis)
-    data_rec = b.data_records()
+    end = _Builder(layout)
+    end.tick()
+    end.measure(layout.data_qubits, basis)
+    data_rec = end.data_records()
     for s in checked:
-        recs = [data_rec[q] for q in s.data] + [b.check_record(s, rounds_back=0, after_data=True)]
-        b.detector(s.ancilla, recs)
+        recs = [data_rec[q] for q in s.data] + [end.check_record(s, rounds_back=0, after_data=True)]
+        end.detector(s.ancilla, recs)
     for k, support in enumerate(logical_supports(layout, basis)):
-        b.note("OBSERVABLE_INCLUDE", (k,), recs=[data_rec[q] for q in support])
-    return Program(tuple(b.items), True, layout.num_qubits)
+        end.note("OBSERVABLE_INCLUDE", (k,), recs=[data_rec[q] for q in support])
+    pieces = by_basis[basis] = _Pieces(
+        tuple(b.items), tuple(body.items), tuple(end.items),
+        "\n".join(_lines(b.items)), "\n".join(_lines(body.items)), "\n".join(_lines(end.items)),
+    )
+    return pieces
 
 
 def program_text(program: Program) -> str:
