@@ -35,7 +35,7 @@ from catcode.errors import CatcodeError, require_choice, require_int_at_least
 MAX_ROUNDS = 10**6
 
 from catcode.layout import Layout, Stabilizer
-from catcode.noise.model import ROUND_START, Gate, Note, Program, Repeat, Tick, handoff, num, operation_of
+from catcode.noise.model import ROUND_START, Gate, Note, Notes, Program, Repeat, Tick, handoff, num, operation_of
 
 if TYPE_CHECKING:
     from catcode.noise import NoiseModel
@@ -175,7 +175,7 @@ def _pieces(layout: Layout, basis: str) -> _Pieces:
     for k, support in enumerate(logical_supports(layout, basis)):
         end.note("OBSERVABLE_INCLUDE", (k,), recs=[data_rec[q] for q in support])
     pieces = by_basis[basis] = _Pieces(
-        tuple(b.items), tuple(body.items), tuple(end.items),
+        _runs(b.items), _runs(body.items), _runs(end.items),
         "\n".join(_lines(b.items)), "\n".join(_lines(body.items)), "\n".join(_lines(end.items)),
     )
     return pieces
@@ -201,6 +201,23 @@ def _lines(items) -> list[str]:
         elif item is not ROUND_START:
             out.append(item.text)
     return out
+
+
+def _runs(items: Sequence) -> tuple:
+    """``items`` with every run of consecutive :class:`Note` merged into one :class:`Notes`."""
+    out: list = []
+    run: list[Note] = []
+    for item in items:
+        if isinstance(item, Note):
+            run.append(item)
+            continue
+        if run:
+            out.append(Notes.of(run))
+            run = []
+        out.append(item)
+    if run:
+        out.append(Notes.of(run))
+    return tuple(out)
 
 
 def logical_supports(layout: Layout, basis: str) -> tuple[tuple[str, ...], ...]:

@@ -353,6 +353,20 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Notes:
+    """A run of consecutive annotations, with their joined text (one item for the pass to copy
+    when no lookback needs re-indexing)."""
+
+    notes: tuple[Note, ...]
+    text: str
+    has_recs: bool
+
+    @classmethod
+    def of(cls, notes: Sequence[Note]) -> Notes:
+        return cls(tuple(notes), "\n".join(n.text for n in notes), any(n.recs for n in notes))
+
+
+@dataclass(frozen=True)
 class Tick:
     text: str = "TICK"
 
@@ -600,8 +614,8 @@ class _NoisePass:
             if idle_step:
                 self._add(self._idle_step(), out, rec)
             for item in items:
-                if isinstance(item, Note):
-                    out.append(self._remapped(item, rec))
+                if isinstance(item, Note | Notes):
+                    self._annotate(item, out, rec)
             return
         has_cx = any(g.op.kind == "cx" for g in gates)
         if self.declared:
@@ -621,8 +635,8 @@ class _NoisePass:
             if isinstance(item, Gate):
                 self._add(chunks[k], out, rec)
                 k += 1
-            elif isinstance(item, Note):
-                out.append(self._remapped(item, rec))
+            elif isinstance(item, Note | Notes):
+                self._annotate(item, out, rec)
         if idle is not None:
             self._add(idle, out, rec)
 
@@ -709,6 +723,14 @@ class _NoisePass:
             elif inst.num_measurements:
                 raise CatcodeError(f"noise model {self.model!r} emitted {inst}, which adds unsupported measurement results")
         return _Chunk("\n".join(lines), heralds, 0, heralds)
+
+    def _annotate(self, item: Note | Notes, out: list[str], rec: _Records) -> None:
+        if isinstance(item, Note):
+            out.append(self._remapped(item, rec))
+        elif not item.has_recs or (rec.identity and not self.logs):
+            out.append(item.text)
+        else:
+            out.extend(self._remapped(note, rec) for note in item.notes)
 
     def _remapped(self, note: Note, rec: _Records) -> str:
         if not note.recs:
