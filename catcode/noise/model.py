@@ -36,6 +36,7 @@ import bisect
 import contextlib
 import contextvars
 import functools
+import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -314,7 +315,7 @@ def _fast_instruction(gate: str, targets: list[int], args: list[float], tag: str
     Stim 1.16 converts Python target lists at ~10 us per target (Stim issue #1087); parsing the
     same instruction as text is ~50x faster and gives the identical instruction (exact doubles).
     """
-    if not targets or any(c in tag for c in "[]\\\r\n") or not all(type(t) is int for t in targets):
+    if not targets or any(c in tag for c in "[]\\\r\n") or not set(map(type, targets)) <= {int}:
         return stim.CircuitInstruction(gate, targets, args, tag=tag)
     head = gate + (f"[{tag}]" if tag else "") + (f"({', '.join(map(num, args))})" if args else "")
     return stim.Circuit(head + " " + " ".join(map(str, targets)))[0]
@@ -591,8 +592,11 @@ class _NoisePass:
         same = True
         if not self.declared and rec.prev_cx != cx0 and _first_gate_layer_has_cx(block.items):
             same = False
-        # With the noisy record equal to the ideal one, every lookback keeps its value.
-        depth = 0 if rec.identity else max((-k - (ideal_at - i0) for ks, ideal_at, _ in log for k in ks), default=0)
+        if rec.identity:  # with the noisy record equal to the ideal one, lookbacks keep their values
+            log = []
+        log = [(n.recs, ideal_at, noisy_at) for item, ideal_at, noisy_at in log
+               for n in (item.notes if isinstance(item, Notes) else (item,)) if n.recs]
+        depth = max((-k - (ideal_at - i0) for ks, ideal_at, _ in log for k in ks), default=0)
         if same and depth > 0:
             last = min(block.count, 2 + (depth // per_ideal if per_ideal else 0))
             for ks, ideal_at, noisy_at in log:
@@ -646,12 +650,14 @@ class _NoisePass:
         Rules are called once per distinct layer of a pass (a layer's noise depends only on its
         operations), in the order: round_start, then per gate its rule and pad, then idle.
         """
-        touched: set[int] = set()
-        for g in gates:
-            for q in g.op.targets:
-                if q in touched:
-                    raise CatcodeError(f"qubit {q} is used twice in one layer (at {g.text}); separate the operations with TICK")
-                touched.add(q)
+        touched = set(itertools.chain.from_iterable(g.op.targets for g in gates))
+        if len(touched) != sum(len(g.op.targets) for g in gates):
+            seen: set[int] = set()
+            for g in gates:
+                for q in g.op.targets:
+                    if q in seen:
+                        raise CatcodeError(f"qubit {q} is used twice in one layer (at {g.text}); separate the operations with TICK")
+                    seen.add(q)
         op_ns = [self._duration(g.op) for g in gates]
         duration = max(op_ns)
         head = self._noise(self.model.round_start(self.data_qubits, self.ctx)) if starts else None
@@ -727,7 +733,14 @@ class _NoisePass:
     def _annotate(self, item: Note | Notes, out: list[str], rec: _Records) -> None:
         if isinstance(item, Note):
             out.append(self._remapped(item, rec))
-        elif not item.has_recs or (rec.identity and not self.logs):
+        elif not item.has_recs:
+            out.append(item.text)
+        elif rec.identity:
+            if min(min(n.recs, default=0) for n in item.notes) + rec.ideal < 0:
+                bad = next(n for n in item.notes if n.recs and rec.ideal + min(n.recs) < 0)
+                raise CatcodeError(f"{bad.text} looks back before the first measurement")
+            for log in self.logs:
+                log.append((item, rec.ideal, rec.noisy))
             out.append(item.text)
         else:
             out.extend(self._remapped(note, rec) for note in item.notes)
@@ -738,7 +751,7 @@ class _NoisePass:
         if rec.ideal + min(note.recs) < 0:
             raise CatcodeError(f"{note.text} looks back before the first measurement")
         for log in self.logs:
-            log.append((note.recs, rec.ideal, rec.noisy))
+            log.append((note, rec.ideal, rec.noisy))
         if rec.identity:
             return note.text
         new_t = tuple(rec.noisy_of(rec.ideal + k) - rec.noisy for k in note.recs)
