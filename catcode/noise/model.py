@@ -92,23 +92,36 @@ class Operation:
 
 @dataclass(frozen=True)
 class NoiseContext:
-    """What a rule may ask about the device: node names, kinds, roles and parameter overrides."""
+    """What a rule may ask about the device: node names, kinds, roles and parameter overrides.
+
+    Answers per qubit are read from the layout once per context (one ``apply``), not per call.
+    """
 
     layout: Layout
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+
+    def _qubit(self, qubit: int) -> tuple[str, str, str, dict[str, Any]]:
+        """(node, kind, role, overrides) of a Stim qubit index, memoised."""
+        got = self._memo.get(qubit)
+        if got is None:
+            node = self.layout.qubits[qubit]
+            attrs = self.layout.graph.nodes[node]
+            got = self._memo[qubit] = (node, attrs["kind"], attrs["role"], self.layout.node_params(node))
+        return got
 
     def node(self, qubit: int) -> str:
         """Layout node name of a Stim qubit index."""
-        return self.layout.qubits[qubit]
+        return self._qubit(qubit)[0]
 
     def kind(self, qubit: int) -> str:
-        return self.layout.kind(self.node(qubit))
+        return self._qubit(qubit)[1]
 
     def role(self, qubit: int) -> str:
-        return self.layout.graph.nodes[self.node(qubit)]["role"]
+        return self._qubit(qubit)[2]
 
     def overrides(self, qubit: int) -> dict[str, Any]:
         """Per-node parameter overrides of this qubit (empty if none)."""
-        return self.layout.node_params(self.node(qubit))
+        return dict(self._qubit(qubit)[3])
 
     def edge_overrides(self, a: int, b: int) -> dict[str, Any]:
         """Per-coupling overrides of the coupling between two qubits (empty if none)."""
