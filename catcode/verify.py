@@ -49,7 +49,7 @@ def count_heralds(circuit: stim.Circuit) -> int:
     Valid while no ``SHIFT_COORDS`` moves the fourth coordinate (catcode's circuits shift only
     the time coordinate); otherwise it counts through :func:`herald_detectors`.
 
-    >>> count_heralds(stim.Circuit("REPEAT 1000 {\n HERALDED_ERASE(0.1) 0\n DETECTOR(0, 0, 0, 1) rec[-1]\n}"))
+    >>> count_heralds(stim.Circuit("REPEAT 1000 {\\n HERALDED_ERASE(0.1) 0\\n DETECTOR(0, 0, 0, 1) rec[-1]\\n}"))
     1000
     """
     def count(block: stim.Circuit) -> int | None:
