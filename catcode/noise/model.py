@@ -327,9 +327,15 @@ def _fast_instruction(gate: str, targets: list[int], args: list[float], tag: str
 
     Stim 1.16 converts Python target lists at ~10 us per target (Stim issue #1087); parsing the
     same instruction as text is ~50x faster and gives the identical instruction (exact doubles).
+    Instructions are immutable, so identical requests share one (memoised).
     """
     if not targets or any(c in tag for c in "[]\\\r\n") or not set(map(type, targets)) <= {int}:
         return stim.CircuitInstruction(gate, targets, args, tag=tag)
+    return _parsed_instruction(gate, tuple(targets), tuple(args), tag)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_instruction(gate: str, targets: tuple[int, ...], args: tuple[float, ...], tag: str) -> stim.CircuitInstruction:
     head = gate + (f"[{tag}]" if tag else "") + (f"({', '.join(map(num, args))})" if args else "")
     return stim.Circuit(head + " " + " ".join(map(str, targets)))[0]
 
@@ -374,10 +380,12 @@ class Notes:
     notes: tuple[Note, ...]
     text: str
     has_recs: bool
+    deepest: int  # the most negative lookback (0 if none)
 
     @classmethod
     def of(cls, notes: Sequence[Note]) -> Notes:
-        return cls(tuple(notes), "\n".join(n.text for n in notes), any(n.recs for n in notes))
+        deepest = min((k for n in notes for k in n.recs), default=0)
+        return cls(tuple(notes), "\n".join(n.text for n in notes), any(n.recs for n in notes), deepest)
 
 
 @dataclass(frozen=True)
@@ -749,7 +757,7 @@ class _NoisePass:
         elif not item.has_recs:
             out.append(item.text)
         elif rec.identity:
-            if min(min(n.recs, default=0) for n in item.notes) + rec.ideal < 0:
+            if item.deepest + rec.ideal < 0:
                 bad = next(n for n in item.notes if n.recs and rec.ideal + min(n.recs) < 0)
                 raise CatcodeError(f"{bad.text} looks back before the first measurement")
             for log in self.logs:
