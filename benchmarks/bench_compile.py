@@ -11,7 +11,9 @@ catcode / Stim of the mins and of the medians, and the machine load (``os.getloa
 line was measured. ``cold`` is the first compile on a new layout object (the layout built outside
 the timed region): catcode caches what depends only on the layout (kinds, coordinates, one
 round's instructions) on the layout object, so the repetitions measure a sweep that reuses it.
-``--quick`` drops the largest distances; cat_cat at d = 501 runs only with ``--all`` (the preset's
+Every repetition uses a new noise model whose parameter differs by a factor 1 + 1e-6 k (as a
+sweep over p or nbar does), so nothing computed from the noise parameters is reused between
+repetitions. ``--quick`` drops the largest distances; cat_cat at d = 501 runs only with ``--all`` (the preset's
 own rules are quadratic in d there, ~100 s).
 
 A last block checks that compile time does not grow with rounds (REPEAT blocks): rounds = 10 and
@@ -56,15 +58,15 @@ def cases(quick: bool, everything: bool) -> list[tuple[str, int, str, Callable[[
     surf = (5, 21) if quick else (5, 21, 51)
     out = []
     for d in rep:
-        out.append(("repetition", d, "depolarizing", lambda d=d: Layout.chain(d), lambda: noise.depolarizing(P)))
-        out.append(("repetition", d, "ocelot", lambda d=d: Layout.chain(d), lambda: noise.ocelot(nbar=2.0)))
+        out.append(("repetition", d, "depolarizing", lambda d=d: Layout.chain(d), lambda f: noise.depolarizing(P * f)))
+        out.append(("repetition", d, "ocelot", lambda d=d: Layout.chain(d), lambda f: noise.ocelot(nbar=2.0 * f)))
         if d < 501 or everything:
             out.append(("repetition", d, "cat_cat", lambda d=d: Layout.chain(d, ancilla="cat"),
-                        lambda: noise.cat_cat(nbar=4.0, k1_over_k2=1e-3)))
+                        lambda f: noise.cat_cat(nbar=4.0 * f, k1_over_k2=1e-3)))
     for d in surf:
-        out.append(("surface", d, "depolarizing", lambda d=d: Layout.rotated_surface(d), lambda: noise.depolarizing(P)))
-        out.append(("surface", d, "si1000", lambda d=d: Layout.rotated_surface(d), lambda: noise.si1000(P)))
-        out.append(("surface", d, "transmon", lambda d=d: Layout.rotated_surface(d), lambda: noise.transmon()))
+        out.append(("surface", d, "depolarizing", lambda d=d: Layout.rotated_surface(d), lambda f: noise.depolarizing(P * f)))
+        out.append(("surface", d, "si1000", lambda d=d: Layout.rotated_surface(d), lambda f: noise.si1000(P * f)))
+        out.append(("surface", d, "transmon", lambda d=d: Layout.rotated_surface(d), lambda f: noise.transmon(cx_error=1e-3 * f)))
     return out
 
 
@@ -74,9 +76,10 @@ def main() -> None:
     print(f"{'code':<10} {'d':>4} {'preset':<13} {'catcode min':>11} {'med':>9} {'stim min':>9} {'med':>9} "
           f"{'ratio min':>9} {'med':>7} {'cold':>8} {'ratio':>6}  load(1,5,15)")
     for code, d, preset, make_layout, make_noise in cases(quick, everything):
-        layout, model = make_layout(), make_noise()
+        layout = make_layout()
         ref = stim_reference(code, d)
-        ours_fn = lambda: memory_circuit(layout, model, rounds=d, basis="X", verify=False)  # noqa: E731
+        models = iter([make_noise(1 + 1e-6 * k) for k in range(REPS + 1)])  # built outside the timed region
+        ours_fn = lambda: memory_circuit(layout, next(models), rounds=d, basis="X", verify=False)  # noqa: E731
         ref()
         cold = times(ours_fn, 1)[0]  # first compile on this layout object
         reps = REPS if d < 501 else 3
