@@ -309,3 +309,25 @@ def test_an_empty_layer_is_an_idle_step_of_idle_step_ns():
 def test_layer_boundaries_at_repeat_blocks_are_not_idle_steps():
     circuit = stim.Circuit("R 0 1 2\nTICK\nREPEAT 2 {\n TICK\n M 0\n TICK\n}\nM 1")
     assert str(StepIdle(step_ns=50.0).apply(circuit, Layout.chain(2))) == str(circuit)
+
+
+def test_grouped_builds_the_same_instructions_as_stims_constructor():
+    """grouped() parses its instructions from text (Stim 1.16's constructor is slow); they must
+    equal the constructor's, arguments to the last bit and tags included."""
+    args = (0.1234567890123456, 1e-300, 2.5e-7)
+    got = grouped("PAULI_CHANNEL_1", [((3,), args), ((1,), args), ((2,), (0.0, 0.0, 0.0))], tag="idle_slot")
+    assert got == [stim.CircuitInstruction("PAULI_CHANNEL_1", [1, 3], list(args), tag="idle_slot")]
+    assert got[0].gate_args_copy() == list(args)
+    odd_tag = grouped("X_ERROR", [((0,), (0.25,))], tag="a]b")
+    assert odd_tag == [stim.CircuitInstruction("X_ERROR", [0], [0.25], tag="a]b")]
+
+
+def test_noisy_circuit_keeps_every_probability_to_the_last_bit():
+    """The pass writes text; Stim prints arguments with 6 digits, so the pass must not use it."""
+    model = noise.biased(0.0123456789012345, eta=123.456789)
+    circuit = memory_circuit(Layout.chain(3), model, rounds=3, basis="X")
+    flat = list(circuit.flattened())
+    p1 = {tuple(i.gate_args_copy()) for i in flat if i.name == "PAULI_CHANNEL_1"}
+    p2 = {tuple(i.gate_args_copy()) for i in flat if i.name == "PAULI_CHANNEL_2"}
+    assert p1 == {model.single_qubit_probabilities()}
+    assert p2 == {model.two_qubit_probabilities()}
