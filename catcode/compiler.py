@@ -130,7 +130,21 @@ class _Pieces:
     suffix_text: str
 
 
-_PIECES: weakref.WeakKeyDictionary[Layout, dict[str, _Pieces]] = weakref.WeakKeyDictionary()
+_CACHE: dict[int, dict] = {}  # id(layout) -> what the compiler derived from it; see _layout_cache
+
+
+def _layout_cache(layout: Layout) -> dict:
+    """The compiler's cache for one layout object (layouts are immutable).
+
+    Keyed by identity, whatever equality or hashing ``Layout`` defines, and dropped when the
+    layout is garbage-collected.
+    """
+    key = id(layout)
+    cache = _CACHE.get(key)
+    if cache is None:
+        cache = _CACHE[key] = {}
+        weakref.finalize(layout, _CACHE.pop, key, None)
+    return cache
 
 
 def _ideal_text(layout: Layout, rounds: int, basis: str) -> str:
@@ -142,9 +156,9 @@ def _ideal_text(layout: Layout, rounds: int, basis: str) -> str:
 
 def _pieces(layout: Layout, basis: str) -> _Pieces:
     """The :class:`_Pieces` of ``layout`` in ``basis``, built once per layout object and basis."""
-    by_basis = _PIECES.setdefault(layout, {})
-    if basis in by_basis:
-        return by_basis[basis]
+    by_basis = _layout_cache(layout)
+    if ("pieces", basis) in by_basis:
+        return by_basis["pieces", basis]
     stabs = layout.stabilizers
     checked = [s for s in stabs if s.basis == basis]  # deterministic from the first round on
 
@@ -174,7 +188,7 @@ def _pieces(layout: Layout, basis: str) -> _Pieces:
         end.detector(s.ancilla, recs)
     for k, support in enumerate(logical_supports(layout, basis)):
         end.note("OBSERVABLE_INCLUDE", (k,), recs=[data_rec[q] for q in support])
-    pieces = by_basis[basis] = _Pieces(
+    pieces = by_basis["pieces", basis] = _Pieces(
         _runs(b.items), _runs(body.items), _runs(end.items),
         "\n".join(_lines(b.items)), "\n".join(_lines(body.items)), "\n".join(_lines(end.items)),
     )
@@ -266,15 +280,15 @@ class _Tables:
     coords_lines: tuple[str, ...]  # the QUBIT_COORDS instructions
 
 
-_TABLES: weakref.WeakKeyDictionary[Layout, _Tables] = weakref.WeakKeyDictionary()
 
 
 def _tables(layout: Layout) -> _Tables:
-    tables = _TABLES.get(layout)
+    cache = _layout_cache(layout)
+    tables = cache.get("tables")
     if tables is None:
         nodes = layout.graph.nodes
         coords = {q: tuple(nodes[q]["coords"]) for q in layout.qubits}
-        tables = _TABLES[layout] = _Tables(
+        tables = cache["tables"] = _Tables(
             index=layout.qubit_index,
             kind={q: nodes[q]["kind"] for q in layout.qubits},
             stabilizer_position={s.ancilla: k for k, s in enumerate(layout.stabilizers)},
@@ -286,17 +300,17 @@ def _tables(layout: Layout) -> _Tables:
     return tables
 
 
-_ROUNDS: weakref.WeakKeyDictionary[Layout, tuple] = weakref.WeakKeyDictionary()
 
 
 def _round_items(layout: Layout) -> tuple:
     """The items of one syndrome round (:meth:`_Builder.round`): the same in every round of a
     layout, built once per layout object."""
-    items = _ROUNDS.get(layout)
+    cache = _layout_cache(layout)
+    items = cache.get("round")
     if items is None:
         b = _Builder(layout)
         b.round(layout.stabilizers)
-        items = _ROUNDS[layout] = tuple(b.items)
+        items = cache["round"] = tuple(b.items)
     return items
 
 

@@ -204,3 +204,17 @@ def test_cached_ideal_text_is_the_text_of_the_program(layout, rounds):
         program = ideal_program(layout, rounds=rounds, basis=basis)
         assert _ideal_text(layout, rounds, basis) == program_text(program)
         assert str(stim.Circuit(program_text(program))) == str(ideal_memory_circuit(layout, rounds=rounds, basis=basis))
+
+
+def test_layout_caches_are_per_object_and_released():
+    import gc
+
+    from catcode import compiler
+
+    before = len(compiler._CACHE)
+    a, b = Layout.chain(3), Layout.chain(3).with_params("D2", nbar=3.0)
+    assert str(memory_circuit(a, None, rounds=2, basis="X")) == str(memory_circuit(b, None, rounds=2, basis="X"))
+    assert len(compiler._CACHE) == before + 2
+    del a, b
+    gc.collect()
+    assert len(compiler._CACHE) == before
