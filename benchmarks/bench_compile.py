@@ -1,51 +1,103 @@
-"""Compile time of catcode memory circuits against stim.Circuit.generated, measured in one run.
+"""Compile time of catcode memory circuits against ``stim.Circuit.generated``, measured in one run.
 
-    python benchmarks/bench_compile.py
+    python benchmarks/bench_compile.py [--quick]
 
-For d in {5, 51, 501} with rounds = d: the time to build catcode's X-basis memory under
-``depolarizing(p)`` (ideal compile + noise pass) and Stim's ``repetition_code:memory`` with the
-same d, rounds and p; the ratio catcode / Stim; and the .stim text size for rounds = d and
-rounds = 10 d (it must not grow with rounds: rounds sit in a REPEAT block).
+For the repetition code (d = 5, 51, 501) and the rotated surface code (d = 5, 21, 51), rounds = d:
+the time to build catcode's memory circuit (ideal compile + noise pass, ``verify=False``; the
+layout is built outside the timed region) under a generic preset and a physics preset, and the time
+of Stim's generated circuit of the same code, distance, rounds and p. Each line prints the min and
+median of ``REPS`` repetitions (interleaved: catcode then Stim in each repetition), the ratios
+catcode / Stim of the mins and of the medians, and the machine load (``os.getloadavg()``) when the
+line was measured. ``cold`` is the first compile on a new layout object (the layout built outside
+the timed region): catcode caches what depends only on the layout (kinds, coordinates, one
+round's instructions) on the layout object, so the repetitions measure a sweep that reuses it.
+Every repetition uses a new noise model whose parameter differs by a factor 1 + 1e-6 k (as a
+sweep over p or nbar does), so nothing computed from the noise parameters is reused between
+repetitions. ``--quick`` drops the largest distances; cat_cat at d = 501 runs only with ``--all`` (the preset's
+own rules are quadratic in d there, ~100 s).
+
+A last block checks that compile time does not grow with rounds (REPEAT blocks): rounds = 10 and
+rounds = 10**5 on a d = 51 chain, with and without ``verify_structure``.
 """
 
 from __future__ import annotations
 
+import os
+import statistics
+import sys
 import time
+from collections.abc import Callable
 
 import stim
 
 from catcode import Layout, memory_circuit, noise
 
 P = 1e-3
+REPS = 5
 
 
-def best_time(fn, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
+def times(fn: Callable[[], object], reps: int) -> list[float]:
+    out = []
+    for _ in range(reps):
         t0 = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def stim_reference(code: str, d: int) -> Callable[[], stim.Circuit]:
+    task = "repetition_code:memory" if code == "repetition" else "surface_code:rotated_memory_x"
+    return lambda: stim.Circuit.generated(
+        task, distance=d, rounds=d, after_clifford_depolarization=P, before_round_data_depolarization=P,
+        before_measure_flip_probability=P, after_reset_flip_probability=P,
+    )
+
+
+def cases(quick: bool, everything: bool) -> list[tuple[str, int, str, Callable[[], Layout], Callable[[], object]]]:
+    rep = (5, 51) if quick else (5, 51, 501)
+    surf = (5, 21) if quick else (5, 21, 51)
+    out = []
+    for d in rep:
+        out.append(("repetition", d, "depolarizing", lambda d=d: Layout.chain(d), lambda f: noise.depolarizing(P * f)))
+        out.append(("repetition", d, "ocelot", lambda d=d: Layout.chain(d), lambda f: noise.ocelot(nbar=2.0 * f)))
+        if d < 501 or everything:
+            out.append(("repetition", d, "cat_cat", lambda d=d: Layout.chain(d, ancilla="cat"),
+                        lambda f: noise.cat_cat(nbar=4.0 * f, k1_over_k2=1e-3)))
+    for d in surf:
+        out.append(("surface", d, "depolarizing", lambda d=d: Layout.rotated_surface(d), lambda f: noise.depolarizing(P * f)))
+        out.append(("surface", d, "si1000", lambda d=d: Layout.rotated_surface(d), lambda f: noise.si1000(P * f)))
+        out.append(("surface", d, "transmon", lambda d=d: Layout.rotated_surface(d), lambda f: noise.transmon(cx_error=1e-3 * f)))
+    return out
 
 
 def main() -> None:
-    print(f"{'d':>5} {'rounds':>6} {'catcode s':>10} {'stim s':>10} {'ratio':>7} {'bytes r=d':>10} {'bytes r=10d':>11}")
-    for d in (5, 51, 501):
-        repeats = 5 if d < 501 else 2
-        layout = Layout.chain(d)
-        ours = best_time(lambda: memory_circuit(layout, noise.depolarizing(P), rounds=d, basis="X", verify=False), repeats)
-        ours_with_layout = best_time(lambda: memory_circuit(Layout.chain(d), noise.depolarizing(P), rounds=d, basis="X", verify=False), repeats)
-        ref = best_time(
-            lambda: stim.Circuit.generated(
-                "repetition_code:memory", distance=d, rounds=d, after_clifford_depolarization=P,
-                before_round_data_depolarization=P, before_measure_flip_probability=P, after_reset_flip_probability=P,
-            ),
-            repeats,
-        )
-        size = len(str(memory_circuit(layout, noise.depolarizing(P), rounds=d, basis="X")))
-        size10 = len(str(memory_circuit(layout, noise.depolarizing(P), rounds=10 * d, basis="X")))
-        print(f"{d:>5} {d:>6} {ours:>10.4f} {ref:>10.5f} {ours / ref:>7.0f} {size:>10} {size10:>11}"
-              f"   (with Layout.chain build: {ours_with_layout:.4f} s)")
+    quick, everything = "--quick" in sys.argv, "--all" in sys.argv
+    print(f"stim {stim.__version__}; min / median of {REPS} interleaved repetitions; basis X; rounds = d")
+    print(f"{'code':<10} {'d':>4} {'preset':<13} {'catcode min':>11} {'med':>9} {'stim min':>9} {'med':>9} "
+          f"{'ratio min':>9} {'med':>7} {'cold':>8} {'ratio':>6}  load(1,5,15)")
+    for code, d, preset, make_layout, make_noise in cases(quick, everything):
+        layout = make_layout()
+        ref = stim_reference(code, d)
+        models = iter([make_noise(1 + 1e-6 * k) for k in range(REPS + 1)])  # built outside the timed region
+        ours_fn = lambda: memory_circuit(layout, next(models), rounds=d, basis="X", verify=False)  # noqa: E731
+        ref()
+        cold = times(ours_fn, 1)[0]  # first compile on this layout object
+        reps = REPS if d < 501 else 3
+        ours, theirs = [], []
+        for _ in range(reps):
+            ours += times(ours_fn, 1)
+            theirs += times(ref, 1)
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"{code:<10} {d:>4} {preset:<13} {min(ours):>11.5f} {statistics.median(ours):>9.5f} "
+              f"{min(theirs):>9.5f} {statistics.median(theirs):>9.5f} {min(ours) / min(theirs):>9.1f} "
+              f"{statistics.median(ours) / statistics.median(theirs):>7.1f} {cold:>8.4f} {cold / min(theirs):>6.0f}  {load}",
+              flush=True)
+    print("\nrounds independence, chain d = 51, depolarizing (min of 3):")
+    layout = Layout.chain(51)
+    for verify in (False, True):
+        for rounds in (10, 10**5):
+            t = min(times(lambda: memory_circuit(layout, noise.depolarizing(P), rounds=rounds, basis="X", verify=verify), 3))
+            print(f"  verify={verify!s:<5} rounds={rounds:>6}: {t:.4f} s   load {os.getloadavg()[0]:.2f}", flush=True)
 
 
 if __name__ == "__main__":

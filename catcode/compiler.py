@@ -21,17 +21,21 @@ reader can tell them apart. Targets are sorted, so identical inputs give byte-id
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import stim
 
 from catcode.errors import CatcodeError, require_choice, require_int_at_least
 
-#: Upper bound on ``rounds``: the noise pass walks every round (O(rounds) time and memory: 1e7
-#: rounds took 10 s and 808 MB), and Stim's detector/measurement counters must not overflow.
+#: Upper bound on ``rounds``: Stim's detector/measurement counters must not overflow, and Stim's
+#: own analyses of a circuit (detector error model, sampling) still walk every round.
 MAX_ROUNDS = 10**6
+
 from catcode.layout import Layout, Stabilizer
+from catcode.noise.model import ROUND_START, Gate, Note, Notes, Program, Repeat, Tick, handoff, num, operation_of
 
 if TYPE_CHECKING:
     from catcode.noise import NoiseModel
@@ -80,9 +84,11 @@ def memory_circuit(
     require_choice("basis", basis, BASES)
     if noise is not None and not hasattr(noise, "apply"):
         raise CatcodeError(f"noise must be a catcode.noise model (e.g. noise.depolarizing(1e-3)) or None; got {noise!r}")
-    circuit = ideal_memory_circuit(layout, rounds=rounds, basis=basis)
+    program = ideal_program(layout, rounds=rounds, basis=basis)
+    circuit = stim.Circuit(_ideal_text(layout, rounds, basis))
     if noise is not None:
-        circuit = noise.apply(circuit, layout)
+        with handoff(circuit, program):  # tells the pass which layers start a round
+            circuit = noise.apply(circuit, layout)
     if verify:
         from catcode.verify import verify_structure
 
@@ -94,38 +100,138 @@ def ideal_memory_circuit(layout: Layout, *, rounds: int, basis: str) -> stim.Cir
     """The noiseless, tagged memory circuit (see :func:`memory_circuit`)."""
     require_int_at_least("rounds", rounds, 1, MAX_ROUNDS)
     require_choice("basis", basis, BASES)
+    return stim.Circuit(_ideal_text(layout, rounds, basis))
+
+
+def ideal_program(layout: Layout, *, rounds: int, basis: str) -> Program:
+    """The ideal memory circuit as a :class:`~catcode.noise.model.Program` for the noise pass.
+
+    Besides the circuit's instructions it marks the layer that starts every round (the first CX
+    layer), which the pass reads instead of guessing. :func:`program_text` gives its Stim text.
+    """
+    require_int_at_least("rounds", rounds, 1, MAX_ROUNDS)
+    require_choice("basis", basis, BASES)
+    pieces = _pieces(layout, basis)
+    repeat = (Repeat(rounds - 1, pieces.body),) if rounds > 1 else ()
+    return Program(pieces.prefix + repeat + pieces.suffix, True, layout.num_qubits)
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """A memory circuit of one layout and basis, but for its number of rounds: the first round
+    (with the qubit coordinates and data preparation), the body of the REPEAT block, and the
+    final data measurement; as program items and as Stim text."""
+
+    prefix: tuple
+    body: tuple
+    suffix: tuple
+    prefix_text: str
+    body_text: str
+    suffix_text: str
+
+
+_CACHE: dict[int, dict] = {}  # id(layout) -> what the compiler derived from it; see _layout_cache
+
+
+def _layout_cache(layout: Layout) -> dict:
+    """The compiler's cache for one layout object (layouts are immutable).
+
+    Keyed by identity, whatever equality or hashing ``Layout`` defines, and dropped when the
+    layout is garbage-collected.
+    """
+    key = id(layout)
+    cache = _CACHE.get(key)
+    if cache is None:
+        cache = _CACHE[key] = {}
+        weakref.finalize(layout, _CACHE.pop, key, None)
+    return cache
+
+
+def _ideal_text(layout: Layout, rounds: int, basis: str) -> str:
+    """:func:`program_text` of :func:`ideal_program`, from the cached pieces' text."""
+    p = _pieces(layout, basis)
+    middle = [f"REPEAT {rounds - 1} {{", p.body_text, "}"] if rounds > 1 else []
+    return "\n".join([p.prefix_text, *middle, p.suffix_text])
+
+
+def _pieces(layout: Layout, basis: str) -> _Pieces:
+    """The :class:`_Pieces` of ``layout`` in ``basis``, built once per layout object and basis."""
+    by_basis = _layout_cache(layout)
+    if ("pieces", basis) in by_basis:
+        return by_basis["pieces", basis]
     stabs = layout.stabilizers
     checked = [s for s in stabs if s.basis == basis]  # deterministic from the first round on
 
     b = _Builder(layout)
-    for q in layout.qubits:
-        b.circuit.append("QUBIT_COORDS", [layout.qubit_index[q]], list(layout.coords(q)))
+    b.items.extend(Note(line) for line in b.tables.coords_lines)
     # Data preparation shares the first layer with the first ancilla preparation.
     b.prepare(layout.data_qubits, basis)
-    b.round(stabs)
+    b.extend(_round_items(layout))
     for s in checked:
         b.detector(s.ancilla, [b.check_record(s, rounds_back=0)])
-    b.circuit.append("SHIFT_COORDS", [], [0, 0, 1])
+    b.items.append(_SHIFT)
 
-    if rounds > 1:
-        body = _Builder(layout)
-        body.circuit.append("TICK")
-        body.round(stabs)
-        for s in stabs:
-            body.detector(s.ancilla, [body.check_record(s, rounds_back=0), body.check_record(s, rounds_back=1)])
-        body.circuit.append("SHIFT_COORDS", [], [0, 0, 1])
-        b.circuit.append(stim.CircuitRepeatBlock(rounds - 1, body.circuit))
+    body = _Builder(layout)
+    body.tick()
+    body.extend(_round_items(layout))
+    for s in stabs:
+        body.detector(s.ancilla, [body.check_record(s, rounds_back=0), body.check_record(s, rounds_back=1)])
+    body.items.append(_SHIFT)
 
     # Final data measurement, the checks it reconstructs, and the observable.
-    b.circuit.append("TICK")
-    b.measure(layout.data_qubits, basis)
-    data_rec = b.data_records()
+    end = _Builder(layout)
+    end.tick()
+    end.measure(layout.data_qubits, basis)
+    data_rec = end.data_records()
     for s in checked:
-        recs = [data_rec[q] for q in s.data] + [b.check_record(s, rounds_back=0, after_data=True)]
-        b.detector(s.ancilla, recs)
+        recs = [data_rec[q] for q in s.data] + [end.check_record(s, rounds_back=0, after_data=True)]
+        end.detector(s.ancilla, recs)
     for k, support in enumerate(logical_supports(layout, basis)):
-        b.circuit.append("OBSERVABLE_INCLUDE", _canonical_recs([data_rec[q] for q in support]), [k])
-    return b.circuit
+        end.note("OBSERVABLE_INCLUDE", (k,), recs=[data_rec[q] for q in support])
+    pieces = by_basis["pieces", basis] = _Pieces(
+        _runs(b.items), _runs(body.items), _runs(end.items),
+        "\n".join(_lines(b.items)), "\n".join(_lines(body.items)), "\n".join(_lines(end.items)),
+    )
+    return pieces
+
+
+def program_text(program: Program) -> str:
+    """Stim text of an ideal :class:`~catcode.noise.model.Program` (round-start markers dropped).
+
+    >>> from catcode import Layout
+    >>> print(program_text(ideal_program(Layout.chain(2), rounds=1, basis="X")).splitlines()[3])
+    RX[prepare:cat] 0 2
+    """
+    return "\n".join(_lines(program.items))
+
+
+def _lines(items) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, Repeat):
+            out.append(f"REPEAT {item.count} {{")
+            out.extend(_lines(item.items))
+            out.append("}")
+        elif item is not ROUND_START:
+            out.append(item.text)
+    return out
+
+
+def _runs(items: Sequence) -> tuple:
+    """``items`` with every run of consecutive :class:`Note` merged into one :class:`Notes`."""
+    out: list = []
+    run: list[Note] = []
+    for item in items:
+        if isinstance(item, Note):
+            run.append(item)
+            continue
+        if run:
+            out.append(Notes.of(run))
+            run = []
+        out.append(item)
+    if run:
+        out.append(Notes.of(run))
+    return tuple(out)
 
 
 def logical_supports(layout: Layout, basis: str) -> tuple[tuple[str, ...], ...]:
@@ -160,35 +266,110 @@ def logical_support(layout: Layout, basis: str) -> tuple[str, ...]:
     return tuple(q for q in layout.data_qubits if layout.coords(q)[1] == ys[0])
 
 
-def _canonical_recs(recs: Sequence[stim.GateTarget]) -> list[stim.GateTarget]:
-    """Record targets sorted from oldest to newest, so equal inputs print identically."""
-    return sorted(recs, key=lambda t: t.value)
+_SHIFT = Note("SHIFT_COORDS(0.0, 0.0, 1.0)")
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """What the compiler reads from a layout, computed once per layout object (layouts are immutable)."""
+
+    index: dict[str, int]
+    kind: dict[str, str]
+    stabilizer_position: dict[str, int]
+    detector_head: dict[str, str]  # ancilla -> "DETECTOR(x, y, 0.0)"
+    coords_lines: tuple[str, ...]  # the QUBIT_COORDS instructions
+
+
+
+
+def _tables(layout: Layout) -> _Tables:
+    cache = _layout_cache(layout)
+    tables = cache.get("tables")
+    if tables is None:
+        nodes = layout.graph.nodes
+        coords = {q: tuple(nodes[q]["coords"]) for q in layout.qubits}
+        tables = cache["tables"] = _Tables(
+            index=layout.qubit_index,
+            kind={q: nodes[q]["kind"] for q in layout.qubits},
+            stabilizer_position={s.ancilla: k for k, s in enumerate(layout.stabilizers)},
+            detector_head={s.ancilla: f"DETECTOR({num(coords[s.ancilla][0])}, {num(coords[s.ancilla][1])}, 0.0)"
+                           for s in layout.stabilizers},
+            coords_lines=tuple(f"QUBIT_COORDS({num(coords[q][0])}, {num(coords[q][1])}) {layout.qubit_index[q]}"
+                               for q in layout.qubits),
+        )
+    return tables
+
+
+
+
+def _round_items(layout: Layout) -> tuple:
+    """The items of one syndrome round (:meth:`_Builder.round`): the same in every round of a
+    layout, built once per layout object."""
+    cache = _layout_cache(layout)
+    items = cache.get("round")
+    if items is None:
+        b = _Builder(layout)
+        b.round(layout.stabilizers)
+        items = cache["round"] = tuple(b.items)
+    return items
 
 
 class _Builder:
-    """Appends canonical (sorted, tagged) instructions for one layout."""
+    """Appends canonical (sorted, tagged) program items for one layout.
+
+    Consecutive gates with the same name and tag are merged into one, as Stim merges them when
+    they are appended or parsed, so the program holds the instructions of the Stim circuit.
+    """
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        self.circuit = stim.Circuit()
-        self.stabilizer_position = {s.ancilla: k for k, s in enumerate(layout.stabilizers)}
+        self.items: list = []
+        self.tables = _tables(layout)
+        self.n_stabs = len(layout.stabilizers)
+        self.n_data = len(layout.data_qubits)
 
     def _kind(self, q: str) -> str:
-        return self.layout.kind(q)
+        return self.tables.kind[q]
+
+    def tick(self) -> None:
+        self.items.append(Tick())
+
+    def extend(self, items: Sequence) -> None:
+        """Append items, merging the first with the last one as :meth:`gate` does."""
+        first = items[0] if items else None
+        if isinstance(first, Gate):
+            self.gate(first.op.gate, first.op.targets, first.op.tag)
+            items = items[1:]
+        self.items.extend(items)
+
+    def gate(self, name: str, targets: Sequence[int], tag: str) -> None:
+        last = self.items[-1] if self.items else None
+        if isinstance(last, Gate) and last.op.gate == name and last.op.tag == tag:
+            targets = last.op.targets + tuple(targets)
+            self.items.pop()
+        op = operation_of(name, tuple(targets), tag)
+        text = f"{name}[{tag}] " + " ".join(map(str, targets))
+        self.items.append(Gate(op, text, len(targets) if op.kind == "measure" else 0))
+
+    def note(self, name: str, args: Sequence[float], *, recs: Sequence[int] = (), targets: str = "") -> None:
+        head = f"{name}({', '.join(map(num, args))})"
+        recs = tuple(sorted(recs))  # oldest first, so equal inputs print identically
+        text = head + (" " + targets if targets else "") + "".join(f" rec[{r}]" for r in recs)
+        self.items.append(Note(text, recs, head))
 
     def _grouped(self, qubits: Sequence[str]) -> dict[str, list[int]]:
         groups: dict[str, list[int]] = {}
         for q in qubits:
-            groups.setdefault(self._kind(q), []).append(self.layout.qubit_index[q])
+            groups.setdefault(self._kind(q), []).append(self.tables.index[q])
         return {k: sorted(v) for k, v in sorted(groups.items())}
 
     def prepare(self, qubits: Sequence[str], basis: str) -> None:
         gate = "RX" if basis == "X" else "R"
         for kind, targets in self._grouped(qubits).items():
-            self.circuit.append(gate, targets, tag=op_tag("prepare", kind))
+            self.gate(gate, targets, op_tag("prepare", kind))
 
     def measure(self, qubits: Sequence[str], basis: str) -> None:
-        ordered = sorted(qubits, key=lambda q: self.layout.qubit_index[q])
+        ordered = sorted(qubits, key=self.tables.index.__getitem__)
         self.measure_in_order(ordered, [basis] * len(ordered))
 
     def measure_in_order(self, qubits: Sequence[str], bases: Sequence[str]) -> None:
@@ -198,62 +379,69 @@ class _Builder:
         for q, basis in zip(qubits, bases):
             key = ("MX" if basis == "X" else "M", self._kind(q))
             if key != run_key and run:
-                self.circuit.append(run_key[0], run, tag=op_tag("measure", run_key[1]))
+                self.gate(run_key[0], run, op_tag("measure", run_key[1]))
                 run = []
             run_key = key
-            run.append(self.layout.qubit_index[q])
+            run.append(self.tables.index[q])
         if run:
-            self.circuit.append(run_key[0], run, tag=op_tag("measure", run_key[1]))
+            self.gate(run_key[0], run, op_tag("measure", run_key[1]))
 
     def cx(self, pairs: Sequence[tuple[str, str]]) -> None:
         groups: dict[str, list[tuple[int, int]]] = {}
+        kind, index = self.tables.kind, self.tables.index
         for c, t in pairs:
-            tag = op_tag("cx", self._kind(c), self._kind(t))
-            groups.setdefault(tag, []).append((self.layout.qubit_index[c], self.layout.qubit_index[t]))
+            tag = f"cx:{kind[c]}-{kind[t]}"  # op_tag("cx", ...)
+            groups.setdefault(tag, []).append((index[c], index[t]))
         for tag, gs in sorted(groups.items()):
-            flat = [i for pair in sorted(gs) for i in pair]
-            self.circuit.append("CX", flat, tag=tag)
+            self.gate("CX", [i for pair in sorted(gs) for i in pair], tag)
 
     def round(self, stabs: Sequence[Stabilizer]) -> None:
         """One syndrome round: ancilla preparation, the CX layers, ancilla measurement.
 
-        Ancillas are measured in stabiliser order, so a check's record offset is fixed.
+        Ancillas are measured in stabiliser order, so a check's record offset is fixed. The
+        first CX layer is marked as the start of the round (:data:`ROUND_START`).
         """
         via_h = [s.ancilla for s in stabs if s.basis == "X"] if self.layout.ancilla_x_basis_via_h else []
+        via_h_set = set(via_h)
         by_basis: dict[str, list[str]] = {}
         for s in stabs:
-            by_basis.setdefault("Z" if s.ancilla in via_h else s.basis, []).append(s.ancilla)
+            by_basis.setdefault("Z" if s.ancilla in via_h_set else s.basis, []).append(s.ancilla)
         for basis in sorted(by_basis):
             self.prepare(by_basis[basis], basis)
         if via_h:
-            self.circuit.append("TICK")
+            self.tick()
             self.hadamard(via_h)
         check_basis = {s.ancilla: s.basis for s in stabs}
+        started = False
         for layer in self.layout.cx_layers:
-            self.circuit.append("TICK")
+            self.tick()
+            if layer and not started:
+                self.items.append(ROUND_START)
+                started = True
             # An X check's ancilla controls the CX onto the data; a Z check's data controls it.
             self.cx([(anc, dq) if check_basis[anc] == "X" else (dq, anc) for anc, dq in layer])
         if via_h:
-            self.circuit.append("TICK")
+            self.tick()
             self.hadamard(via_h)
-        self.circuit.append("TICK")
-        self.measure_in_order([s.ancilla for s in stabs], ["Z" if s.ancilla in via_h else s.basis for s in stabs])
+        self.tick()
+        self.measure_in_order([s.ancilla for s in stabs], ["Z" if s.ancilla in via_h_set else s.basis for s in stabs])
 
     def hadamard(self, qubits: Sequence[str]) -> None:
         for kind, targets in self._grouped(qubits).items():
-            self.circuit.append("H", targets, tag=op_tag("basis_change", kind))
+            self.gate("H", targets, op_tag("basis_change", kind))
 
-    def check_record(self, s: Stabilizer, *, rounds_back: int, after_data: bool = False) -> stim.GateTarget:
-        """Record target of check ``s`` measured ``rounds_back`` rounds before the latest one."""
-        n = len(self.layout.stabilizers)
-        offset = len(self.layout.data_qubits) if after_data else 0
-        return stim.target_rec(-n + self.stabilizer_position[s.ancilla] - n * rounds_back - offset)
+    def check_record(self, s: Stabilizer, *, rounds_back: int, after_data: bool = False) -> int:
+        """Record lookback of check ``s`` measured ``rounds_back`` rounds before the latest one."""
+        n = self.n_stabs
+        offset = self.n_data if after_data else 0
+        return -n + self.tables.stabilizer_position[s.ancilla] - n * rounds_back - offset
 
-    def data_records(self) -> dict[str, stim.GateTarget]:
-        """Record target of each data qubit right after the final data measurement."""
-        data = sorted(self.layout.data_qubits, key=lambda q: self.layout.qubit_index[q])
-        return {q: stim.target_rec(i - len(data)) for i, q in enumerate(data)}
+    def data_records(self) -> dict[str, int]:
+        """Record lookback of each data qubit right after the final data measurement."""
+        data = sorted(self.layout.data_qubits, key=self.tables.index.__getitem__)
+        return {q: i - len(data) for i, q in enumerate(data)}
 
-    def detector(self, ancilla: str, recs: Sequence[stim.GateTarget]) -> None:
-        x, y = self.layout.coords(ancilla)
-        self.circuit.append("DETECTOR", _canonical_recs(recs), [x, y, 0])
+    def detector(self, ancilla: str, recs: Sequence[int]) -> None:
+        head = self.tables.detector_head[ancilla]
+        recs = tuple(sorted(recs))  # oldest first, so equal inputs print identically
+        self.items.append(Note(head + "".join(f" rec[{r}]" for r in recs), recs, head))

@@ -178,16 +178,43 @@ def test_memory_circuit_verifies_its_output_by_default(monkeypatch):
     from catcode.errors import CatcodeError
     from catcode.verify import CircuitCheckError
 
-    real = compiler.ideal_memory_circuit
+    real = compiler._ideal_text
 
-    def broken(layout, *, rounds, basis):  # a compiler bug: data cat 0 left in the wrong basis
-        lines = str(real(layout, rounds=rounds, basis=basis)).splitlines()
+    def broken(layout, rounds, basis):  # a compiler bug: data cat 0 left in the wrong basis
+        lines = real(layout, rounds, basis).splitlines()
         first_reset = next(i for i, line in enumerate(lines) if line.startswith("R"))
-        return stim.Circuit("\n".join(lines[: first_reset + 1] + ["H 0"] + lines[first_reset + 1 :]))
+        return "\n".join(lines[: first_reset + 1] + ["H 0"] + lines[first_reset + 1 :])
 
-    monkeypatch.setattr(compiler, "ideal_memory_circuit", broken)
+    monkeypatch.setattr(compiler, "_ideal_text", broken)
     with pytest.raises(CircuitCheckError, match="expected|error analysis"):
         memory_circuit(Layout.chain(3), None, rounds=2, basis="Z")
     memory_circuit(Layout.chain(3), None, rounds=2, basis="Z", verify=False)  # the opt-out
     with pytest.raises(CatcodeError, match="noise must be"):
         memory_circuit(Layout.chain(3), "depolarizing", rounds=2, basis="Z")
+
+
+@pytest.mark.parametrize("layout", [Layout.chain(4), Layout.ocelot(), Layout.rotated_surface(3), Layout.rectangular_surface(3, 2, ancilla="cat")],
+                         ids=lambda lay: lay.name)
+@pytest.mark.parametrize("rounds", [1, 3])
+def test_cached_ideal_text_is_the_text_of_the_program(layout, rounds):
+    """memory_circuit parses the cached text and hands the pass the program: they must agree."""
+    from catcode.compiler import _ideal_text, ideal_memory_circuit, ideal_program, program_text
+
+    for basis in ("X", "Z"):
+        program = ideal_program(layout, rounds=rounds, basis=basis)
+        assert _ideal_text(layout, rounds, basis) == program_text(program)
+        assert str(stim.Circuit(program_text(program))) == str(ideal_memory_circuit(layout, rounds=rounds, basis=basis))
+
+
+def test_layout_caches_are_per_object_and_released():
+    import gc
+
+    from catcode import compiler
+
+    before = len(compiler._CACHE)
+    a, b = Layout.chain(3), Layout.chain(3).with_params("D2", nbar=3.0)
+    assert str(memory_circuit(a, None, rounds=2, basis="X")) == str(memory_circuit(b, None, rounds=2, basis="X"))
+    assert len(compiler._CACHE) == before + 2
+    del a, b
+    gc.collect()
+    assert len(compiler._CACHE) == before
