@@ -41,7 +41,7 @@ from catcode.sampling.csvio import ResumableCsv
 from catcode.sampling.progress import ProgressPrinter
 from catcode.sampling.tasks import default_batch_size, describe
 
-__all__ = ["ChunkJob", "connect", "collect_dask", "sample_chunk"]
+__all__ = ["ChunkJob", "connect", "collect_dask", "prestart_local_workers", "sample_chunk"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,6 +149,23 @@ WORKER_PRELOAD = ("distributed", "numpy", "stim", "sinter", "pymatching", "catco
                   "catcode.decoders")
 
 
+def prestart_local_workers() -> bool:
+    """Start the fork server of :func:`_forkserver_workers` now, without waiting for it.
+
+    It imports :data:`WORKER_PRELOAD` in its own process while this one goes on (importing Dask,
+    preparing the tasks), so that on two cores the two start-ups overlap. False where there is
+    no fork server.
+    """
+    import multiprocessing
+    import multiprocessing.forkserver
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return False
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_PRELOAD))
+    multiprocessing.forkserver.ensure_running()
+    return True
+
+
 @contextlib.contextmanager
 def _forkserver_workers():
     """Start LocalCluster processes from a fork server that has imported :data:`WORKER_PRELOAD`.
@@ -171,7 +188,7 @@ def _forkserver_workers():
 
     if not getattr(distributed.utils, "_forkserver_preload_set", True):
         # Dask's own preload imports its optional packages (pandas, ...) here and in the server.
-        multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_PRELOAD))
+        prestart_local_workers()
         distributed.utils._forkserver_preload_set = True
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         yield
