@@ -232,3 +232,18 @@ def test_chunks_shrink_towards_the_end_so_workers_finish_together() -> None:
         # Without shrinking, a last 2 s chunk would leave the other worker idle for up to 2 s;
         # the smallest chunks are chunk_seconds / 20 = 0.1 s of work.
         assert max(idle) <= 0.1 + 1e-9, (shots, idle)
+
+
+@pytest.mark.slow
+def test_local_cluster_workers_start_with_the_sampling_modules_loaded() -> None:
+    """--scheduler local forks its workers from a server that imported Stim, PyMatching, catcode (issue 15)."""
+    from catcode.sampling.cluster import WORKER_PRELOAD, connect
+
+    client, cluster = connect("local", processes=1)
+    try:
+        probe = "[m for m in %r if m not in __import__('sys').modules]" % (WORKER_PRELOAD,)
+        missing = client.run(eval, probe)  # eval: a builtin, so nothing of this module is pickled
+    finally:
+        client.close()
+        cluster.close()
+    assert list(missing.values()) == [[]]  # with Dask's default (spawn) every module is missing here

@@ -597,3 +597,35 @@ def test_predictions_and_weights_equal_the_frozen_implementation_shot_by_shot(ma
     one = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[-1:])
     np.testing.assert_array_equal(one, expected[-1:])
     assert compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[:0]).shape[0] == 0
+
+
+def test_repeated_rows_are_decoded_once_and_hash_collisions_are_kept_apart():
+    from catcode.decoders import _DEDUP_SAMPLE, _repeated_rows
+
+    rng = np.random.default_rng(7)
+    pool = rng.integers(0, 256, size=(5, 19), dtype=np.uint8)  # 19 bytes: 3 words, padded
+    rows = pool[rng.integers(0, 5, size=2 * _DEDUP_SAMPLE)]
+    distinct, inverse = _repeated_rows(rows)
+    np.testing.assert_array_equal(distinct[inverse], rows)
+    assert len(distinct) == len({r.tobytes() for r in rows}) == 5
+    # two 2-word rows whose keys collide (k = w0 * P xor w1): decoded apart, never merged
+    prime = 0x100000001B3
+    a = np.asarray([0, 12345], dtype=np.uint64)
+    b = np.asarray([1, prime ^ 12345], dtype=np.uint64)
+    rows = np.stack([a, b] * _DEDUP_SAMPLE).view(np.uint8)
+    distinct, inverse = _repeated_rows(rows)
+    np.testing.assert_array_equal(distinct[inverse], rows)
+    assert len(distinct) > 1
+    # mostly distinct rows are not worth sorting: left to PyMatching as they are
+    assert _repeated_rows(rng.integers(0, 256, size=(4 * _DEDUP_SAMPLE, 9), dtype=np.uint8)) is None
+
+
+def test_deduplicated_batches_decode_like_shot_by_shot():
+    c = heralded_repetition_circuit(5, 5, p_data=0.01, p_meas=0.01, pe_data=0.02, pe_anc=0.02)
+    dem = sinter_dem(c)
+    dets, _ = sample(c, 4000, seed=99)
+    compiled = CUSTOM_DECODERS["pymatching_erasure"].compile_decoder_for_dem(dem=dem)
+    batch = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
+    singles = np.concatenate([compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[i : i + 1])
+                              for i in range(0, 4000, 7)])
+    np.testing.assert_array_equal(batch[::7], singles)

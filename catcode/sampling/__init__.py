@@ -111,6 +111,10 @@ def collect(
             require_int_at_least(name, value, 1)
     require_positive("chunk_seconds", chunk_seconds)
     require_positive("scheduler_timeout", scheduler_timeout)
+    if scheduler == "local":  # its worker processes start while the tasks are prepared here
+        from catcode.sampling.cluster import prestart_local_workers
+
+        prestart_local_workers()
     from catcode.sweep import Sweep
 
     if isinstance(tasks, Sweep):
