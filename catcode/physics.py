@@ -121,6 +121,16 @@ CX_BIT_FLIP_SLOTS = ("XI", "IX", "XX", "YI", "YX", "ZX")
 
 _NS = 1e-9
 _US = 1e-6
+#: Rates are capped at e^600 s^-1 (~1e260): any such rate saturates a flip probability at 1/2 within
+#: 1e-250 ns, and the cap keeps products with durations finite.
+_MAX_LOG_RATE = 600.0
+
+
+def _ratio(duration_ns: float, time_us: float) -> float:
+    """``t / T`` for a duration in ns and a time constant in us; a denormal T (5e-324 us) gives inf,
+    not ZeroDivisionError (``T * 1e-6`` underflows to 0)."""
+    den = time_us * _US
+    return duration_ns * _NS / den if den > 0.0 else math.inf
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -538,9 +548,18 @@ def cat_bit_flip_rate_hz(cat: CatParams) -> float:
     """
     n = cat.nbar
     if cat.bit_flip_model == "two_photon":
-        return TWO_PHOTON_IDLE_BIT_FLIP_PREFACTOR * n * cat.kappa_1_hz * math.exp(-2.0 * n)
+        log_rate = math.log(TWO_PHOTON_IDLE_BIT_FLIP_PREFACTOR * n) + math.log(cat.kappa_1_hz) - 2.0 * n
+        if log_rate < _MAX_LOG_RATE:  # the direct form (bit-identical to earlier releases) is finite
+            return TWO_PHOTON_IDLE_BIT_FLIP_PREFACTOR * n * cat.kappa_1_hz * math.exp(-2.0 * n)
+        return math.exp(_MAX_LOG_RATE)
     t_ref_s = cat.bit_flip_time_ref_us * _US
-    rate = n / (cat.bit_flip_nbar_ref * t_ref_s) * math.exp(-cat.bit_flip_gamma * (n - cat.bit_flip_nbar_ref))
+    exponent = -cat.bit_flip_gamma * (n - cat.bit_flip_nbar_ref)
+    log_rate = math.log(n) - math.log(cat.bit_flip_nbar_ref) - math.log(t_ref_s) + exponent
+    if log_rate >= _MAX_LOG_RATE or exponent > 700.0:
+        # e^{-gamma (n - n_ref)} alone would overflow (gamma (n_ref - n) > 709): any such rate
+        # saturates every flip probability at 1/2, so cap it (a log-space evaluation).
+        return math.exp(min(log_rate, _MAX_LOG_RATE))
+    rate = n / (cat.bit_flip_nbar_ref * t_ref_s) * math.exp(exponent)
     if cat.bit_flip_time_convention == "decay":
         rate /= 2.0
     return rate
@@ -806,9 +825,9 @@ def transmon_idle_channel(transmon: TransmonParams, duration_ns: float) -> tuple
     >>> [round(p, 6) for p in transmon_idle_channel(TransmonParams(t1_us=50, t2_us=50), 1000.0)]
     [0.00495, 0.00495, 0.00495]
     """
-    t = _require_duration("duration_ns", duration_ns) * _NS
-    a = t / (transmon.t1_us * _US)
-    b = t / (transmon.t2_us * _US)
+    t_ns = _require_duration("duration_ns", duration_ns)
+    a = _ratio(t_ns, transmon.t1_us)
+    b = _ratio(t_ns, transmon.t2_us)
     p_xy = -math.expm1(-a) / 4.0
     # pZ = (1 - 2 e^{-b} + e^{-a}) / 4 = [(1 - e^{-a/2})^2 + 2 (e^{-a/2} - e^{-b})] / 4: two terms
     # that are >= 0 because b >= a/2 (T2 <= 2 T1), written without cancellation.
@@ -826,9 +845,9 @@ def transmon_decay_probability(transmon: TransmonParams, duration_ns: float) -> 
     >>> round(transmon_decay_probability(TransmonParams(t1_us=50), 500.0), 6)
     0.00995
     """
-    t = _require_duration("duration_ns", duration_ns) * _NS
+    t_ns = _require_duration("duration_ns", duration_ns)
     return _checked(
-        -math.expm1(-t / (transmon.t1_us * _US)),
+        -math.expm1(-_ratio(t_ns, transmon.t1_us)),
         "transmon decay probability (1 - exp(-t/T1))",
         f"reduce duration_ns ({duration_ns:g}) or increase t1_us ({transmon.t1_us:g})",
     )
@@ -844,7 +863,10 @@ def transmon_dephasing_probability(transmon: TransmonParams, duration_ns: float)
     0.004975
     """
     t = _require_duration("duration_ns", duration_ns) * _NS
-    gamma_phi = 1.0 / (transmon.t2_us * _US) - 1.0 / (2.0 * transmon.t1_us * _US)
+    t1_s, t2_s = transmon.t1_us * _US, transmon.t2_us * _US
+    if not (t1_s > 0.0 and t2_s > 0.0):  # a denormal T (5e-324 us) underflows: dephasing is complete
+        return 0.5 if t > 0.0 else 0.0
+    gamma_phi = 1.0 / t2_s - 1.0 / (2.0 * t1_s)
     return -math.expm1(-t * max(gamma_phi, 0.0)) / 2.0
 
 
@@ -876,7 +898,7 @@ def transmon_decay_split(transmon: TransmonParams, duration_ns: float) -> tuple[
     p_any = transmon_decay_probability(transmon, duration_ns)
     if not transmon.erasure_flagged:
         return 0.0, p_any
-    x = duration_ns * _NS / (transmon.t1_us * _US)
+    x = _ratio(duration_ns, transmon.t1_us)
     f = transmon.flaggable_decay_fraction
     heralded = f * x * math.exp(-x)
     unheralded = (1.0 - f) * p_any + f * _at_least_two_decays(x)

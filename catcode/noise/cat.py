@@ -34,7 +34,7 @@ from typing import Any
 import stim
 
 from catcode import physics
-from catcode.errors import CatcodeError, require_choice, require_probability
+from catcode.errors import CatcodeError, _real, _short, require_choice, require_probability
 from catcode.layout import Layout
 from catcode.noise.model import Layer, NoiseContext, NoiseModel, Operation, OpNoise, grouped
 from catcode.physics import CatParams, Timings, TransmonParams
@@ -51,14 +51,22 @@ __all__ = [
 
 
 # =============================================================================== parameter specs
+#: Upper bounds shared by the presets' parameters: rates (s^-1), durations and times (ns, us).
+#: Far above any device (a THz rate, a 1 s gate) and low enough that no product of them overflows.
+MAX_RATE_HZ = 1e12
+MAX_DURATION_NS = 1e9
+MAX_TIME_US = 1e9
+
+
 @dataclasses.dataclass(frozen=True)
 class ParamSpec:
-    """One preset parameter: its default, where it may be overridden, and its provenance.
+    """One preset parameter: its default, where it may be overridden, its valid range and provenance.
 
     ``scope`` says which layout element may override it: ``"cat"`` / ``"transmon"`` (a node of
     that kind), ``"edge"`` (a CX coupling), ``"buffer"`` (a buffer node; not settable
     device-wide) or ``"device"`` (only device-wide, through the factory). ``kind`` is ``"float"``,
-    ``"float?"`` (a float or None), ``"str"`` or ``"bool"``.
+    ``"float?"`` (a float or None), ``"str"`` or ``"bool"``. A float lies in ``[low, high]``
+    (``(low, high]`` when ``low_open``); ``None`` means unbounded on that side.
     """
 
     name: str
@@ -66,25 +74,57 @@ class ParamSpec:
     scope: str
     kind: str
     source: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+
+    def range_text(self) -> str:
+        """The valid range in words, e.g. ``"> 0 and <= 1e+09"``."""
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.low_open else '>='} {self.low:g}")
+        if self.high is not None:
+            parts.append(f"<= {self.high:g}")
+        return " and ".join(parts)
+
+
+def _spec(name: str, default: Any, scope: str, kind: str, source: str, range_: str = "") -> ParamSpec:
+    """A :class:`ParamSpec` with its range written compactly: ``"(0, 1e9]"``, ``"[0, 0.5]"``, ``"[1,)"``."""
+    if not range_:
+        return ParamSpec(name, default, scope, kind, source)
+    lo, hi = range_[1:-1].split(",")
+    return ParamSpec(name, default, scope, kind, source, float(lo) if lo.strip() else None,
+                     float(hi) if hi.strip() else None, range_[0] == "(")
 
 
 def _coerce(spec: ParamSpec, value: Any, where: str) -> Any:
-    """Type-check one parameter value (ranges are checked by the physics dataclasses)."""
+    """Type- and range-check one parameter value; one line naming it, the value and the valid range.
+
+    Real numbers only (ints, floats, numpy scalars; not bools or strings), finite, in the spec's range.
+    """
     if spec.kind == "bool":
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"  # from key=value file names
-        raise CatcodeError(f"{where}{spec.name} must be True or False; got {value!r}")
+        raise CatcodeError(f"{where}{spec.name} must be True or False; got {_short(value)}")
     if spec.kind == "str":
         if not isinstance(value, str):
-            raise CatcodeError(f"{where}{spec.name} must be a string; got {value!r}")
+            raise CatcodeError(f"{where}{spec.name} must be a string; got {_short(value)}")
         return value
     if spec.kind == "float?" and value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise CatcodeError(f"{where}{spec.name} must be a finite number; got {value!r}")
-    return float(value)
+    v = _real(value)
+    if spec.low == 0.0 and not spec.low_open and spec.high in (0.5, 1.0):
+        what = f"a probability in [0, {spec.high:g}]"
+    else:
+        what = "a finite number" + (" " + spec.range_text() if spec.range_text() else "")
+    if not math.isfinite(v):
+        raise CatcodeError(f"{where}{spec.name} must be {what}; got {repr(value) if isinstance(value, str) else _short(value)}")
+    low_ok = spec.low is None or (v > spec.low if spec.low_open else v >= spec.low)
+    if not low_ok or (spec.high is not None and v > spec.high):
+        raise CatcodeError(f"{where}{spec.name} must be {what}; got {v!r}")
+    return v
 
 
 class _SpecTable:
@@ -154,76 +194,58 @@ def _metadata_params(values: Mapping[str, Any], given: Mapping[str, Any], always
 
 
 # =============================================================================== Ocelot
-#: Ocelot preset defaults. Tags: [S]/[P] from Putterman et al., Nature 638, 927 (2025) via
-#: docs/physics.md §5; [U] placeholders; [F] fitted by scripts/calibrate_ocelot.py to the published
-#: numbers (docs/calibration.md). The fitted values are recorded here, not computed at import.
-OCELOT_DEFAULTS: dict[str, Any] = {
+R = "(0, 1e12]"  # a rate, s^-1 (MAX_RATE_HZ)
+R0 = "[0, 1e12]"
+T_NS = "(0, 1e9]"  # a duration, ns (MAX_DURATION_NS)
+T0_NS = "[0, 1e9]"
+T_US = "(0, 1e9]"  # a time constant, us (MAX_TIME_US)
+FLIP = "[0, 0.5]"  # a flip probability
+FACTOR = "[1, 1e6]"  # a rate during a gate in units of the idle rate
+
+#: The Ocelot preset's parameters, each written once: default, scope, kind, provenance, valid range.
+#: Tags: [S]/[P] from Putterman et al., Nature 638, 927 (2025) via docs/physics.md §5; [U]
+#: placeholders; [F] fitted by scripts/calibrate_ocelot.py to the published numbers
+#: (docs/calibration.md). The fitted values are recorded here, not computed at import.
+_OCELOT_SPECS = (
     # cats (data qubits)
-    "nbar": 1.5,  # operating point of the d = 5 code [S]
-    "kappa_1_hz": physics.OCELOT_KAPPA_1_HZ,  # 1/(60 us) [S x2]
-    "kappa_2_hz": 2.0e6,  # [U]: sets only the cat preparation / X-readout time 1/kappa_2
-    "kappa_phi_hz": 0.0,  # [U]
-    "n_thermal": 0.0,  # [U]
-    "bit_flip_model": "empirical",  # Ocelot is not described by the pure-kappa_1 law (docs/physics.md §2)
-    "bit_flip_gamma": 1.64,  # [F] to the d = 3 section minima and their location (d = 5 held out)
-    "bit_flip_time_ref_us": 1000.0,  # one cat at n = 2: "> 1 ms" [S x2]
-    "bit_flip_nbar_ref": 2.0,  # [S x2]
-    "bit_flip_time_convention": "rate",  # [U]; degenerate with cx_bit_flip_factor (calibration.md)
-    "cx_phase_flip_factor": 1.445,  # [F] to 9.6e-2 phase flips per cycle at n = 2 [S x2]
-    "cx_bit_flip_factor": 1.890,  # [F] to 3.5e-3 bit flips per cycle at n = 2 [S x2]
-    "cat_readout_error": 0.0,  # [U] data-cat readout flip (SPAM only; see calibration.md)
-    "cat_readout_ns": None,  # [U] data-cat readout duration; None = 1/kappa_2 [C: Le Régent et al.]
+    _spec("nbar", 1.5, "cat", "float", "mean photon number of each data cat; Ocelot's d=5 operating point [S]", "(0,)"),
+    _spec("kappa_1_hz", physics.OCELOT_KAPPA_1_HZ, "cat", "float", "single-photon loss 1/(60 us) [S x2]", R),
+    _spec("kappa_2_hz", 2.0e6, "cat", "float", "two-photon dissipation [U]; sets only the cat preparation / X-readout time 1/kappa_2", R),
+    _spec("kappa_phi_hz", 0.0, "cat", "float", "storage pure dephasing [U]", R0),
+    _spec("n_thermal", 0.0, "cat", "float", "storage thermal photons [U]", "[0, 100]"),
+    _spec("bit_flip_model", "empirical", "cat", "str", "'empirical' T_X(n) law (docs/physics.md §2; Ocelot is not described by the pure-kappa_1 law) or 'two_photon'"),
+    _spec("bit_flip_gamma", 1.64, "cat", "float", "gamma of T_X(n) = T0 e^{gamma n}/n [F] to the d = 3 section minima (d = 5 held out); 2 ideal, 4.3 squeezed [P]", "[0, 10]"),
+    _spec("bit_flip_time_ref_us", 1000.0, "cat", "float", "idle bit-flip time at bit_flip_nbar_ref: one cat at n = 2, '> 1 ms' [S x2]", T_US),
+    _spec("bit_flip_nbar_ref", 2.0, "cat", "float", "nbar of that measurement: 2 [S x2]", "(0, 100]"),
+    _spec("bit_flip_time_convention", "rate", "cat", "str", "'rate' (Gamma = 1/T) or 'decay' (1/(2T)) [U]; degenerate with cx_bit_flip_factor"),
+    _spec("cx_phase_flip_factor", 1.445, "cat", "float", "cat phase-flip rate during a CX / idle rate [F] to 9.6e-2 phase flips per cycle at n = 2 [S x2]", FACTOR),
+    _spec("cx_bit_flip_factor", 1.890, "cat", "float", "cat bit-flip rate during a CX / idle rate [F] to 3.5e-3 bit flips per cycle at n = 2 [S x2]", FACTOR),
+    _spec("cat_readout_error", 0.0, "cat", "float", "final data-cat readout flip [U] (SPAM only; see calibration.md)", FLIP),
+    _spec("cat_readout_ns", None, "cat", "float?", "data-cat readout duration (ns); None = 1/kappa_2 [C: Le Régent et al.]", T_NS),
     # transmons (ancillas)
-    "t1_us": 50.0,  # [U] placeholder (docs/physics.md §4), held fixed in the fit
-    "t2_us": 50.0,  # [U] placeholder, held fixed in the fit
-    "readout_error": 0.0015,  # [F] with reset_error, to the d = 3 section minima (d = 5 held out)
-    "reset_error": 0.0015,  # [F] tied to readout_error
-    "erasure_flagged": True,  # three-state readout flags f->e decays [S]
-    "flaggable_decay_fraction": 1.0,  # [U]
+    _spec("t1_us", 50.0, "transmon", "float", "transmon T1 [U] placeholder (docs/physics.md §4), held fixed in the fit", T_US),
+    _spec("t2_us", 50.0, "transmon", "float", "transmon T2 [U] placeholder, held fixed in the fit", T_US),
+    _spec("readout_error", 0.0015, "transmon", "float", "transmon readout flip [F] with reset_error, to the d = 3 section minima", FLIP),
+    _spec("reset_error", 0.0015, "transmon", "float", "transmon preparation flip [F] tied to readout_error", FLIP),
+    _spec("erasure_flagged", True, "transmon", "bool", "f->e decays heralded by the three-state readout (erasures) [S]"),
+    _spec("flaggable_decay_fraction", 1.0, "transmon", "float", "share of decays that are f->e [U]", "[0, 1]"),
     # timings
-    "cx_duration_ns": 400.0,  # inside 292-552 ns across the device [S x2]
-    "ancilla_prep_ns": 300.0,  # [U]
-    "cycle_ns": 2800.0,  # 2.8 us [S x2]
+    _spec("cx_duration_ns", 400.0, "edge", "float", "CX duration, 400 ns inside 292-552 ns across the device [S x2]", T_NS),
+    _spec("ancilla_prep_ns", 300.0, "device", "float", "transmon reset + preparation [U]", T0_NS),
+    _spec("cycle_ns", 2800.0, "device", "float", "cycle, 2.8 us [S x2]; the ancilla measurement takes the slack", T_NS),
     # cat-controlled CX onto a transmon (Z-type checks; Hann et al. arXiv:2410.23363): assumption [U],
     # as disruptive to the cat as Ocelot's own CX (docs/reproductions.md §4)
-    "cat_cx_duration_ns": 400.0,
-    "cat_cx_phase_flip_factor": 1.445,
-    "cat_cx_bit_flip_factor": 1.890,
-}
+    _spec("cat_cx_duration_ns", 400.0, "edge", "float", "cat-controlled CX onto a transmon (Z checks) [U]: as cx_duration_ns", T_NS),
+    _spec("cat_cx_phase_flip_factor", 1.445, "cat", "float", "cat phase-flip rate during that CX / idle rate [U]: as Ocelot's CX", FACTOR),
+    _spec("cat_cx_bit_flip_factor", 1.890, "cat", "float", "cat bit-flip rate during that CX / idle rate [U]: as Ocelot's CX", FACTOR),
+    _spec("allow_extrapolation", False, "device", "bool", "allow nbar outside the formulas' validity range, with a warning (docs/physics.md §2)"),
+    _spec("g2_hz", None, "buffer", "float?", "buffer two-photon coupling (with kappa_b_hz: kappa_2 = 4 g2^2/kappa_b)", R),
+    _spec("kappa_b_hz", None, "buffer", "float?", "buffer decay rate", R),
+)
+_OCELOT_TABLE = _SpecTable("ocelot", _OCELOT_SPECS)
 
-_OCELOT_SPECS = (
-    ParamSpec("nbar", None, "cat", "float", "mean photon number of each data cat; default 1.5, Ocelot's d=5 operating point [S]"),
-    ParamSpec("kappa_1_hz", None, "cat", "float", "single-photon loss 1/(60 us) [S x2]"),
-    ParamSpec("kappa_2_hz", None, "cat", "float", "two-photon dissipation [U]; sets the cat preparation and X-readout time 1/kappa_2"),
-    ParamSpec("kappa_phi_hz", None, "cat", "float", "storage pure dephasing [U]"),
-    ParamSpec("n_thermal", None, "cat", "float", "storage thermal photons [U]"),
-    ParamSpec("bit_flip_model", None, "cat", "str", "'empirical' T_X(n) law (docs/physics.md §2) or 'two_photon'"),
-    ParamSpec("bit_flip_gamma", None, "cat", "float", "gamma of T_X(n) = T0 e^{gamma n}/n [F]"),
-    ParamSpec("bit_flip_time_ref_us", None, "cat", "float", "idle bit-flip time at bit_flip_nbar_ref: 1 ms [S x2]"),
-    ParamSpec("bit_flip_nbar_ref", None, "cat", "float", "nbar of that measurement: 2 [S x2]"),
-    ParamSpec("bit_flip_time_convention", None, "cat", "str", "'rate' (Gamma = 1/T) or 'decay' (1/(2T)) [U]"),
-    ParamSpec("cx_phase_flip_factor", None, "cat", "float", "cat phase-flip rate during a CX / idle rate, >= 1 [F]"),
-    ParamSpec("cx_bit_flip_factor", None, "cat", "float", "cat bit-flip rate during a CX / idle rate, >= 1 [F]"),
-    ParamSpec("cat_readout_error", None, "cat", "float", "final data-cat readout flip [U]"),
-    ParamSpec("cat_readout_ns", None, "cat", "float?", "data-cat readout duration (ns); None = 1/kappa_2 [U]"),
-    ParamSpec("t1_us", None, "transmon", "float", "transmon T1 [U/F]"),
-    ParamSpec("t2_us", None, "transmon", "float", "transmon T2 [U/F]"),
-    ParamSpec("readout_error", None, "transmon", "float", "transmon readout flip [F]"),
-    ParamSpec("reset_error", None, "transmon", "float", "transmon preparation flip [F]"),
-    ParamSpec("erasure_flagged", None, "transmon", "bool", "f->e decays heralded (erasures) [S]"),
-    ParamSpec("flaggable_decay_fraction", None, "transmon", "float", "share of decays that are f->e [U]"),
-    ParamSpec("cx_duration_ns", None, "edge", "float", "CX duration, 400 ns inside 292-552 [S x2]"),
-    ParamSpec("ancilla_prep_ns", None, "device", "float", "transmon reset + preparation [U]"),
-    ParamSpec("cycle_ns", None, "device", "float", "cycle, 2.8 us [S x2]; the ancilla measurement takes the slack"),
-    ParamSpec("cat_cx_duration_ns", None, "edge", "float", "cat-controlled CX onto a transmon (Z checks) [U]: as cx_duration_ns"),
-    ParamSpec("cat_cx_phase_flip_factor", None, "cat", "float", "cat phase-flip rate during that CX / idle rate [U]: as Ocelot's CX"),
-    ParamSpec("cat_cx_bit_flip_factor", None, "cat", "float", "cat bit-flip rate during that CX / idle rate [U]: as Ocelot's CX"),
-    ParamSpec("g2_hz", None, "buffer", "float?", "buffer two-photon coupling (with kappa_b_hz: kappa_2 = 4 g2^2/kappa_b)"),
-    ParamSpec("kappa_b_hz", None, "buffer", "float?", "buffer decay rate"),
-)
-_OCELOT_TABLE = _SpecTable(
-    "ocelot", [dataclasses.replace(s, default=OCELOT_DEFAULTS.get(s.name)) for s in _OCELOT_SPECS]
-)
+#: Ocelot preset defaults (derived from the parameter table above; documented in docs/calibration.md).
+OCELOT_DEFAULTS: dict[str, Any] = {sp.name: sp.default for sp in _OCELOT_SPECS if sp.scope != "buffer"}
 
 _CAT_FIELDS = (
     "nbar",
@@ -714,36 +736,25 @@ def cycle_flip_probabilities(model: Ocelot, nbar: float | None = None, *, cx_per
 
 
 # =============================================================================== cat-cat
-CAT_CAT_DEFAULTS: dict[str, Any] = {
-    "convention": "alice_bob",  # timing convention (docs/physics.md §3a′)
-    "kappa_2_hz": 1.0e6,  # [U] time unit only: every probability depends on k1/k2 and nbar
-    "kappa_phi_hz": 0.0,
-    "n_thermal": 0.0,
-    "bit_flip_model": "two_photon",  # idle bit flips 1.1e-3 n k1 e^{-2n} [C]
-    "variant": "chamberland",  # non-adiabatic CX term (§3a)
-    "cx_bit_flip": "guillaud_mirrahimi",  # CX bit-flip law (§3a)
-    "anc_k2_factor": 1.0,  # faster ancillas: kappa_2(ancilla) / kappa_2(data) (Le Régent et al.)
-    "cx_duration_ns": None,  # None: the convention's CX time (1/kappa_2 or T*)
-    "measure_z_ns": physics.CAT_MEASURE_Z_NS,  # data Z readout, 850 ns [C]
-}
-
 _CAT_CAT_SPECS = (
-    ParamSpec("nbar", None, "cat", "float", "mean photon number"),
-    ParamSpec("k1_over_k2", None, "cat", "float", "kappa_1 / kappa_2 (also of a faster ancilla)"),
-    ParamSpec("convention", None, "device", "str", "'alice_bob' (1/kappa_2, 5 slots) or 'guillaud_mirrahimi' (T*) (§3a′)"),
-    ParamSpec("kappa_2_hz", None, "cat", "float", "time unit [U]"),
-    ParamSpec("kappa_phi_hz", None, "cat", "float", "pure dephasing [U]"),
-    ParamSpec("n_thermal", None, "cat", "float", "thermal photons [U]"),
-    ParamSpec("bit_flip_model", None, "cat", "str", "idle bit-flip law (§2)"),
-    ParamSpec("variant", None, "device", "str", "'chamberland' or 'guillaud_mirrahimi' (§3a)"),
-    ParamSpec("cx_bit_flip", None, "device", "str", "CX bit-flip law (§3a)"),
-    ParamSpec("anc_k2_factor", None, "device", "float", "ancilla kappa_2 / data kappa_2, >= 1 (faster ancilla)"),
-    ParamSpec("cx_duration_ns", None, "edge", "float?", "CX duration; None = the convention's (§3a′)"),
-    ParamSpec("measure_z_ns", None, "device", "float", "data-cat Z readout duration, 850 ns (§3b)"),
+    _spec("nbar", None, "cat", "float", "mean photon number", "(0,)"),
+    _spec("k1_over_k2", None, "cat", "float", "kappa_1 / kappa_2 (also of a faster ancilla); the formulas need k1/k2 << 1", "(0, 1]"),
+    _spec("convention", "alice_bob", "device", "str", "timing convention: 'alice_bob' (1/kappa_2, 5 slots) or 'guillaud_mirrahimi' (T*) (§3a′)"),
+    _spec("kappa_2_hz", 1.0e6, "cat", "float", "[U] time unit only: every probability depends on k1/k2 and nbar", R),
+    _spec("kappa_phi_hz", 0.0, "cat", "float", "pure dephasing [U]", R0),
+    _spec("n_thermal", 0.0, "cat", "float", "thermal photons [U]", "[0, 100]"),
+    _spec("bit_flip_model", "two_photon", "cat", "str", "idle bit-flip law (§2): 1.1e-3 n k1 e^{-2n} [C]"),
+    _spec("variant", "chamberland", "device", "str", "non-adiabatic CX term: 'chamberland' or 'guillaud_mirrahimi' (§3a)"),
+    _spec("cx_bit_flip", "guillaud_mirrahimi", "device", "str", "CX bit-flip law (§3a)"),
+    _spec("anc_k2_factor", 1.0, "device", "float", "faster ancillas: kappa_2(ancilla) / kappa_2(data) (Le Régent et al.)", "[1, 1e6]"),
+    _spec("cx_duration_ns", None, "edge", "float?", "CX duration; None = the convention's CX time, 1/kappa_2 or T* (§3a′)", T_NS),
+    _spec("measure_z_ns", physics.CAT_MEASURE_Z_NS, "device", "float", "data-cat Z readout duration, 850 ns [C] (§3b)", T_NS),
+    _spec("allow_extrapolation", False, "device", "bool", "allow nbar outside the formulas' validity range, with a warning (docs/physics.md §3a)"),
 )
-_CAT_CAT_TABLE = _SpecTable(
-    "cat_cat", [dataclasses.replace(s, default=CAT_CAT_DEFAULTS.get(s.name)) for s in _CAT_CAT_SPECS]
-)
+_CAT_CAT_TABLE = _SpecTable("cat_cat", _CAT_CAT_SPECS)
+
+#: cat_cat preset defaults (derived from the parameter table; nbar and k1_over_k2 are required).
+CAT_CAT_DEFAULTS: dict[str, Any] = {sp.name: sp.default for sp in _CAT_CAT_SPECS if sp.default is not None or sp.kind == "float?"}
 
 
 class CatCat(_PresetBase):
