@@ -271,6 +271,8 @@ class _PresetBase(NoiseModel):
         self._values = values
         self._params = _metadata_params(values, given, always)
         self._cache: dict[tuple, Any] = {}
+        self._memo_layout: Layout | None = None
+        self._memo: dict[tuple, Any] = {}
 
     @property
     def params(self) -> dict[str, Any]:
@@ -296,7 +298,21 @@ class _PresetBase(NoiseModel):
         return super().apply(circuit, layout)
 
     # -- resolution ---------------------------------------------------------------------
+    def _resolved(self, ctx: NoiseContext, key: tuple, build: Any) -> Any:
+        """Per-layout memo: every component's parameters are resolved (defaults + overrides,
+        validated) once per layout, then rules read the records (issue 15: no per-operation work)."""
+        if self._memo_layout is not ctx.layout:
+            self._memo_layout, self._memo = ctx.layout, {}
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = build()
+            return value
+
     def _node_values(self, ctx: NoiseContext, qubit: int, scope: str) -> dict[str, Any]:
+        return self._resolved(ctx, ("vals", qubit, scope), lambda: self._resolve_node(ctx, qubit, scope))
+
+    def _resolve_node(self, ctx: NoiseContext, qubit: int, scope: str) -> dict[str, Any]:
         over = {k: v for k, v in ctx.overrides(qubit).items() if k in self._table.specs and self._table.specs[k].scope == scope}
         vals = {n: self._values[n] for n in self._table.names(scope)}
         for k, v in over.items():
@@ -320,6 +336,9 @@ class _PresetBase(NoiseModel):
         return self._cache[key]
 
     def _edge_value(self, ctx: NoiseContext, a: int, b: int, name: str) -> Any:
+        return self._resolved(ctx, ("edge", a, b, name), lambda: self._resolve_edge(ctx, a, b, name))
+
+    def _resolve_edge(self, ctx: NoiseContext, a: int, b: int, name: str) -> Any:
         over = ctx.edge_overrides(a, b)
         if name in over:
             return _coerce(self._table.specs[name], over[name], f"layout coupling {ctx.node(a)}-{ctx.node(b)}: ")
@@ -412,9 +431,11 @@ class Ocelot(_PresetBase):
 
     def cat(self, ctx: NoiseContext, qubit: int) -> CatParams:
         """The :class:`CatParams` of a cat qubit: device-wide values, then its node's overrides."""
-        vals = self._node_values(ctx, qubit, "cat")
-        key = ("cat", tuple(sorted(vals.items())))
-        return self._cached(key, lambda: self._validated_cat(vals))
+        def build() -> CatParams:
+            vals = self._node_values(ctx, qubit, "cat")
+            return self._cached(("cat", tuple(sorted(vals.items()))), lambda: self._validated_cat(vals))
+
+        return self._resolved(ctx, ("cat", qubit), build)
 
     def device_cat(self) -> CatParams:
         """The :class:`CatParams` of a cat without per-node overrides (the device-wide values).
@@ -471,9 +492,11 @@ class Ocelot(_PresetBase):
 
     def transmon(self, ctx: NoiseContext, qubit: int) -> TransmonParams:
         """The :class:`TransmonParams` of a transmon: device-wide values, then its node's overrides."""
-        vals = self._node_values(ctx, qubit, "transmon")
-        key = ("transmon", tuple(sorted(vals.items())))
-        return self._cached(key, lambda: self._transmon_params(vals))
+        def build() -> TransmonParams:
+            vals = self._node_values(ctx, qubit, "transmon")
+            return self._cached(("transmon", tuple(sorted(vals.items()))), lambda: self._transmon_params(vals))
+
+        return self._resolved(ctx, ("transmon", qubit), build)
 
     # -- geometry: CX layer durations ------------------------------------------------------
     def _cx_ns(self, ctx: NoiseContext, a: int, b: int) -> float:
@@ -499,7 +522,7 @@ class Ocelot(_PresetBase):
             self._check_layers(durations or [self._values["cx_duration_ns"]])  # they must fit in the cycle
             return of_pair, durations
 
-        return self._cached(("layers", _layout_signature(layout)), build)
+        return self._resolved(ctx, ("layers",), build)
 
     def measure_ns(self, ctx: NoiseContext) -> float:
         """Ancilla measurement duration: the cycle minus the preparation and the CX layers."""
@@ -610,7 +633,7 @@ class Ocelot(_PresetBase):
             t_ns = self._cx_ns(ctx, c, t)
             key = ("cx", tr, tuple(sorted(cat_vals.items())), t_ns)
             ch = self._cached(key, lambda: self._cx_channel(cat, cat_vals, tr, t_ns))
-            pauli_entries.append(((c, t), physics.pauli_channel_2_args(ch.pauli)))
+            pauli_entries.append(((c, t), self._resolved(ctx, ("cx_args", c, t), lambda: physics.pauli_channel_2_args(ch.pauli))))
             if tr.erasure_flagged and ch.erasure > 0:
                 herald_entries.append(((c,), ch.heralded_pauli_channel_1_args))
             layer_ns = durations[of_pair[frozenset((c, t))]] if frozenset((c, t)) in of_pair else t_ns
@@ -665,14 +688,6 @@ def _cat_readout_ns(cat: CatParams, vals: Mapping[str, Any]) -> float:
     if not t > 0:
         raise CatcodeError(f"cat_readout_ns must be > 0 ns (or None for 1/kappa_2); got {t!r}")
     return float(t)
-
-
-def _layout_signature(layout: Layout) -> tuple:
-    """Hashable summary of a layout's edge overrides (cache key for the CX layer durations)."""
-    return tuple(sorted(
-        (a, b, str(d.get("kind")), str(d.get("layer")), tuple(sorted((d.get("params") or {}).items())))
-        for a, b, d in layout.graph.edges(data=True)
-    ))
 
 
 def _single_kind(op: Operation, ctx: NoiseContext) -> str:
@@ -810,9 +825,11 @@ class CatCat(_PresetBase):
 
     def cat(self, ctx: NoiseContext, qubit: int) -> CatParams:
         """The :class:`CatParams` of a cat: device-wide values, then its node's overrides."""
-        vals = self._node_values(ctx, qubit, "cat")
-        role = ctx.role(qubit)
-        return self._cached(("cat", role, tuple(sorted(vals.items()))), lambda: self._cat_from(vals, role))
+        def build() -> CatParams:
+            vals, role = self._node_values(ctx, qubit, "cat"), ctx.role(qubit)
+            return self._cached(("cat", role, tuple(sorted(vals.items()))), lambda: self._cat_from(vals, role))
+
+        return self._resolved(ctx, ("cat", qubit), build)
 
     # -- timing convention (docs/physics.md §3a′) -------------------------------------------
     def _slot_ns(self, cat: CatParams | None) -> float:
@@ -823,8 +840,8 @@ class CatCat(_PresetBase):
         ``"guillaud_mirrahimi"``: the device's CX time (T* unless ``cx_duration_ns`` is set).
         """
         if self._values["convention"] == "alice_bob":
-            return 1e9 / self._cat_from(self._values, role="ancilla").kappa_2_hz
-        return self.cx_duration_ns()
+            return self._cached(("slot",), lambda: 1e9 / self._cat_from(self._values, role="ancilla").kappa_2_hz)
+        return self._cached(("slot",), self.cx_duration_ns)
 
     def _default_cx_ns(self, control: CatParams, target: CatParams) -> float:
         """The convention's CX time: one slot (``1/kappa_2`` of the ancilla), or the optimal T*."""
@@ -851,6 +868,9 @@ class CatCat(_PresetBase):
         return self._default_cx_ns(anc, data)
 
     def _cx_of(self, ctx: NoiseContext, c: int, t: int) -> tuple[float, dict[str, float]]:
+        return self._resolved(ctx, ("cx", c, t), lambda: self._resolve_cx(ctx, c, t))
+
+    def _resolve_cx(self, ctx: NoiseContext, c: int, t: int) -> tuple[float, dict[str, float]]:
         control, target = self.cat(ctx, c), self.cat(ctx, t)
         duration = self._edge_value(ctx, c, t, "cx_duration_ns")
         if duration is not None and not duration > 0:
@@ -867,9 +887,15 @@ class CatCat(_PresetBase):
         return 0.0
 
     def _prep(self, cat: CatParams, basis: str) -> physics.OperationError:
+        return self._cached(("prep", cat, basis), lambda: self._prep_of(cat, basis))
+
+    def _prep_of(self, cat: CatParams, basis: str) -> physics.OperationError:
         return physics.cat_prepare_plus(cat, self._slot_ns(cat)) if basis == "X" else physics.cat_prepare_zero(cat)
 
     def _meas(self, cat: CatParams, basis: str) -> physics.OperationError:
+        return self._cached(("meas", cat, basis), lambda: self._meas_of(cat, basis))
+
+    def _meas_of(self, cat: CatParams, basis: str) -> physics.OperationError:
         if basis == "X":
             return physics.cat_measure_x(cat, self._slot_ns(cat))
         return physics.cat_measure_z(cat, self._values["measure_z_ns"])
@@ -895,14 +921,16 @@ class CatCat(_PresetBase):
 
     def cx(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         self._check_cats(op, ctx)
-        pauli = [((c, t), physics.pauli_channel_2_args(self._cx_of(ctx, c, t)[1])) for c, t in op.pairs]
+        pauli = [((c, t), self._resolved(ctx, ("cx_args", c, t), lambda c=c, t=t: physics.pauli_channel_2_args(self._cx_of(ctx, c, t)[1])))
+                 for c, t in op.pairs]
         return OpNoise(after=grouped("PAULI_CHANNEL_2", pauli))
 
     def pad(self, op: Operation, rest_ns: float, layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         """Each of ``op``'s cats idles for the rest of the layer (per gate, when gates differ)."""
         entries = []
+        op_ns = None if op.kind == "cx" else self.duration_ns(op, ctx)
         for group in (op.pairs if op.kind == "cx" else [(q,) for q in op.targets]):
-            own = max(self._cx_of(ctx, *group)[0] if op.kind == "cx" else self.duration_ns(op, ctx), 0.0)
+            own = max(self._cx_of(ctx, *group)[0] if op_ns is None else op_ns, 0.0)
             rest = layer.duration_ns - own if op.kind == "cx" else rest_ns
             if rest > 0:
                 entries += [((q,), physics.cat_idle_channel(self.cat(ctx, q), rest)) for q in group]
@@ -1034,7 +1062,7 @@ def _ocelot_cat_controlled_cx(model: Ocelot, op: Operation, ctx: NoiseContext) -
             cat, tr, t_ns, phase_flip_factor=_require_factor("cat_cx_phase_flip_factor", cat_vals["cat_cx_phase_flip_factor"]),
             bit_flip_factor=_require_factor("cat_cx_bit_flip_factor", cat_vals["cat_cx_bit_flip_factor"]),
         ))
-        pauli.append(((c, t), physics.pauli_channel_2_args(ch.pauli)))
+        pauli.append(((c, t), model._resolved(ctx, ("cat_cx_args", c, t), lambda: physics.pauli_channel_2_args(ch.pauli))))
         if tr.erasure_flagged and ch.erasure > 0:
             heralds.append(((t,), ch.heralded_pauli_channel_1_args))
         rest = durations[of_pair[frozenset((c, t))]] - t_ns if frozenset((c, t)) in of_pair else 0.0
