@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import warnings
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -156,6 +157,43 @@ def _require_bool(name: str, value: object) -> bool:
 
 
 # --------------------------------------------------------------------------- parameters
+
+#: n-bar range in which each bit-flip law (and the formulas used with it) is valid, by
+#: ``bit_flip_model`` (docs/physics.md §2, §3a). Outside it a preset raises unless
+#: ``allow_extrapolation=True`` (then it warns).
+#:
+#: * ``"two_photon"`` and the cat-cat formulas of §3a/§3b (Chamberland et al. 2022; Guillaud &
+#:   Mirrahimi 2019/2021; Alice & Bob's emulator): asymptotic in the separation of +-alpha, they need
+#:   the overlap e^{-2n} small (0.14 at n = 1) [D]; the sources' simulations and fits span roughly
+#:   n = 1 to 30 [C: Le Régent et al.'s and Alice & Bob's parameter ranges; upper end U].
+#: * ``"empirical"`` (Ocelot, T_X(n) = T0 e^{gamma n} / n): calibrated on n = 0.75 to 2.5
+#:   (scripts/calibrate_ocelot.py), anchored at n = 2; the headline "bit-flip times approaching 1 s"
+#:   puts n near 5-6. Above that the law is an extrapolation of gamma; 12 bounds the overhead
+#:   studies (n <= 10.5) [U]. Below 0.75 a "cat" is close to vacuum and no data constrain it.
+NBAR_VALIDITY: dict[str, tuple[float, float]] = {"two_photon": (1.0, 30.0), "empirical": (0.75, 12.0)}
+
+
+def check_nbar_validity(nbar: float, bit_flip_model: str, *, allow_extrapolation: bool = False, where: str = "") -> None:
+    """Raise :class:`CatcodeError` if ``nbar`` lies outside :data:`NBAR_VALIDITY` for the model;
+    with ``allow_extrapolation`` warn instead.
+
+    >>> check_nbar_validity(1.5, "empirical")
+    >>> check_nbar_validity(1e-6, "empirical")
+    Traceback (most recent call last):
+    ...
+    catcode.errors.CatcodeError: nbar = 1e-06 is outside [0.75, 12], where the 'empirical' bit-flip law is valid (docs/physics.md §2); pass allow_extrapolation=True to extrapolate (with a warning)
+    """
+    if bit_flip_model not in NBAR_VALIDITY:  # CatParams names the valid choices
+        return
+    low, high = NBAR_VALIDITY[bit_flip_model]
+    if low <= nbar <= high:
+        return
+    msg = (f"{where}nbar = {nbar:g} is outside [{low:g}, {high:g}], where the {bit_flip_model!r} bit-flip law is "
+           "valid (docs/physics.md §2)")
+    if not allow_extrapolation:
+        raise CatcodeError(msg + "; pass allow_extrapolation=True to extrapolate (with a warning)")
+    warnings.warn(msg + "; extrapolating because allow_extrapolation=True", stacklevel=3)
+
 
 
 def kappa_2_from_buffer(g2_hz: float, kappa_b_hz: float) -> float:

@@ -184,7 +184,7 @@ def test_presets_refuse_layouts_they_do_not_model():
         (dict(nbar=3, k1_over_k2=1e-3, cx_bit_flip="x"), r"cx_bit_flip must be one of"),
         (dict(nbar=3, k1_over_k2=1e-3, anc_k2_factor=0.5), r"anc_k2_factor must be a finite number >= 1 and <= 1e\+06; got 0.5"),
         (dict(nbar=3, k1_over_k2=1e-3, cx_duration_ns=-1), r"cx_duration_ns must be a finite number > 0 and <= 1e\+09; got -1.0"),
-        (dict(nbar=0.3, k1_over_k2=0.5), r"outside \[0, 0.5\] after conversion"),
+        (dict(nbar=1, k1_over_k2=0.5), r"outside \[0, 0.5\] after conversion"),
         (dict(nbar=3, k1_over_k2=1e-3, t1_us=3), r"no parameter 't1_us'"),
     ],
 )
@@ -426,7 +426,9 @@ def test_ocelot_probabilities_in_range_or_rejected(
         )
         circuit = memory_circuit(Layout.chain(3), model, rounds=2, basis=basis)
     except CatcodeError as exc:
-        assert "0.5" in str(exc) or "cycle_ns" in str(exc), str(exc)
+        assert "0.5" in str(exc) or "cycle_ns" in str(exc) or "allow_extrapolation" in str(exc), str(exc)
+        lo, hi = physics.NBAR_VALIDITY[bit_flip_model]
+        assert ("allow_extrapolation" not in str(exc)) or not lo <= nbar <= hi, str(exc)
         return
     args = all_noise_args(circuit)
     assert args and all(0.0 <= a <= 0.5 for a in args)

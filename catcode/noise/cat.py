@@ -375,7 +375,7 @@ class Ocelot(_PresetBase):
         super().__init__(values, given, always=("nbar",))
         # Validate the device-wide values now, so bad parameters fail at construction.
         self.timings()
-        cat = self._cat_params(values)
+        cat = self._validated_cat(values)
         tr = self._transmon_params(values)
         _require_factor("cx_phase_flip_factor", values["cx_phase_flip_factor"])
         _require_factor("cx_bit_flip_factor", values["cx_bit_flip_factor"])
@@ -481,6 +481,7 @@ class Ocelot(_PresetBase):
 
     def _validated_cat(self, vals: Mapping[str, Any]) -> CatParams:
         cat = self._cat_params(vals)
+        physics.check_nbar_validity(cat.nbar, cat.bit_flip_model, allow_extrapolation=self._values["allow_extrapolation"])
         _require_factor("cx_phase_flip_factor", vals["cx_phase_flip_factor"])
         _require_factor("cx_bit_flip_factor", vals["cx_bit_flip_factor"])
         require_probability("cat_readout_error", vals["cat_readout_error"])
@@ -814,6 +815,7 @@ class CatCat(_PresetBase):
         if not (k2 > 0):
             raise CatcodeError(f"kappa_2_hz must be a finite number > 0; got {k2!r}")
         factor = self._values["anc_k2_factor"] if role == "ancilla" else 1.0
+        physics.check_nbar_validity(vals["nbar"], vals["bit_flip_model"], allow_extrapolation=self._values["allow_extrapolation"])
         return CatParams(
             nbar=vals["nbar"],
             kappa_1_hz=k1_over_k2 * k2 * factor,
