@@ -551,3 +551,52 @@ def test_negative_operation_duration_is_refused():
 
     with pytest.raises(CatcodeError, match="duration of -5.0 ns; valid durations are finite numbers >= 0"):
         memory_circuit(Layout.rotated_surface(2), Broken(), rounds=1, basis="Z")
+
+
+# ----------------------------------------------------------------------------- idle step (IDLE STEP contract)
+def _idle_step(model, layout):
+    """What the pass emits for an empty layer: the model's idle rule on every qubit for one idle step."""
+    from catcode.noise.model import Layer, NoiseContext
+
+    ctx = NoiseContext(layout)
+    return model.idle(ctx.all_qubits, Layer((), model.idle_step_ns(ctx)), ctx)
+
+
+def test_idle_step_durations_follow_each_convention():
+    # alice_bob: 1/kappa_2 (kappa_2 = 1e6 /s -> 1000 ns); guillaud_mirrahimi: T* = pi / (8 n sqrt(2 k1 k2))
+    assert cat_cat(nbar=4, k1_over_k2=1e-3).idle_step_ns(None) == pytest.approx(1e9 / 1e6)
+    t_star = math.pi / (8 * 4 * math.sqrt(2 * 1e3 * 1e6)) * 1e9
+    gm = cat_cat(nbar=4, k1_over_k2=1e-3, convention="guillaud_mirrahimi")
+    assert gm.idle_step_ns(None) == pytest.approx(t_star, rel=1e-12)
+    assert ocelot(cx_duration_ns=350).idle_step_ns(None) == 350
+    assert transmon(cx_duration_ns=60).idle_step_ns(None) == 60
+
+
+def test_cat_cat_idle_step_is_one_slot_of_idling_on_every_cat():
+    layout = Layout.chain(3, ancilla="cat")
+    model = cat_cat(nbar=4, k1_over_k2=1e-3)
+    (inst,) = _idle_step(model, layout)
+    assert inst.name == "PAULI_CHANNEL_1" and inst.tag == ""
+    assert [t.value for t in inst.targets_copy()] == list(range(layout.num_qubits))
+    px, py, pz = inst.gate_args_copy()
+    # n k1 T with T = 1/k2: Z flip (1 - e^{-2 n k1 T}) / 2, n k1 T = 4e-3
+    assert pz == pytest.approx((1 - math.exp(-2 * 4e-3)) / 2, rel=1e-3)
+    assert px == py and 0 < px < pz * 1e-3
+
+
+def test_ocelot_idle_step_idles_cats_and_transmons():
+    layout = Layout.chain(3, ancilla="transmon")
+    ops = _idle_step(ocelot(), layout)
+    names = {i.name for i in ops}
+    assert "PAULI_CHANNEL_1" in names and "HERALDED_PAULI_CHANNEL_1" in names and "Z_ERROR" in names
+    touched = {t.value for i in ops for t in i.targets_copy()}
+    assert touched == set(range(layout.num_qubits))
+
+
+def test_idle_step_of_zero_duration_is_silent():
+    from catcode.noise.model import Layer, NoiseContext
+
+    for model, layout in ((cat_cat(nbar=4, k1_over_k2=1e-3), Layout.chain(3, ancilla="cat")),
+                          (ocelot(), Layout.chain(3)), (transmon(), Layout.rotated_surface(3))):
+        ctx = NoiseContext(layout)
+        assert model.idle(ctx.all_qubits, Layer((), 0.0), ctx) == []

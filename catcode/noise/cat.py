@@ -573,6 +573,18 @@ class Ocelot(_PresetBase):
         return p
 
     # -- NoiseModel rules -------------------------------------------------------------------
+    def idle_step_ns(self, ctx: NoiseContext) -> float:
+        """Duration of an idle step (a layer with no operations): one CX duration (``cx_duration_ns``).
+
+        An idle step stands for a CX layer in which this check does not act (a gap in a code's CX
+        schedule), so it lasts what a CX layer lasts on this device (docs/physics.md §3a′ names the
+        convention; Ocelot's cycle is built from CX layers of ``cx_duration_ns``, §5).
+
+        >>> ocelot().idle_step_ns(None)
+        400.0
+        """
+        return self._values["cx_duration_ns"]
+
     def duration_ns(self, op: Operation, ctx: NoiseContext) -> float:
         kind = ctx.kind(op.targets[0]) if op.targets else "cat"
         if op.kind == "cx":
@@ -665,13 +677,14 @@ class Ocelot(_PresetBase):
         stabilised continuously). Transmons: :func:`~catcode.physics.transmon_ancilla_idle_channel`,
         only in CX layers (a transmon waiting between its two CX gates). Outside CX layers an idle
         transmon is either not yet prepared or already measured for the last time, where noise has
-        no effect and a herald would have no readout to come from.
+        no effect and a herald would have no readout to come from. An idle step (a layer with no
+        operations, :meth:`idle_step_ns`) sits between CX layers, so its transmons idle too.
         """
         cats, transmons = [], []
         for q in qubits:
             if ctx.kind(q) == "cat":
                 cats.append(((q,), physics.cat_idle_channel(self.cat(ctx, q), layer.duration_ns)))
-            elif layer.has("cx"):
+            elif layer.has("cx") or not layer.operations:  # an idle step sits between CX layers
                 transmons.append((q, self.transmon(ctx, q), layer.duration_ns))
         x_check, z_check = _split_by_check(ctx, transmons)
         return grouped("PAULI_CHANNEL_1", cats) + self._transmon_idle(x_check) + _z_check_transmon_idle(z_check)
@@ -947,6 +960,21 @@ class CatCat(_PresetBase):
         """
         slot = self._slot_ns(None)
         return grouped("PAULI_CHANNEL_1", [((q,), physics.cat_idle_channel(self.cat(ctx, q), slot)) for q in qubits], tag="idle_slot")
+
+    def idle_step_ns(self, ctx: NoiseContext) -> float:
+        """Duration of an idle step (a layer with no operations): one time step of the convention.
+
+        ``"alice_bob"``: one slot, ``1/kappa_2`` (of the ancilla cats), the unit in which Le Régent
+        et al. and Alice & Bob's provider count every operation and idle slot; ``"guillaud_mirrahimi"``:
+        the CX time (T* unless ``cx_duration_ns`` is set), since every operation lasts T* there
+        (docs/physics.md §3a′).
+
+        >>> cat_cat(nbar=4, k1_over_k2=1e-3).idle_step_ns(None)
+        1000.0
+        >>> round(cat_cat(nbar=4, k1_over_k2=1e-3, convention="guillaud_mirrahimi").idle_step_ns(None), 1)
+        2195.3
+        """
+        return self._slot_ns(None)
 
     def _first_cx_layer(self, layer: Layer, ctx: NoiseContext) -> bool:
         """Whether ``layer`` holds the first CX layer of a round (the idle slot follows it)."""

@@ -107,6 +107,15 @@ class Transmon(_PresetBase):
     def _decoherence(self, ctx: NoiseContext, qubits: Sequence[int], duration_ns: float) -> list[stim.CircuitInstruction]:
         return grouped("PAULI_CHANNEL_1", [((q,), physics.transmon_idle_channel(self.qubit(ctx, q), duration_ns)) for q in qubits])
 
+    def idle_step_ns(self, ctx: NoiseContext) -> float:
+        """Duration of an idle step (a layer with no operations): one CX layer, ``cx_duration_ns``
+        (a gap in the CX schedule lasts what a CX layer lasts; docs/physics.md §4).
+
+        >>> transmon().idle_step_ns(None)
+        40.0
+        """
+        return self._values["cx_duration_ns"]
+
     def duration_ns(self, op: Operation, ctx: NoiseContext) -> float:
         v = self._values
         if op.kind == "cx":
