@@ -592,7 +592,7 @@ def cat_bit_flip_rate_hz(cat: CatParams) -> float:
         return math.exp(_MAX_LOG_RATE)
     t_ref_s = cat.bit_flip_time_ref_us * _US
     exponent = -cat.bit_flip_gamma * (n - cat.bit_flip_nbar_ref)
-    log_rate = math.log(n) - math.log(cat.bit_flip_nbar_ref) - math.log(t_ref_s) + exponent
+    log_rate = math.log(n) - math.log(cat.bit_flip_nbar_ref) - math.log(cat.bit_flip_time_ref_us) - math.log(_US) + exponent
     if log_rate >= _MAX_LOG_RATE or exponent > 700.0:
         # e^{-gamma (n - n_ref)} alone would overflow (gamma (n_ref - n) > 709): any such rate
         # saturates every flip probability at 1/2, so cap it (a log-space evaluation).
@@ -722,7 +722,7 @@ def cat_cat_cx_channel(
     t = duration_ns * _NS
 
     out = dict.fromkeys(PAULI_CHANNEL_2_ORDER, 0.0)
-    non_adiabatic = _non_adiabatic_coefficient(variant, control, target) / t
+    non_adiabatic = _non_adiabatic_coefficient(variant, control, target) / t if t > 0.0 else math.inf
     out["ZI"] = _checked(
         cat_phase_flip_rate_hz(control) * t + non_adiabatic,
         "cat-cat CX Z on the control (n k1 T + non-adiabatic term)",

@@ -123,7 +123,7 @@ def test_cli_generate_ocelot(tmp_path):
         (dict(nbar=0), r"nbar must be a finite number > 0; got 0"),
         (dict(nbar=-1.0), r"nbar must be a finite number > 0"),
         (dict(kappa_1_hz=0), r"kappa_1_hz must be a finite number > 0"),
-        (dict(kappa_2_hz=-5), r"kappa_2_hz must be a finite number > 0"),
+        (dict(kappa_2_hz=-5), r"kappa_2_hz must be a finite number >= 1 and <= 1e\+12; got -5.0"),
         (dict(cx_duration_ns=3000), r"cx_duration_ns must be <= cycle_ns = 2800"),
         (dict(cx_duration_ns=1500), r"must fit in cycle_ns = 2800 .* valid cx_duration_ns: \(0, 1250\]"),
         (dict(readout_error=0.7), r"readout_error must be a probability in \[0, 0.5\]; got 0.7"),

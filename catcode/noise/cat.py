@@ -184,6 +184,30 @@ class _SpecTable:
                 _coerce(self.specs[name], value, f"layout coupling {a}-{b}: ")
 
 
+def _naming_inputs(exc: CatcodeError, inputs: Mapping[str, Any]) -> CatcodeError:
+    """``exc`` with the user's inputs appended when its message names only an internal quantity.
+
+    A physics formula reports the quantity it computes ("cat-cat CX Z on the control ... after
+    conversion", "duration_ns"); the user set ``cx_duration_ns`` or ``n_thermal``. Messages that
+    already name an input (except conversion results, which involve several), or describe the
+    layout, are returned unchanged.
+    """
+    msg = str(exc)
+    internal = "after conversion" in msg or not any(k in msg for k in inputs)
+    if not inputs or not internal or "layout" in msg or "noise preset" in msg:
+        return exc
+    listed = ", ".join(f"{k}={_short(v)}" for k, v in inputs.items())
+    return CatcodeError(f"{msg} (inputs: {listed})")
+
+
+def _layout_inputs(layout: Layout) -> dict[str, Any]:
+    """Every per-node and per-coupling override of a layout, keyed ``"node: name"`` / ``"a-b: name"``."""
+    g = layout.graph
+    out = {f"{n}: {k}": v for n, attrs in g.nodes(data=True) for k, v in (attrs.get("params") or {}).items()}
+    out.update({f"{a}-{b}: {k}": v for a, b, attrs in g.edges(data=True) for k, v in (attrs.get("params") or {}).items()})
+    return out
+
+
 def _metadata_params(values: Mapping[str, Any], given: Mapping[str, Any], always: Sequence[str]) -> dict[str, Any]:
     """``always`` first (in that order), then every user-set name in the preset's spec order."""
     out = {n: values[n] for n in always}
@@ -196,6 +220,7 @@ def _metadata_params(values: Mapping[str, Any], given: Mapping[str, Any], always
 # =============================================================================== Ocelot
 R = "(0, 1e12]"  # a rate, s^-1 (MAX_RATE_HZ)
 R0 = "[0, 1e12]"
+K2 = "[1, 1e12]"  # kappa_2 (s^-1): a two-photon rate below 1/s would not stabilise any cat
 T_NS = "(0, 1e9]"  # a duration, ns (MAX_DURATION_NS)
 T0_NS = "[0, 1e9]"
 T_US = "(0, 1e9]"  # a time constant, us (MAX_TIME_US)
@@ -210,7 +235,7 @@ _OCELOT_SPECS = (
     # cats (data qubits)
     _spec("nbar", 1.5, "cat", "float", "mean photon number of each data cat; Ocelot's d=5 operating point [S]", "(0,)"),
     _spec("kappa_1_hz", physics.OCELOT_KAPPA_1_HZ, "cat", "float", "single-photon loss 1/(60 us) [S x2]", R),
-    _spec("kappa_2_hz", 2.0e6, "cat", "float", "two-photon dissipation [U]; sets only the cat preparation / X-readout time 1/kappa_2", R),
+    _spec("kappa_2_hz", 2.0e6, "cat", "float", "two-photon dissipation [U]; sets only the cat preparation / X-readout time 1/kappa_2", K2),
     _spec("kappa_phi_hz", 0.0, "cat", "float", "storage pure dephasing [U]", R0),
     _spec("n_thermal", 0.0, "cat", "float", "storage thermal photons [U]", "[0, 100]"),
     _spec("bit_flip_model", "empirical", "cat", "str", "'empirical' T_X(n) law (docs/physics.md §2; Ocelot is not described by the pure-kappa_1 law) or 'two_photon'"),
@@ -295,7 +320,10 @@ class _PresetBase(NoiseModel):
                     f"{', '.join(wrong)} {'is a' if len(wrong) == 1 else 'are'} {layout.kind(wrong[0])}. {self._layout_hint}"
                 )
         self._table.check_layout(layout)
-        return super().apply(circuit, layout)
+        try:
+            return super().apply(circuit, layout)
+        except CatcodeError as exc:
+            raise _naming_inputs(exc, {**self._params, **_layout_inputs(layout)}) from None
 
     # -- resolution ---------------------------------------------------------------------
     def _resolved(self, ctx: NoiseContext, key: tuple, build: Any) -> Any:
@@ -373,7 +401,13 @@ class Ocelot(_PresetBase):
         given = {"nbar": nbar, **overrides}
         values = self._table.device_values(given)
         super().__init__(values, given, always=("nbar",))
-        # Validate the device-wide values now, so bad parameters fail at construction.
+        try:
+            self._validate(values)
+        except CatcodeError as exc:
+            raise _naming_inputs(exc, self._params) from None
+
+    def _validate(self, values: Mapping[str, Any]) -> None:
+        """Validate the device-wide values now, so bad parameters fail at construction."""
         self.timings()
         cat = self._validated_cat(values)
         tr = self._transmon_params(values)
@@ -769,7 +803,7 @@ _CAT_CAT_SPECS = (
     _spec("nbar", None, "cat", "float", "mean photon number", "(0,)"),
     _spec("k1_over_k2", None, "cat", "float", "kappa_1 / kappa_2 (also of a faster ancilla); the formulas need k1/k2 << 1", "(0, 1]"),
     _spec("convention", "alice_bob", "device", "str", "timing convention: 'alice_bob' (1/kappa_2, 5 slots) or 'guillaud_mirrahimi' (T*) (§3a′)"),
-    _spec("kappa_2_hz", 1.0e6, "cat", "float", "[U] time unit only: every probability depends on k1/k2 and nbar", R),
+    _spec("kappa_2_hz", 1.0e6, "cat", "float", "[U] time unit only: every probability depends on k1/k2 and nbar", K2),
     _spec("kappa_phi_hz", 0.0, "cat", "float", "pure dephasing [U]", R0),
     _spec("n_thermal", 0.0, "cat", "float", "thermal photons [U]", "[0, 100]"),
     _spec("bit_flip_model", "two_photon", "cat", "str", "idle bit-flip law (§2): 1.1e-3 n k1 e^{-2n} [C]"),
@@ -798,6 +832,13 @@ class CatCat(_PresetBase):
         given = {"nbar": nbar, "k1_over_k2": k1_over_k2, **overrides}
         values = self._table.device_values(given)
         super().__init__(values, given, always=("nbar", "k1_over_k2"))
+        try:
+            self._validate(values)
+        except CatcodeError as exc:
+            raise _naming_inputs(exc, self._params) from None
+
+    def _validate(self, values: Mapping[str, Any]) -> None:
+        """Validate the device-wide values now, so bad parameters fail at construction."""
         require_choice("convention", values["convention"], physics.CAT_CAT_CONVENTIONS)
         require_choice("variant", values["variant"], physics.CX_VARIANTS)
         require_choice("cx_bit_flip", values["cx_bit_flip"], physics.CX_BIT_FLIP_MODELS)

@@ -21,7 +21,7 @@ import stim
 
 from catcode import physics
 from catcode.errors import CatcodeError, require_probability
-from catcode.noise.cat import _OCELOT_TABLE, FLIP, T0_NS, T_NS, _PresetBase, _spec, _SpecTable
+from catcode.noise.cat import _OCELOT_TABLE, FLIP, T0_NS, T_NS, _naming_inputs, _PresetBase, _spec, _SpecTable
 from catcode.noise.model import Layer, NoiseContext, Operation, OpNoise, grouped
 from catcode.physics import Timings, TransmonParams
 
@@ -61,6 +61,13 @@ class Transmon(_PresetBase):
     def __init__(self, **overrides: Any) -> None:
         values = self._table.device_values(overrides)
         super().__init__(values, overrides, always=())
+        try:
+            self._validate(values)
+        except CatcodeError as exc:
+            raise _naming_inputs(exc, self._params) from None
+
+    def _validate(self, values: dict[str, Any]) -> None:
+        """Validate the device-wide values at construction."""
         for name in ("cx_error", "gate1_error"):
             require_probability(name, values[name])
         self.timings()
