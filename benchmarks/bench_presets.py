@@ -1,23 +1,16 @@
 """Compile time of the physics presets against depolarizing on the same chain layout (issue 15).
 
-Usage: python benchmarks/bench_presets.py [d ...]   (default d = 51 501, rounds = d; min of 3)
+Usage: python benchmarks/bench_presets.py [d ...]   (default d = 51 501, rounds = d; min of 3;
+ideal compile + noise pass, without the structural verification)
 """
 
 from __future__ import annotations
 
 import sys
-import time
+
+from bench_compile import best_time
 
 from catcode import Layout, memory_circuit, noise
-
-
-def _best(fn, repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main(ds: list[int]) -> None:
@@ -30,14 +23,14 @@ def main(ds: list[int]) -> None:
         ref = None
         for name, (anc, model) in cases.items():
             layout = Layout.chain(d, ancilla=anc)
-            t = _best(lambda: memory_circuit(layout, model(), rounds=d, basis="X"))
+            t = best_time(lambda: memory_circuit(layout, model(), rounds=d, basis="X", verify=False), 3)
             ref = t if ref is None else ref
             print(f"chain d={d:4d} rounds={d:4d} {name:13s} {t * 1e3:9.1f} ms  {t / ref:5.2f}x depolarizing", flush=True)
         # transmon: rotated surface code is its layout; compare with depolarizing there
         if d <= 51:
             layout = Layout.rotated_surface(min(d, 11))
-            td = _best(lambda: memory_circuit(layout, noise.depolarizing(1e-3), rounds=d, basis="X"))
-            tt = _best(lambda: memory_circuit(layout, noise.transmon(), rounds=d, basis="X"))
+            td = best_time(lambda: memory_circuit(layout, noise.depolarizing(1e-3), rounds=d, basis="X", verify=False), 3)
+            tt = best_time(lambda: memory_circuit(layout, noise.transmon(), rounds=d, basis="X", verify=False), 3)
             print(f"surface d={min(d, 11)} rounds={d} transmon {tt * 1e3:.1f} ms vs depolarizing {td * 1e3:.1f} ms: {tt / td:.2f}x")
 
 

@@ -358,6 +358,10 @@ class _PresetBase(NoiseModel):
                 vals["kappa_2_hz"] = physics.kappa_2_from_buffer(float(buf["g2_hz"]), float(buf["kappa_b_hz"]))
         return vals
 
+    def _cat_idle(self, cat: CatParams, duration_ns: float) -> tuple[float, float, float]:
+        """:func:`~catcode.physics.cat_idle_channel`, computed once per (cat parameters, duration)."""
+        return self._cached(("cat_idle", cat, duration_ns), lambda: physics.cat_idle_channel(cat, duration_ns))
+
     def _cached(self, key: tuple, build: Any) -> Any:
         if key not in self._cache:
             self._cache[key] = build()
@@ -650,7 +654,7 @@ class Ocelot(_PresetBase):
             entries.append(((q,), (err.probability,)))
             rest = layer_ns - err.duration_ns
             if rest > 0:
-                pad.append(((q,), physics.cat_idle_channel(cat, rest)))
+                pad.append(((q,), self._cat_idle(cat, rest)))
         return OpNoise(after=grouped("Z_ERROR" if op.basis == "X" else "X_ERROR", entries) + grouped("PAULI_CHANNEL_1", pad))
 
     def measure(self, op: Operation, ctx: NoiseContext) -> OpNoise:
@@ -686,7 +690,7 @@ class Ocelot(_PresetBase):
             layer_ns = durations[of_pair[frozenset((c, t))]] if frozenset((c, t)) in of_pair else t_ns
             rest = layer_ns - t_ns
             if rest > 0:  # a shorter gate in a longer layer: both qubits idle for the rest
-                pad_cat.append(((t,), physics.cat_idle_channel(cat, rest)))
+                pad_cat.append(((t,), self._cat_idle(cat, rest)))
                 pad_tr.append((c, tr, rest))
         after = grouped("PAULI_CHANNEL_2", pauli_entries)
         after += grouped("HERALDED_PAULI_CHANNEL_1", herald_entries)
@@ -698,7 +702,7 @@ class Ocelot(_PresetBase):
         """Transmon ancilla idling between its CX gates: heralded erasure + Z (physics §3c)."""
         heralds, zs = [], []
         for q, tr, ns in items:
-            erasure, pz = physics.transmon_ancilla_idle_channel(tr, ns)
+            erasure, pz = self._cached(("anc_idle", tr, ns), lambda: physics.transmon_ancilla_idle_channel(tr, ns))
             if tr.erasure_flagged and erasure > 0:
                 heralds.append(((q,), (erasure / 2, 0.0, 0.0, erasure / 2)))
             zs.append(((q,), (pz,)))
@@ -717,7 +721,7 @@ class Ocelot(_PresetBase):
         cats, transmons = [], []
         for q in qubits:
             if ctx.kind(q) == "cat":
-                cats.append(((q,), physics.cat_idle_channel(self.cat(ctx, q), layer.duration_ns)))
+                cats.append(((q,), self._cat_idle(self.cat(ctx, q), layer.duration_ns)))
             elif layer.has("cx") or not layer.operations:  # an idle step sits between CX layers
                 transmons.append((q, self.transmon(ctx, q), layer.duration_ns))
         x_check, z_check = _split_by_check(ctx, transmons)
@@ -989,7 +993,7 @@ class CatCat(_PresetBase):
             own = max(self._cx_of(ctx, *group)[0] if op_ns is None else op_ns, 0.0)
             rest = layer.duration_ns - own if op.kind == "cx" else rest_ns
             if rest > 0:
-                entries += [((q,), physics.cat_idle_channel(self.cat(ctx, q), rest)) for q in group]
+                entries += [((q,), self._cat_idle(self.cat(ctx, q), rest)) for q in group]
         slot = self._idle_slot(op.targets, ctx) if op.kind == "cx" and self._first_cx_layer(layer, ctx) else []
         return grouped("PAULI_CHANNEL_1", entries) + slot
 
@@ -1000,7 +1004,7 @@ class CatCat(_PresetBase):
         gates, as Le Régent et al.'s ``IdleGateInterCNOTData`` / ``...Ancilla`` [C].
         """
         slot = self._slot_ns(None)
-        return grouped("PAULI_CHANNEL_1", [((q,), physics.cat_idle_channel(self.cat(ctx, q), slot)) for q in qubits], tag="idle_slot")
+        return grouped("PAULI_CHANNEL_1", [((q,), self._cat_idle(self.cat(ctx, q), slot)) for q in qubits], tag="idle_slot")
 
     def idle_step_ns(self, ctx: NoiseContext) -> float:
         """Duration of an idle step (a layer with no operations): one time step of the convention.
@@ -1031,7 +1035,7 @@ class CatCat(_PresetBase):
         for q in qubits:
             if ctx.kind(q) != "cat":
                 raise CatcodeError(f"noise preset 'cat_cat' models cat qubits only; qubit {ctx.node(q)!r} is a {ctx.kind(q)}")
-            entries.append(((q,), physics.cat_idle_channel(self.cat(ctx, q), layer.duration_ns)))
+            entries.append(((q,), self._cat_idle(self.cat(ctx, q), layer.duration_ns)))
         slot = self._idle_slot(qubits, ctx) if self._first_cx_layer(layer, ctx) else []
         return grouped("PAULI_CHANNEL_1", entries) + slot
 
@@ -1138,7 +1142,7 @@ def _ocelot_cat_controlled_cx(model: Ocelot, op: Operation, ctx: NoiseContext) -
             heralds.append(((t,), ch.heralded_pauli_channel_1_args))
         rest = durations[of_pair[frozenset((c, t))]] - t_ns if frozenset((c, t)) in of_pair else 0.0
         if rest > 0:
-            pad_cat.append(((c,), physics.cat_idle_channel(cat, rest)))
+            pad_cat.append(((c,), model._cat_idle(cat, rest)))
             pad_tr.append((t, tr, rest))
     after = grouped("PAULI_CHANNEL_2", pauli) + grouped("HERALDED_PAULI_CHANNEL_1", heralds)
     return OpNoise(after=after + grouped("PAULI_CHANNEL_1", pad_cat) + _z_check_transmon_idle(pad_tr))

@@ -97,6 +97,9 @@ class Transmon(_PresetBase):
 
     def qubit(self, ctx: NoiseContext, q: int) -> TransmonParams:
         """The :class:`TransmonParams` of a qubit: device-wide values, then its node's overrides."""
+        return self._resolved(ctx, ("q", q), lambda: self._resolve_qubit(ctx, q))
+
+    def _resolve_qubit(self, ctx: NoiseContext, q: int) -> TransmonParams:
         if ctx.kind(q) != "transmon":
             raise CatcodeError(
                 f"noise preset 'transmon' models transmon qubits only; qubit {ctx.node(q)!r} is a {ctx.kind(q)}. "
@@ -106,13 +109,20 @@ class Transmon(_PresetBase):
         return self._cached(("q", tuple(sorted(vals.items()))), lambda: self._params_from(vals))
 
     def _edge(self, ctx: NoiseContext, a: int, b: int) -> tuple[float, float]:
+        return self._resolved(ctx, ("cx", a, b), lambda: self._resolve_edge_pair(ctx, a, b))
+
+    def _resolve_edge_pair(self, ctx: NoiseContext, a: int, b: int) -> tuple[float, float]:
         t = self._edge_value(ctx, a, b, "cx_duration_ns")
         if not t > 0:
             raise CatcodeError(f"cx_duration_ns of {ctx.node(a)}-{ctx.node(b)} must be > 0; got {t!r}")
         return t, require_probability("cx_error", self._edge_value(ctx, a, b, "cx_error"))
 
+    def _channel(self, tr: TransmonParams, duration_ns: float) -> tuple[float, float, float]:
+        """:func:`~catcode.physics.transmon_idle_channel`, computed once per (qubit parameters, duration)."""
+        return self._cached(("idle", tr, duration_ns), lambda: physics.transmon_idle_channel(tr, duration_ns))
+
     def _decoherence(self, ctx: NoiseContext, qubits: Sequence[int], duration_ns: float) -> list[stim.CircuitInstruction]:
-        return grouped("PAULI_CHANNEL_1", [((q,), physics.transmon_idle_channel(self.qubit(ctx, q), duration_ns)) for q in qubits])
+        return grouped("PAULI_CHANNEL_1", [((q,), self._channel(self.qubit(ctx, q), duration_ns)) for q in qubits])
 
     def idle_step_ns(self, ctx: NoiseContext) -> float:
         """Duration of an idle step (a layer with no operations): one CX layer, ``cx_duration_ns``
@@ -148,7 +158,7 @@ class Transmon(_PresetBase):
             depol.append(((c, t), (err,)))
             # Decoherence over the whole layer: the gate, then idling if it is shorter than the layer.
             for q in (c, t):
-                deco.append(((q,), physics.transmon_idle_channel(self.qubit(ctx, q), layer_ns)))
+                deco.append(((q,), self._channel(self.qubit(ctx, q), layer_ns)))
         return OpNoise(after=grouped("DEPOLARIZE2", depol) + grouped("PAULI_CHANNEL_1", deco))
 
     def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
