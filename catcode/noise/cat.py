@@ -779,7 +779,11 @@ def ocelot(nbar: float = OCELOT_DEFAULTS["nbar"], **overrides: Any) -> Ocelot:
     Overrides: any parameter device-wide as a keyword; per cat / per transmon / per CX coupling
     through the layout's node and edge ``params`` (they take precedence); a buffer node may carry
     ``g2_hz`` and ``kappa_b_hz``, which set its cat's ``kappa_2_hz = 4 g2^2 / kappa_b``. Defaults and
-    their provenance: :data:`OCELOT_DEFAULTS` and docs/calibration.md.
+    their provenance: :data:`OCELOT_DEFAULTS` and docs/calibration.md. Every parameter has a stated
+    valid range (its :class:`ParamSpec`); values outside it, bools, strings and non-finite numbers are
+    a one-line :class:`CatcodeError` naming it. ``nbar`` must lie where the bit-flip law is valid
+    (:data:`catcode.physics.NBAR_VALIDITY`: [0.75, 12] for ``"empirical"``, docs/physics.md §2);
+    ``allow_extrapolation=True`` accepts other values with a warning.
 
     >>> m = ocelot(nbar=1.5)
     >>> m.name, m.params
@@ -1069,7 +1073,9 @@ def cat_cat(nbar: float, k1_over_k2: float, **overrides: Any) -> CatCat:
     An operation shorter than its layer idles for the rest (:meth:`CatCat.pad`). ``anc_k2_factor``
     > 1 gives faster ancillas: kappa_2 of the ancillas that many times the data's, and kappa_1 too
     (same k1/k2, Le Régent et al.'s code); the CX's non-adiabatic term uses the mean kappa_2.
-    ``kappa_2_hz`` only sets the time unit. Per-cat overrides go on the layout's nodes.
+    ``kappa_2_hz`` only sets the time unit. Per-cat overrides go on the layout's nodes. ``nbar`` must
+    lie in [1, 30], where the formulas hold (:data:`catcode.physics.NBAR_VALIDITY`, docs/physics.md
+    §2, §3a); ``allow_extrapolation=True`` accepts other values with a warning.
 
     >>> m = cat_cat(nbar=4, k1_over_k2=1e-3, convention="guillaud_mirrahimi")
     >>> round(m.cx_duration_ns(), 1)  # T* = pi / (8 n sqrt(2 k1 k2)) with k2 = 1e6 / s
