@@ -150,10 +150,14 @@ class _SpecTable:
             out[name] = _coerce(self.specs[name], value, "")
         return out
 
-    def check_layout(self, layout: Layout) -> None:
-        """Every override name on the layout must be a parameter of this preset for that element."""
+    def check_layout(self, layout: Layout) -> tuple[dict[str, dict[str, Any]], dict[frozenset, dict[str, Any]]]:
+        """Validate every override on the layout once: its name must be a parameter of this preset for
+        that element, its value of the right type and in range. Returns the coerced overrides
+        ``(by node, by coupling frozenset((a, b)))`` that resolution reads.
+        """
         g = layout.graph
         node_names = self.names("cat", "transmon")
+        nodes: dict[str, dict[str, Any]] = {}
         for node, attrs in g.nodes(data=True):
             params = attrs.get("params", {}) or {}
             if attrs["kind"] == "buffer":
@@ -169,9 +173,10 @@ class _SpecTable:
                     f"unknown to noise preset {self.preset_name!r}; valid names for this node: "
                     f"{', '.join(valid) or '(none)'}"
                 )
-            for name, value in params.items():
-                _coerce(self.specs[name], value, f"layout node {node!r}: ")
+            if params:
+                nodes[node] = {k: _coerce(self.specs[k], v, f"layout node {node!r}: ") for k, v in params.items()}
         valid_edge = self.names("edge")
+        edges: dict[frozenset, dict[str, Any]] = {}
         for a, b, attrs in g.edges(data=True):
             params = attrs.get("params", {}) or {}
             bad = sorted(set(params) - set(valid_edge))
@@ -180,8 +185,9 @@ class _SpecTable:
                     f"layout coupling {a}-{b} has override(s) {', '.join(map(repr, bad))} unknown to noise "
                     f"preset {self.preset_name!r}; valid names for a coupling: {', '.join(valid_edge) or '(none)'}"
                 )
-            for name, value in params.items():
-                _coerce(self.specs[name], value, f"layout coupling {a}-{b}: ")
+            if params:
+                edges[frozenset((a, b))] = {k: _coerce(self.specs[k], v, f"layout coupling {a}-{b}: ") for k, v in params.items()}
+        return nodes, edges
 
 
 def _naming_inputs(exc: CatcodeError, inputs: Mapping[str, Any]) -> CatcodeError:
@@ -319,8 +325,8 @@ class _PresetBase(NoiseModel):
                     f"noise preset {self.name!r} models {role} qubits that are {kind}s; in layout {layout.name!r} "
                     f"{', '.join(wrong)} {'is a' if len(wrong) == 1 else 'are'} {layout.kind(wrong[0])}. {self._layout_hint}"
                 )
-        self._table.check_layout(layout)
         try:
+            self._overrides(NoiseContext(layout))  # every override validated once, before the pass
             return super().apply(circuit, layout)
         except CatcodeError as exc:
             raise _naming_inputs(exc, {**self._params, **_layout_inputs(layout)}) from None
@@ -340,16 +346,18 @@ class _PresetBase(NoiseModel):
     def _node_values(self, ctx: NoiseContext, qubit: int, scope: str) -> dict[str, Any]:
         return self._resolved(ctx, ("vals", qubit, scope), lambda: self._resolve_node(ctx, qubit, scope))
 
+    def _overrides(self, ctx: NoiseContext) -> tuple[dict[str, dict[str, Any]], dict[frozenset, dict[str, Any]]]:
+        """The layout's overrides, validated once (:meth:`_SpecTable.check_layout`)."""
+        return self._resolved(ctx, ("overrides",), lambda: self._table.check_layout(ctx.layout))
+
     def _resolve_node(self, ctx: NoiseContext, qubit: int, scope: str) -> dict[str, Any]:
-        over = {k: v for k, v in ctx.overrides(qubit).items() if k in self._table.specs and self._table.specs[k].scope == scope}
+        nodes = self._overrides(ctx)[0]
+        node = ctx.node(qubit)
         vals = {n: self._values[n] for n in self._table.names(scope)}
-        for k, v in over.items():
-            vals[k] = _coerce(self._table.specs[k], v, f"layout node {ctx.node(qubit)!r}: ")
+        vals.update({k: v for k, v in nodes.get(node, {}).items() if self._table.specs[k].scope == scope})
         if scope == "cat":
-            buf = _buffer_params(ctx.layout, ctx.node(qubit))
+            buf = next((nodes.get(n, {}) for n in ctx.layout.graph[node] if ctx.layout.graph.nodes[n]["kind"] == "buffer"), {})
             if buf:
-                for k, v in buf.items():
-                    _coerce(self._table.specs[k], v, "buffer: ")
                 if set(buf) != {"g2_hz", "kappa_b_hz"}:
                     raise CatcodeError(
                         f"the buffer of {ctx.node(qubit)!r} needs both g2_hz and kappa_b_hz "
@@ -371,18 +379,8 @@ class _PresetBase(NoiseModel):
         return self._resolved(ctx, ("edge", a, b, name), lambda: self._resolve_edge(ctx, a, b, name))
 
     def _resolve_edge(self, ctx: NoiseContext, a: int, b: int, name: str) -> Any:
-        over = ctx.edge_overrides(a, b)
-        if name in over:
-            return _coerce(self._table.specs[name], over[name], f"layout coupling {ctx.node(a)}-{ctx.node(b)}: ")
-        return self._values[name]
-
-
-def _buffer_params(layout: Layout, node: str) -> dict[str, Any]:
-    g = layout.graph
-    for n in g[node]:
-        if g.nodes[n]["kind"] == "buffer":
-            return dict(g.nodes[n].get("params", {}) or {})
-    return {}
+        over = self._overrides(ctx)[1].get(frozenset((ctx.node(a), ctx.node(b))), {})
+        return over.get(name, self._values[name])
 
 
 def _require_factor(name: str, value: float) -> float:
