@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import warnings
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -121,6 +122,16 @@ CX_BIT_FLIP_SLOTS = ("XI", "IX", "XX", "YI", "YX", "ZX")
 
 _NS = 1e-9
 _US = 1e-6
+#: Rates are capped at e^600 s^-1 (~1e260): any such rate saturates a flip probability at 1/2 within
+#: 1e-250 ns, and the cap keeps products with durations finite.
+_MAX_LOG_RATE = 600.0
+
+
+def _ratio(duration_ns: float, time_us: float) -> float:
+    """``t / T`` for a duration in ns and a time constant in us; a denormal T (5e-324 us) gives inf,
+    not ZeroDivisionError (``T * 1e-6`` underflows to 0)."""
+    den = time_us * _US
+    return duration_ns * _NS / den if den > 0.0 else math.inf
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -146,6 +157,43 @@ def _require_bool(name: str, value: object) -> bool:
 
 
 # --------------------------------------------------------------------------- parameters
+
+#: n-bar range in which each bit-flip law (and the formulas used with it) is valid, by
+#: ``bit_flip_model`` (docs/physics.md §2, §3a). Outside it a preset raises unless
+#: ``allow_extrapolation=True`` (then it warns).
+#:
+#: * ``"two_photon"`` and the cat-cat formulas of §3a/§3b (Chamberland et al. 2022; Guillaud &
+#:   Mirrahimi 2019/2021; Alice & Bob's emulator): asymptotic in the separation of +-alpha, they need
+#:   the overlap e^{-2n} small (0.14 at n = 1) [D]; the sources' simulations and fits span roughly
+#:   n = 1 to 30 [C: Le Régent et al.'s and Alice & Bob's parameter ranges; upper end U].
+#: * ``"empirical"`` (Ocelot, T_X(n) = T0 e^{gamma n} / n): calibrated on n = 0.75 to 2.5
+#:   (scripts/calibrate_ocelot.py), anchored at n = 2; the headline "bit-flip times approaching 1 s"
+#:   puts n near 5-6. Above that the law is an extrapolation of gamma; 12 bounds the overhead
+#:   studies (n <= 10.5) [U]. Below 0.75 a "cat" is close to vacuum and no data constrain it.
+NBAR_VALIDITY: dict[str, tuple[float, float]] = {"two_photon": (1.0, 30.0), "empirical": (0.75, 12.0)}
+
+
+def check_nbar_validity(nbar: float, bit_flip_model: str, *, allow_extrapolation: bool = False, where: str = "") -> None:
+    """Raise :class:`CatcodeError` if ``nbar`` lies outside :data:`NBAR_VALIDITY` for the model;
+    with ``allow_extrapolation`` warn instead.
+
+    >>> check_nbar_validity(1.5, "empirical")
+    >>> check_nbar_validity(1e-6, "empirical")
+    Traceback (most recent call last):
+    ...
+    catcode.errors.CatcodeError: nbar = 1e-06 is outside [0.75, 12], where the 'empirical' bit-flip law is valid (docs/physics.md §2); pass allow_extrapolation=True to extrapolate (with a warning)
+    """
+    if bit_flip_model not in NBAR_VALIDITY:  # CatParams names the valid choices
+        return
+    low, high = NBAR_VALIDITY[bit_flip_model]
+    if low <= nbar <= high:
+        return
+    msg = (f"{where}nbar = {nbar:g} is outside [{low:g}, {high:g}], where the {bit_flip_model!r} bit-flip law is "
+           "valid (docs/physics.md §2)")
+    if not allow_extrapolation:
+        raise CatcodeError(msg + "; pass allow_extrapolation=True to extrapolate (with a warning)")
+    warnings.warn(msg + "; extrapolating because allow_extrapolation=True", stacklevel=3)
+
 
 
 def kappa_2_from_buffer(g2_hz: float, kappa_b_hz: float) -> float:
@@ -538,9 +586,18 @@ def cat_bit_flip_rate_hz(cat: CatParams) -> float:
     """
     n = cat.nbar
     if cat.bit_flip_model == "two_photon":
-        return TWO_PHOTON_IDLE_BIT_FLIP_PREFACTOR * n * cat.kappa_1_hz * math.exp(-2.0 * n)
+        log_rate = math.log(TWO_PHOTON_IDLE_BIT_FLIP_PREFACTOR * n) + math.log(cat.kappa_1_hz) - 2.0 * n
+        if log_rate < _MAX_LOG_RATE:  # the direct form (bit-identical to earlier releases) is finite
+            return TWO_PHOTON_IDLE_BIT_FLIP_PREFACTOR * n * cat.kappa_1_hz * math.exp(-2.0 * n)
+        return math.exp(_MAX_LOG_RATE)
     t_ref_s = cat.bit_flip_time_ref_us * _US
-    rate = n / (cat.bit_flip_nbar_ref * t_ref_s) * math.exp(-cat.bit_flip_gamma * (n - cat.bit_flip_nbar_ref))
+    exponent = -cat.bit_flip_gamma * (n - cat.bit_flip_nbar_ref)
+    log_rate = math.log(n) - math.log(cat.bit_flip_nbar_ref) - math.log(cat.bit_flip_time_ref_us) - math.log(_US) + exponent
+    if log_rate >= _MAX_LOG_RATE or exponent > 700.0:
+        # e^{-gamma (n - n_ref)} alone would overflow (gamma (n_ref - n) > 709): any such rate
+        # saturates every flip probability at 1/2, so cap it (a log-space evaluation).
+        return math.exp(min(log_rate, _MAX_LOG_RATE))
+    rate = n / (cat.bit_flip_nbar_ref * t_ref_s) * math.exp(exponent)
     if cat.bit_flip_time_convention == "decay":
         rate /= 2.0
     return rate
@@ -665,7 +722,7 @@ def cat_cat_cx_channel(
     t = duration_ns * _NS
 
     out = dict.fromkeys(PAULI_CHANNEL_2_ORDER, 0.0)
-    non_adiabatic = _non_adiabatic_coefficient(variant, control, target) / t
+    non_adiabatic = _non_adiabatic_coefficient(variant, control, target) / t if t > 0.0 else math.inf
     out["ZI"] = _checked(
         cat_phase_flip_rate_hz(control) * t + non_adiabatic,
         "cat-cat CX Z on the control (n k1 T + non-adiabatic term)",
@@ -806,9 +863,9 @@ def transmon_idle_channel(transmon: TransmonParams, duration_ns: float) -> tuple
     >>> [round(p, 6) for p in transmon_idle_channel(TransmonParams(t1_us=50, t2_us=50), 1000.0)]
     [0.00495, 0.00495, 0.00495]
     """
-    t = _require_duration("duration_ns", duration_ns) * _NS
-    a = t / (transmon.t1_us * _US)
-    b = t / (transmon.t2_us * _US)
+    t_ns = _require_duration("duration_ns", duration_ns)
+    a = _ratio(t_ns, transmon.t1_us)
+    b = _ratio(t_ns, transmon.t2_us)
     p_xy = -math.expm1(-a) / 4.0
     # pZ = (1 - 2 e^{-b} + e^{-a}) / 4 = [(1 - e^{-a/2})^2 + 2 (e^{-a/2} - e^{-b})] / 4: two terms
     # that are >= 0 because b >= a/2 (T2 <= 2 T1), written without cancellation.
@@ -826,9 +883,9 @@ def transmon_decay_probability(transmon: TransmonParams, duration_ns: float) -> 
     >>> round(transmon_decay_probability(TransmonParams(t1_us=50), 500.0), 6)
     0.00995
     """
-    t = _require_duration("duration_ns", duration_ns) * _NS
+    t_ns = _require_duration("duration_ns", duration_ns)
     return _checked(
-        -math.expm1(-t / (transmon.t1_us * _US)),
+        -math.expm1(-_ratio(t_ns, transmon.t1_us)),
         "transmon decay probability (1 - exp(-t/T1))",
         f"reduce duration_ns ({duration_ns:g}) or increase t1_us ({transmon.t1_us:g})",
     )
@@ -844,7 +901,10 @@ def transmon_dephasing_probability(transmon: TransmonParams, duration_ns: float)
     0.004975
     """
     t = _require_duration("duration_ns", duration_ns) * _NS
-    gamma_phi = 1.0 / (transmon.t2_us * _US) - 1.0 / (2.0 * transmon.t1_us * _US)
+    t1_s, t2_s = transmon.t1_us * _US, transmon.t2_us * _US
+    if not (t1_s > 0.0 and t2_s > 0.0):  # a denormal T (5e-324 us) underflows: dephasing is complete
+        return 0.5 if t > 0.0 else 0.0
+    gamma_phi = 1.0 / t2_s - 1.0 / (2.0 * t1_s)
     return -math.expm1(-t * max(gamma_phi, 0.0)) / 2.0
 
 
@@ -876,7 +936,7 @@ def transmon_decay_split(transmon: TransmonParams, duration_ns: float) -> tuple[
     p_any = transmon_decay_probability(transmon, duration_ns)
     if not transmon.erasure_flagged:
         return 0.0, p_any
-    x = duration_ns * _NS / (transmon.t1_us * _US)
+    x = _ratio(duration_ns, transmon.t1_us)
     f = transmon.flaggable_decay_fraction
     heralded = f * x * math.exp(-x)
     unheralded = (1.0 - f) * p_any + f * _at_least_two_decays(x)

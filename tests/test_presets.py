@@ -123,16 +123,16 @@ def test_cli_generate_ocelot(tmp_path):
         (dict(nbar=0), r"nbar must be a finite number > 0; got 0"),
         (dict(nbar=-1.0), r"nbar must be a finite number > 0"),
         (dict(kappa_1_hz=0), r"kappa_1_hz must be a finite number > 0"),
-        (dict(kappa_2_hz=-5), r"kappa_2_hz must be a finite number > 0"),
+        (dict(kappa_2_hz=-5), r"kappa_2_hz must be a finite number >= 1 and <= 1e\+12; got -5.0"),
         (dict(cx_duration_ns=3000), r"cx_duration_ns must be <= cycle_ns = 2800"),
         (dict(cx_duration_ns=1500), r"must fit in cycle_ns = 2800 .* valid cx_duration_ns: \(0, 1250\]"),
         (dict(readout_error=0.7), r"readout_error must be a probability in \[0, 0.5\]; got 0.7"),
         (dict(t1_us=10, t2_us=30), r"t2_us must be <= 2 \* t1_us = 20"),
         (dict(kappa_1_hz=5e6), r"outside \[0, 0.5\] after conversion"),
         (dict(t1_us=0.3, t2_us=0.3), r"outside \[0, 0.5\] after conversion.*t1_us"),
-        (dict(cx_bit_flip_factor=0.5), r"cx_bit_flip_factor must be >= 1"),
+        (dict(cx_bit_flip_factor=0.5), r"cx_bit_flip_factor must be a finite number >= 1 and <= 1e\+06; got 0.5"),
         (dict(bit_flip_model="magic"), r"bit_flip_model must be one of 'two_photon', 'empirical'; got 'magic'"),
-        (dict(nbar="two"), r"nbar must be a finite number; got 'two'"),
+        (dict(nbar="two"), r"nbar must be a finite number > 0; got 'two'"),
         (dict(erasure_flagged="maybe"), r"erasure_flagged must be True or False"),
         (dict(kappa_b_hz=1e6), r"has no parameter 'kappa_b_hz'"),
     ],
@@ -182,9 +182,9 @@ def test_presets_refuse_layouts_they_do_not_model():
         (dict(nbar=3, k1_over_k2=0), r"k1_over_k2 must be a finite number > 0"),
         (dict(nbar=3, k1_over_k2=1e-3, variant="fast"), r"variant must be one of 'chamberland', 'guillaud_mirrahimi'"),
         (dict(nbar=3, k1_over_k2=1e-3, cx_bit_flip="x"), r"cx_bit_flip must be one of"),
-        (dict(nbar=3, k1_over_k2=1e-3, anc_k2_factor=0.5), r"anc_k2_factor .* must be >= 1"),
-        (dict(nbar=3, k1_over_k2=1e-3, cx_duration_ns=-1), r"cx_duration_ns must be > 0"),
-        (dict(nbar=0.3, k1_over_k2=0.5), r"outside \[0, 0.5\] after conversion"),
+        (dict(nbar=3, k1_over_k2=1e-3, anc_k2_factor=0.5), r"anc_k2_factor must be a finite number >= 1 and <= 1e\+06; got 0.5"),
+        (dict(nbar=3, k1_over_k2=1e-3, cx_duration_ns=-1), r"cx_duration_ns must be a finite number > 0 and <= 1e\+09; got -1.0"),
+        (dict(nbar=1, k1_over_k2=0.5), r"outside \[0, 0.5\] after conversion"),
         (dict(nbar=3, k1_over_k2=1e-3, t1_us=3), r"no parameter 't1_us'"),
     ],
 )
@@ -426,7 +426,9 @@ def test_ocelot_probabilities_in_range_or_rejected(
         )
         circuit = memory_circuit(Layout.chain(3), model, rounds=2, basis=basis)
     except CatcodeError as exc:
-        assert "0.5" in str(exc) or "cycle_ns" in str(exc), str(exc)
+        assert "0.5" in str(exc) or "cycle_ns" in str(exc) or "allow_extrapolation" in str(exc), str(exc)
+        lo, hi = physics.NBAR_VALIDITY[bit_flip_model]
+        assert ("allow_extrapolation" not in str(exc)) or not lo <= nbar <= hi, str(exc)
         return
     args = all_noise_args(circuit)
     assert args and all(0.0 <= a <= 0.5 for a in args)
@@ -507,7 +509,7 @@ def test_cat_cat_measure_z_duration_is_a_parameter():
         # Ancillas idle during the final Z readout layer, which lasts measure_z_ns.
         pz = float(last.split("PAULI_CHANNEL_1(")[1].split(")")[0].split(",")[2])
         assert pz == pytest.approx(0.5 * (1 - math.exp(-2 * 4 * r * 1e6 * ns * 1e-9)), rel=1e-3)
-    with pytest.raises(CatcodeError, match="measure_z_ns must be > 0; got -1"):
+    with pytest.raises(CatcodeError, match="measure_z_ns must be a finite number > 0 and <= 1e\\+09; got -1.0"):
         cat_cat(nbar=4, k1_over_k2=r, measure_z_ns=-1.0)
     with pytest.raises(CatcodeError, match="convention.*alice_bob"):
         cat_cat(nbar=4, k1_over_k2=r, convention="hybrid")
@@ -549,3 +551,52 @@ def test_negative_operation_duration_is_refused():
 
     with pytest.raises(CatcodeError, match="duration of -5.0 ns; valid durations are finite numbers >= 0"):
         memory_circuit(Layout.rotated_surface(2), Broken(), rounds=1, basis="Z")
+
+
+# ----------------------------------------------------------------------------- idle step (IDLE STEP contract)
+def _idle_step(model, layout):
+    """What the pass emits for an empty layer: the model's idle rule on every qubit for one idle step."""
+    from catcode.noise.model import Layer, NoiseContext
+
+    ctx = NoiseContext(layout)
+    return model.idle(ctx.all_qubits, Layer((), model.idle_step_ns(ctx)), ctx)
+
+
+def test_idle_step_durations_follow_each_convention():
+    # alice_bob: 1/kappa_2 (kappa_2 = 1e6 /s -> 1000 ns); guillaud_mirrahimi: T* = pi / (8 n sqrt(2 k1 k2))
+    assert cat_cat(nbar=4, k1_over_k2=1e-3).idle_step_ns(None) == pytest.approx(1e9 / 1e6)
+    t_star = math.pi / (8 * 4 * math.sqrt(2 * 1e3 * 1e6)) * 1e9
+    gm = cat_cat(nbar=4, k1_over_k2=1e-3, convention="guillaud_mirrahimi")
+    assert gm.idle_step_ns(None) == pytest.approx(t_star, rel=1e-12)
+    assert ocelot(cx_duration_ns=350).idle_step_ns(None) == 350
+    assert transmon(cx_duration_ns=60).idle_step_ns(None) == 60
+
+
+def test_cat_cat_idle_step_is_one_slot_of_idling_on_every_cat():
+    layout = Layout.chain(3, ancilla="cat")
+    model = cat_cat(nbar=4, k1_over_k2=1e-3)
+    (inst,) = _idle_step(model, layout)
+    assert inst.name == "PAULI_CHANNEL_1" and inst.tag == ""
+    assert [t.value for t in inst.targets_copy()] == list(range(layout.num_qubits))
+    px, py, pz = inst.gate_args_copy()
+    # n k1 T with T = 1/k2: Z flip (1 - e^{-2 n k1 T}) / 2, n k1 T = 4e-3
+    assert pz == pytest.approx((1 - math.exp(-2 * 4e-3)) / 2, rel=1e-3)
+    assert px == py and 0 < px < pz * 1e-3
+
+
+def test_ocelot_idle_step_idles_cats_and_transmons():
+    layout = Layout.chain(3, ancilla="transmon")
+    ops = _idle_step(ocelot(), layout)
+    names = {i.name for i in ops}
+    assert "PAULI_CHANNEL_1" in names and "HERALDED_PAULI_CHANNEL_1" in names and "Z_ERROR" in names
+    touched = {t.value for i in ops for t in i.targets_copy()}
+    assert touched == set(range(layout.num_qubits))
+
+
+def test_idle_step_of_zero_duration_is_silent():
+    from catcode.noise.model import Layer, NoiseContext
+
+    for model, layout in ((cat_cat(nbar=4, k1_over_k2=1e-3), Layout.chain(3, ancilla="cat")),
+                          (ocelot(), Layout.chain(3)), (transmon(), Layout.rotated_surface(3))):
+        ctx = NoiseContext(layout)
+        assert model.idle(ctx.all_qubits, Layer((), 0.0), ctx) == []

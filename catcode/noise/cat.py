@@ -34,7 +34,7 @@ from typing import Any
 import stim
 
 from catcode import physics
-from catcode.errors import CatcodeError, require_choice, require_probability
+from catcode.errors import CatcodeError, _real, _short, require_choice, require_probability
 from catcode.layout import Layout
 from catcode.noise.model import Layer, NoiseContext, NoiseModel, Operation, OpNoise, grouped
 from catcode.physics import CatParams, Timings, TransmonParams
@@ -51,14 +51,22 @@ __all__ = [
 
 
 # =============================================================================== parameter specs
+#: Upper bounds shared by the presets' parameters: rates (s^-1), durations and times (ns, us).
+#: Far above any device (a THz rate, a 1 s gate) and low enough that no product of them overflows.
+MAX_RATE_HZ = 1e12
+MAX_DURATION_NS = 1e9
+MAX_TIME_US = 1e9
+
+
 @dataclasses.dataclass(frozen=True)
 class ParamSpec:
-    """One preset parameter: its default, where it may be overridden, and its provenance.
+    """One preset parameter: its default, where it may be overridden, its valid range and provenance.
 
     ``scope`` says which layout element may override it: ``"cat"`` / ``"transmon"`` (a node of
     that kind), ``"edge"`` (a CX coupling), ``"buffer"`` (a buffer node; not settable
     device-wide) or ``"device"`` (only device-wide, through the factory). ``kind`` is ``"float"``,
-    ``"float?"`` (a float or None), ``"str"`` or ``"bool"``.
+    ``"float?"`` (a float or None), ``"str"`` or ``"bool"``. A float lies in ``[low, high]``
+    (``(low, high]`` when ``low_open``); ``None`` means unbounded on that side.
     """
 
     name: str
@@ -66,25 +74,57 @@ class ParamSpec:
     scope: str
     kind: str
     source: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+
+    def range_text(self) -> str:
+        """The valid range in words, e.g. ``"> 0 and <= 1e+09"``."""
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.low_open else '>='} {self.low:g}")
+        if self.high is not None:
+            parts.append(f"<= {self.high:g}")
+        return " and ".join(parts)
+
+
+def _spec(name: str, default: Any, scope: str, kind: str, source: str, range_: str = "") -> ParamSpec:
+    """A :class:`ParamSpec` with its range written compactly: ``"(0, 1e9]"``, ``"[0, 0.5]"``, ``"[1,)"``."""
+    if not range_:
+        return ParamSpec(name, default, scope, kind, source)
+    lo, hi = range_[1:-1].split(",")
+    return ParamSpec(name, default, scope, kind, source, float(lo) if lo.strip() else None,
+                     float(hi) if hi.strip() else None, range_[0] == "(")
 
 
 def _coerce(spec: ParamSpec, value: Any, where: str) -> Any:
-    """Type-check one parameter value (ranges are checked by the physics dataclasses)."""
+    """Type- and range-check one parameter value; one line naming it, the value and the valid range.
+
+    Real numbers only (ints, floats, numpy scalars; not bools or strings), finite, in the spec's range.
+    """
     if spec.kind == "bool":
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"  # from key=value file names
-        raise CatcodeError(f"{where}{spec.name} must be True or False; got {value!r}")
+        raise CatcodeError(f"{where}{spec.name} must be True or False; got {_short(value)}")
     if spec.kind == "str":
         if not isinstance(value, str):
-            raise CatcodeError(f"{where}{spec.name} must be a string; got {value!r}")
+            raise CatcodeError(f"{where}{spec.name} must be a string; got {_short(value)}")
         return value
     if spec.kind == "float?" and value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise CatcodeError(f"{where}{spec.name} must be a finite number; got {value!r}")
-    return float(value)
+    v = _real(value)
+    if spec.low == 0.0 and not spec.low_open and spec.high in (0.5, 1.0):
+        what = f"a probability in [0, {spec.high:g}]"
+    else:
+        what = "a finite number" + (" " + spec.range_text() if spec.range_text() else "")
+    if not math.isfinite(v):
+        raise CatcodeError(f"{where}{spec.name} must be {what}; got {repr(value) if isinstance(value, str) else _short(value)}")
+    low_ok = spec.low is None or (v > spec.low if spec.low_open else v >= spec.low)
+    if not low_ok or (spec.high is not None and v > spec.high):
+        raise CatcodeError(f"{where}{spec.name} must be {what}; got {v!r}")
+    return v
 
 
 class _SpecTable:
@@ -110,10 +150,14 @@ class _SpecTable:
             out[name] = _coerce(self.specs[name], value, "")
         return out
 
-    def check_layout(self, layout: Layout) -> None:
-        """Every override name on the layout must be a parameter of this preset for that element."""
+    def check_layout(self, layout: Layout) -> tuple[dict[str, dict[str, Any]], dict[frozenset, dict[str, Any]]]:
+        """Validate every override on the layout once: its name must be a parameter of this preset for
+        that element, its value of the right type and in range. Returns the coerced overrides
+        ``(by node, by coupling frozenset((a, b)))`` that resolution reads.
+        """
         g = layout.graph
         node_names = self.names("cat", "transmon")
+        nodes: dict[str, dict[str, Any]] = {}
         for node, attrs in g.nodes(data=True):
             params = attrs.get("params", {}) or {}
             if attrs["kind"] == "buffer":
@@ -129,9 +173,10 @@ class _SpecTable:
                     f"unknown to noise preset {self.preset_name!r}; valid names for this node: "
                     f"{', '.join(valid) or '(none)'}"
                 )
-            for name, value in params.items():
-                _coerce(self.specs[name], value, f"layout node {node!r}: ")
+            if params:
+                nodes[node] = {k: _coerce(self.specs[k], v, f"layout node {node!r}: ") for k, v in params.items()}
         valid_edge = self.names("edge")
+        edges: dict[frozenset, dict[str, Any]] = {}
         for a, b, attrs in g.edges(data=True):
             params = attrs.get("params", {}) or {}
             bad = sorted(set(params) - set(valid_edge))
@@ -140,8 +185,33 @@ class _SpecTable:
                     f"layout coupling {a}-{b} has override(s) {', '.join(map(repr, bad))} unknown to noise "
                     f"preset {self.preset_name!r}; valid names for a coupling: {', '.join(valid_edge) or '(none)'}"
                 )
-            for name, value in params.items():
-                _coerce(self.specs[name], value, f"layout coupling {a}-{b}: ")
+            if params:
+                edges[frozenset((a, b))] = {k: _coerce(self.specs[k], v, f"layout coupling {a}-{b}: ") for k, v in params.items()}
+        return nodes, edges
+
+
+def _naming_inputs(exc: CatcodeError, inputs: Mapping[str, Any]) -> CatcodeError:
+    """``exc`` with the user's inputs appended when its message names only an internal quantity.
+
+    A physics formula reports the quantity it computes ("cat-cat CX Z on the control ... after
+    conversion", "duration_ns"); the user set ``cx_duration_ns`` or ``n_thermal``. Messages that
+    already name an input (except conversion results, which involve several), or describe the
+    layout, are returned unchanged.
+    """
+    msg = str(exc)
+    internal = "after conversion" in msg or not any(k in msg for k in inputs)
+    if not inputs or not internal or "layout" in msg or "noise preset" in msg:
+        return exc
+    listed = ", ".join(f"{k}={_short(v)}" for k, v in inputs.items())
+    return CatcodeError(f"{msg} (inputs: {listed})")
+
+
+def _layout_inputs(layout: Layout) -> dict[str, Any]:
+    """Every per-node and per-coupling override of a layout, keyed ``"node: name"`` / ``"a-b: name"``."""
+    g = layout.graph
+    out = {f"{n}: {k}": v for n, attrs in g.nodes(data=True) for k, v in (attrs.get("params") or {}).items()}
+    out.update({f"{a}-{b}: {k}": v for a, b, attrs in g.edges(data=True) for k, v in (attrs.get("params") or {}).items()})
+    return out
 
 
 def _metadata_params(values: Mapping[str, Any], given: Mapping[str, Any], always: Sequence[str]) -> dict[str, Any]:
@@ -154,76 +224,59 @@ def _metadata_params(values: Mapping[str, Any], given: Mapping[str, Any], always
 
 
 # =============================================================================== Ocelot
-#: Ocelot preset defaults. Tags: [S]/[P] from Putterman et al., Nature 638, 927 (2025) via
-#: docs/physics.md §5; [U] placeholders; [F] fitted by scripts/calibrate_ocelot.py to the published
-#: numbers (docs/calibration.md). The fitted values are recorded here, not computed at import.
-OCELOT_DEFAULTS: dict[str, Any] = {
+R = "(0, 1e12]"  # a rate, s^-1 (MAX_RATE_HZ)
+R0 = "[0, 1e12]"
+K2 = "[1, 1e12]"  # kappa_2 (s^-1): a two-photon rate below 1/s would not stabilise any cat
+T_NS = "(0, 1e9]"  # a duration, ns (MAX_DURATION_NS)
+T0_NS = "[0, 1e9]"
+T_US = "(0, 1e9]"  # a time constant, us (MAX_TIME_US)
+FLIP = "[0, 0.5]"  # a flip probability
+FACTOR = "[1, 1e6]"  # a rate during a gate in units of the idle rate
+
+#: The Ocelot preset's parameters, each written once: default, scope, kind, provenance, valid range.
+#: Tags: [S]/[P] from Putterman et al., Nature 638, 927 (2025) via docs/physics.md §5; [U]
+#: placeholders; [F] fitted by scripts/calibrate_ocelot.py to the published numbers
+#: (docs/calibration.md). The fitted values are recorded here, not computed at import.
+_OCELOT_SPECS = (
     # cats (data qubits)
-    "nbar": 1.5,  # operating point of the d = 5 code [S]
-    "kappa_1_hz": physics.OCELOT_KAPPA_1_HZ,  # 1/(60 us) [S x2]
-    "kappa_2_hz": 2.0e6,  # [U]: sets only the cat preparation / X-readout time 1/kappa_2
-    "kappa_phi_hz": 0.0,  # [U]
-    "n_thermal": 0.0,  # [U]
-    "bit_flip_model": "empirical",  # Ocelot is not described by the pure-kappa_1 law (docs/physics.md §2)
-    "bit_flip_gamma": 1.64,  # [F] to the d = 3 section minima and their location (d = 5 held out)
-    "bit_flip_time_ref_us": 1000.0,  # one cat at n = 2: "> 1 ms" [S x2]
-    "bit_flip_nbar_ref": 2.0,  # [S x2]
-    "bit_flip_time_convention": "rate",  # [U]; degenerate with cx_bit_flip_factor (calibration.md)
-    "cx_phase_flip_factor": 1.445,  # [F] to 9.6e-2 phase flips per cycle at n = 2 [S x2]
-    "cx_bit_flip_factor": 1.890,  # [F] to 3.5e-3 bit flips per cycle at n = 2 [S x2]
-    "cat_readout_error": 0.0,  # [U] data-cat readout flip (SPAM only; see calibration.md)
-    "cat_readout_ns": None,  # [U] data-cat readout duration; None = 1/kappa_2 [C: Le Régent et al.]
+    _spec("nbar", 1.5, "cat", "float", "mean photon number of each data cat; Ocelot's d=5 operating point [S]", "(0,)"),
+    _spec("kappa_1_hz", physics.OCELOT_KAPPA_1_HZ, "cat", "float", "single-photon loss 1/(60 us) [S x2]", R),
+    _spec("kappa_2_hz", 2.0e6, "cat", "float", "two-photon dissipation [U]; sets only the cat preparation / X-readout time 1/kappa_2", K2),
+    _spec("kappa_phi_hz", 0.0, "cat", "float", "storage pure dephasing [U]", R0),
+    _spec("n_thermal", 0.0, "cat", "float", "storage thermal photons [U]", "[0, 100]"),
+    _spec("bit_flip_model", "empirical", "cat", "str", "'empirical' T_X(n) law (docs/physics.md §2; Ocelot is not described by the pure-kappa_1 law) or 'two_photon'"),
+    _spec("bit_flip_gamma", 1.64, "cat", "float", "gamma of T_X(n) = T0 e^{gamma n}/n [F] to the d = 3 section minima (d = 5 held out); 2 ideal, 4.3 squeezed [P]", "[0, 10]"),
+    _spec("bit_flip_time_ref_us", 1000.0, "cat", "float", "idle bit-flip time at bit_flip_nbar_ref: one cat at n = 2, '> 1 ms' [S x2]", T_US),
+    _spec("bit_flip_nbar_ref", 2.0, "cat", "float", "nbar of that measurement: 2 [S x2]", "(0, 100]"),
+    _spec("bit_flip_time_convention", "rate", "cat", "str", "'rate' (Gamma = 1/T) or 'decay' (1/(2T)) [U]; degenerate with cx_bit_flip_factor"),
+    _spec("cx_phase_flip_factor", 1.445, "cat", "float", "cat phase-flip rate during a CX / idle rate [F] to 9.6e-2 phase flips per cycle at n = 2 [S x2]", FACTOR),
+    _spec("cx_bit_flip_factor", 1.890, "cat", "float", "cat bit-flip rate during a CX / idle rate [F] to 3.5e-3 bit flips per cycle at n = 2 [S x2]", FACTOR),
+    _spec("cat_readout_error", 0.0, "cat", "float", "final data-cat readout flip [U] (SPAM only; see calibration.md)", FLIP),
+    _spec("cat_readout_ns", None, "cat", "float?", "data-cat readout duration (ns); None = 1/kappa_2 [C: Le Régent et al.]", T_NS),
     # transmons (ancillas)
-    "t1_us": 50.0,  # [U] placeholder (docs/physics.md §4), held fixed in the fit
-    "t2_us": 50.0,  # [U] placeholder, held fixed in the fit
-    "readout_error": 0.0015,  # [F] with reset_error, to the d = 3 section minima (d = 5 held out)
-    "reset_error": 0.0015,  # [F] tied to readout_error
-    "erasure_flagged": True,  # three-state readout flags f->e decays [S]
-    "flaggable_decay_fraction": 1.0,  # [U]
+    _spec("t1_us", 50.0, "transmon", "float", "transmon T1 [U] placeholder (docs/physics.md §4), held fixed in the fit", T_US),
+    _spec("t2_us", 50.0, "transmon", "float", "transmon T2 [U] placeholder, held fixed in the fit", T_US),
+    _spec("readout_error", 0.0015, "transmon", "float", "transmon readout flip [F] with reset_error, to the d = 3 section minima", FLIP),
+    _spec("reset_error", 0.0015, "transmon", "float", "transmon preparation flip [F] tied to readout_error", FLIP),
+    _spec("erasure_flagged", True, "transmon", "bool", "f->e decays heralded by the three-state readout (erasures) [S]"),
+    _spec("flaggable_decay_fraction", 1.0, "transmon", "float", "share of decays that are f->e [U]", "[0, 1]"),
     # timings
-    "cx_duration_ns": 400.0,  # inside 292-552 ns across the device [S x2]
-    "ancilla_prep_ns": 300.0,  # [U]
-    "cycle_ns": 2800.0,  # 2.8 us [S x2]
+    _spec("cx_duration_ns", 400.0, "edge", "float", "CX duration, 400 ns inside 292-552 ns across the device [S x2]", T_NS),
+    _spec("ancilla_prep_ns", 300.0, "device", "float", "transmon reset + preparation [U]", T0_NS),
+    _spec("cycle_ns", 2800.0, "device", "float", "cycle, 2.8 us [S x2]; the ancilla measurement takes the slack", T_NS),
     # cat-controlled CX onto a transmon (Z-type checks; Hann et al. arXiv:2410.23363): assumption [U],
     # as disruptive to the cat as Ocelot's own CX (docs/reproductions.md §4)
-    "cat_cx_duration_ns": 400.0,
-    "cat_cx_phase_flip_factor": 1.445,
-    "cat_cx_bit_flip_factor": 1.890,
-}
+    _spec("cat_cx_duration_ns", 400.0, "edge", "float", "cat-controlled CX onto a transmon (Z checks) [U]: as cx_duration_ns", T_NS),
+    _spec("cat_cx_phase_flip_factor", 1.445, "cat", "float", "cat phase-flip rate during that CX / idle rate [U]: as Ocelot's CX", FACTOR),
+    _spec("cat_cx_bit_flip_factor", 1.890, "cat", "float", "cat bit-flip rate during that CX / idle rate [U]: as Ocelot's CX", FACTOR),
+    _spec("allow_extrapolation", False, "device", "bool", "allow nbar outside the formulas' validity range, with a warning (docs/physics.md §2)"),
+    _spec("g2_hz", None, "buffer", "float?", "buffer two-photon coupling (with kappa_b_hz: kappa_2 = 4 g2^2/kappa_b)", R),
+    _spec("kappa_b_hz", None, "buffer", "float?", "buffer decay rate", R),
+)
+_OCELOT_TABLE = _SpecTable("ocelot", _OCELOT_SPECS)
 
-_OCELOT_SPECS = (
-    ParamSpec("nbar", None, "cat", "float", "mean photon number of each data cat; default 1.5, Ocelot's d=5 operating point [S]"),
-    ParamSpec("kappa_1_hz", None, "cat", "float", "single-photon loss 1/(60 us) [S x2]"),
-    ParamSpec("kappa_2_hz", None, "cat", "float", "two-photon dissipation [U]; sets the cat preparation and X-readout time 1/kappa_2"),
-    ParamSpec("kappa_phi_hz", None, "cat", "float", "storage pure dephasing [U]"),
-    ParamSpec("n_thermal", None, "cat", "float", "storage thermal photons [U]"),
-    ParamSpec("bit_flip_model", None, "cat", "str", "'empirical' T_X(n) law (docs/physics.md §2) or 'two_photon'"),
-    ParamSpec("bit_flip_gamma", None, "cat", "float", "gamma of T_X(n) = T0 e^{gamma n}/n [F]"),
-    ParamSpec("bit_flip_time_ref_us", None, "cat", "float", "idle bit-flip time at bit_flip_nbar_ref: 1 ms [S x2]"),
-    ParamSpec("bit_flip_nbar_ref", None, "cat", "float", "nbar of that measurement: 2 [S x2]"),
-    ParamSpec("bit_flip_time_convention", None, "cat", "str", "'rate' (Gamma = 1/T) or 'decay' (1/(2T)) [U]"),
-    ParamSpec("cx_phase_flip_factor", None, "cat", "float", "cat phase-flip rate during a CX / idle rate, >= 1 [F]"),
-    ParamSpec("cx_bit_flip_factor", None, "cat", "float", "cat bit-flip rate during a CX / idle rate, >= 1 [F]"),
-    ParamSpec("cat_readout_error", None, "cat", "float", "final data-cat readout flip [U]"),
-    ParamSpec("cat_readout_ns", None, "cat", "float?", "data-cat readout duration (ns); None = 1/kappa_2 [U]"),
-    ParamSpec("t1_us", None, "transmon", "float", "transmon T1 [U/F]"),
-    ParamSpec("t2_us", None, "transmon", "float", "transmon T2 [U/F]"),
-    ParamSpec("readout_error", None, "transmon", "float", "transmon readout flip [F]"),
-    ParamSpec("reset_error", None, "transmon", "float", "transmon preparation flip [F]"),
-    ParamSpec("erasure_flagged", None, "transmon", "bool", "f->e decays heralded (erasures) [S]"),
-    ParamSpec("flaggable_decay_fraction", None, "transmon", "float", "share of decays that are f->e [U]"),
-    ParamSpec("cx_duration_ns", None, "edge", "float", "CX duration, 400 ns inside 292-552 [S x2]"),
-    ParamSpec("ancilla_prep_ns", None, "device", "float", "transmon reset + preparation [U]"),
-    ParamSpec("cycle_ns", None, "device", "float", "cycle, 2.8 us [S x2]; the ancilla measurement takes the slack"),
-    ParamSpec("cat_cx_duration_ns", None, "edge", "float", "cat-controlled CX onto a transmon (Z checks) [U]: as cx_duration_ns"),
-    ParamSpec("cat_cx_phase_flip_factor", None, "cat", "float", "cat phase-flip rate during that CX / idle rate [U]: as Ocelot's CX"),
-    ParamSpec("cat_cx_bit_flip_factor", None, "cat", "float", "cat bit-flip rate during that CX / idle rate [U]: as Ocelot's CX"),
-    ParamSpec("g2_hz", None, "buffer", "float?", "buffer two-photon coupling (with kappa_b_hz: kappa_2 = 4 g2^2/kappa_b)"),
-    ParamSpec("kappa_b_hz", None, "buffer", "float?", "buffer decay rate"),
-)
-_OCELOT_TABLE = _SpecTable(
-    "ocelot", [dataclasses.replace(s, default=OCELOT_DEFAULTS.get(s.name)) for s in _OCELOT_SPECS]
-)
+#: Ocelot preset defaults (derived from the parameter table above; documented in docs/calibration.md).
+OCELOT_DEFAULTS: dict[str, Any] = {sp.name: sp.default for sp in _OCELOT_SPECS if sp.scope != "buffer"}
 
 _CAT_FIELDS = (
     "nbar",
@@ -249,6 +302,8 @@ class _PresetBase(NoiseModel):
         self._values = values
         self._params = _metadata_params(values, given, always)
         self._cache: dict[tuple, Any] = {}
+        self._memo_layout: Layout | None = None
+        self._memo: dict[tuple, Any] = {}
 
     @property
     def params(self) -> dict[str, Any]:
@@ -272,20 +327,39 @@ class _PresetBase(NoiseModel):
                     f"noise preset {self.name!r} models {role} qubits that are {kind}s; in layout {layout.name!r} "
                     f"{name_list(wrong)} {'is a' if len(wrong) == 1 else 'are'} {layout.kind(wrong[0])}. {self._layout_hint}"
                 )
-        self._table.check_layout(layout)
-        return super().apply(circuit, layout)
+        try:
+            self._overrides(NoiseContext(layout))  # every override validated once, before the pass
+            return super().apply(circuit, layout)
+        except CatcodeError as exc:
+            raise _naming_inputs(exc, {**self._params, **_layout_inputs(layout)}) from None
 
     # -- resolution ---------------------------------------------------------------------
+    def _resolved(self, ctx: NoiseContext, key: tuple, build: Any) -> Any:
+        """Per-layout memo: every component's parameters are resolved (defaults + overrides,
+        validated) once per layout, then rules read the records (issue 15: no per-operation work)."""
+        if self._memo_layout is not ctx.layout:
+            self._memo_layout, self._memo = ctx.layout, {}
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = build()
+            return value
+
     def _node_values(self, ctx: NoiseContext, qubit: int, scope: str) -> dict[str, Any]:
-        over = {k: v for k, v in ctx.overrides(qubit).items() if k in self._table.specs and self._table.specs[k].scope == scope}
+        return self._resolved(ctx, ("vals", qubit, scope), lambda: self._resolve_node(ctx, qubit, scope))
+
+    def _overrides(self, ctx: NoiseContext) -> tuple[dict[str, dict[str, Any]], dict[frozenset, dict[str, Any]]]:
+        """The layout's overrides, validated once (:meth:`_SpecTable.check_layout`)."""
+        return self._resolved(ctx, ("overrides",), lambda: self._table.check_layout(ctx.layout))
+
+    def _resolve_node(self, ctx: NoiseContext, qubit: int, scope: str) -> dict[str, Any]:
+        nodes = self._overrides(ctx)[0]
+        node = ctx.node(qubit)
         vals = {n: self._values[n] for n in self._table.names(scope)}
-        for k, v in over.items():
-            vals[k] = _coerce(self._table.specs[k], v, f"layout node {ctx.node(qubit)!r}: ")
+        vals.update({k: v for k, v in nodes.get(node, {}).items() if self._table.specs[k].scope == scope})
         if scope == "cat":
-            buf = _buffer_params(ctx.layout, ctx.node(qubit))
+            buf = next((nodes.get(n, {}) for n in ctx.layout.graph[node] if ctx.layout.graph.nodes[n]["kind"] == "buffer"), {})
             if buf:
-                for k, v in buf.items():
-                    _coerce(self._table.specs[k], v, "buffer: ")
                 if set(buf) != {"g2_hz", "kappa_b_hz"}:
                     raise CatcodeError(
                         f"the buffer of {ctx.node(qubit)!r} needs both g2_hz and kappa_b_hz "
@@ -294,24 +368,21 @@ class _PresetBase(NoiseModel):
                 vals["kappa_2_hz"] = physics.kappa_2_from_buffer(float(buf["g2_hz"]), float(buf["kappa_b_hz"]))
         return vals
 
+    def _cat_idle(self, cat: CatParams, duration_ns: float) -> tuple[float, float, float]:
+        """:func:`~catcode.physics.cat_idle_channel`, computed once per (cat parameters, duration)."""
+        return self._cached(("cat_idle", cat, duration_ns), lambda: physics.cat_idle_channel(cat, duration_ns))
+
     def _cached(self, key: tuple, build: Any) -> Any:
         if key not in self._cache:
             self._cache[key] = build()
         return self._cache[key]
 
     def _edge_value(self, ctx: NoiseContext, a: int, b: int, name: str) -> Any:
-        over = ctx.edge_overrides(a, b)
-        if name in over:
-            return _coerce(self._table.specs[name], over[name], f"layout coupling {ctx.node(a)}-{ctx.node(b)}: ")
-        return self._values[name]
+        return self._resolved(ctx, ("edge", a, b, name), lambda: self._resolve_edge(ctx, a, b, name))
 
-
-def _buffer_params(layout: Layout, node: str) -> dict[str, Any]:
-    g = layout.graph
-    for n in g[node]:
-        if g.nodes[n]["kind"] == "buffer":
-            return dict(g.nodes[n].get("params", {}) or {})
-    return {}
+    def _resolve_edge(self, ctx: NoiseContext, a: int, b: int, name: str) -> Any:
+        over = self._overrides(ctx)[1].get(frozenset((ctx.node(a), ctx.node(b))), {})
+        return over.get(name, self._values[name])
 
 
 def _require_factor(name: str, value: float) -> float:
@@ -334,9 +405,15 @@ class Ocelot(_PresetBase):
         given = {"nbar": nbar, **overrides}
         values = self._table.device_values(given)
         super().__init__(values, given, always=("nbar",))
-        # Validate the device-wide values now, so bad parameters fail at construction.
+        try:
+            self._validate(values)
+        except CatcodeError as exc:
+            raise _naming_inputs(exc, self._params) from None
+
+    def _validate(self, values: Mapping[str, Any]) -> None:
+        """Validate the device-wide values now, so bad parameters fail at construction."""
         self.timings()
-        cat = self._cat_params(values)
+        cat = self._validated_cat(values)
         tr = self._transmon_params(values)
         _require_factor("cx_phase_flip_factor", values["cx_phase_flip_factor"])
         _require_factor("cx_bit_flip_factor", values["cx_bit_flip_factor"])
@@ -392,9 +469,11 @@ class Ocelot(_PresetBase):
 
     def cat(self, ctx: NoiseContext, qubit: int) -> CatParams:
         """The :class:`CatParams` of a cat qubit: device-wide values, then its node's overrides."""
-        vals = self._node_values(ctx, qubit, "cat")
-        key = ("cat", tuple(sorted(vals.items())))
-        return self._cached(key, lambda: self._validated_cat(vals))
+        def build() -> CatParams:
+            vals = self._node_values(ctx, qubit, "cat")
+            return self._cached(("cat", tuple(sorted(vals.items()))), lambda: self._validated_cat(vals))
+
+        return self._resolved(ctx, ("cat", qubit), build)
 
     def device_cat(self) -> CatParams:
         """The :class:`CatParams` of a cat without per-node overrides (the device-wide values).
@@ -440,6 +519,7 @@ class Ocelot(_PresetBase):
 
     def _validated_cat(self, vals: Mapping[str, Any]) -> CatParams:
         cat = self._cat_params(vals)
+        physics.check_nbar_validity(cat.nbar, cat.bit_flip_model, allow_extrapolation=self._values["allow_extrapolation"])
         _require_factor("cx_phase_flip_factor", vals["cx_phase_flip_factor"])
         _require_factor("cx_bit_flip_factor", vals["cx_bit_flip_factor"])
         require_probability("cat_readout_error", vals["cat_readout_error"])
@@ -451,9 +531,11 @@ class Ocelot(_PresetBase):
 
     def transmon(self, ctx: NoiseContext, qubit: int) -> TransmonParams:
         """The :class:`TransmonParams` of a transmon: device-wide values, then its node's overrides."""
-        vals = self._node_values(ctx, qubit, "transmon")
-        key = ("transmon", tuple(sorted(vals.items())))
-        return self._cached(key, lambda: self._transmon_params(vals))
+        def build() -> TransmonParams:
+            vals = self._node_values(ctx, qubit, "transmon")
+            return self._cached(("transmon", tuple(sorted(vals.items()))), lambda: self._transmon_params(vals))
+
+        return self._resolved(ctx, ("transmon", qubit), build)
 
     # -- geometry: CX layer durations ------------------------------------------------------
     def _cx_ns(self, ctx: NoiseContext, a: int, b: int) -> float:
@@ -479,7 +561,7 @@ class Ocelot(_PresetBase):
             self._check_layers(durations or [self._values["cx_duration_ns"]])  # they must fit in the cycle
             return of_pair, durations
 
-        return self._cached(("layers", _layout_signature(layout)), build)
+        return self._resolved(ctx, ("layers",), build)
 
     def measure_ns(self, ctx: NoiseContext) -> float:
         """Ancilla measurement duration: the cycle minus the preparation and the CX layers."""
@@ -529,6 +611,18 @@ class Ocelot(_PresetBase):
         return p
 
     # -- NoiseModel rules -------------------------------------------------------------------
+    def idle_step_ns(self, ctx: NoiseContext) -> float:
+        """Duration of an idle step (a layer with no operations): one CX duration (``cx_duration_ns``).
+
+        An idle step stands for a CX layer in which this check does not act (a gap in a code's CX
+        schedule), so it lasts what a CX layer lasts on this device (docs/physics.md §3a′ names the
+        convention; Ocelot's cycle is built from CX layers of ``cx_duration_ns``, §5).
+
+        >>> ocelot().idle_step_ns(None)
+        400.0
+        """
+        return self._values["cx_duration_ns"]
+
     def duration_ns(self, op: Operation, ctx: NoiseContext) -> float:
         kind = ctx.kind(op.targets[0]) if op.targets else "cat"
         if op.kind == "cx":
@@ -560,7 +654,7 @@ class Ocelot(_PresetBase):
             entries.append(((q,), (err.probability,)))
             rest = layer_ns - err.duration_ns
             if rest > 0:
-                pad.append(((q,), physics.cat_idle_channel(cat, rest)))
+                pad.append(((q,), self._cat_idle(cat, rest)))
         return OpNoise(after=grouped("Z_ERROR" if op.basis == "X" else "X_ERROR", entries) + grouped("PAULI_CHANNEL_1", pad))
 
     def measure(self, op: Operation, ctx: NoiseContext) -> OpNoise:
@@ -590,13 +684,13 @@ class Ocelot(_PresetBase):
             t_ns = self._cx_ns(ctx, c, t)
             key = ("cx", tr, tuple(sorted(cat_vals.items())), t_ns)
             ch = self._cached(key, lambda: self._cx_channel(cat, cat_vals, tr, t_ns))
-            pauli_entries.append(((c, t), physics.pauli_channel_2_args(ch.pauli)))
+            pauli_entries.append(((c, t), self._resolved(ctx, ("cx_args", c, t), lambda: physics.pauli_channel_2_args(ch.pauli))))
             if tr.erasure_flagged and ch.erasure > 0:
                 herald_entries.append(((c,), ch.heralded_pauli_channel_1_args))
             layer_ns = durations[of_pair[frozenset((c, t))]] if frozenset((c, t)) in of_pair else t_ns
             rest = layer_ns - t_ns
             if rest > 0:  # a shorter gate in a longer layer: both qubits idle for the rest
-                pad_cat.append(((t,), physics.cat_idle_channel(cat, rest)))
+                pad_cat.append(((t,), self._cat_idle(cat, rest)))
                 pad_tr.append((c, tr, rest))
         after = grouped("PAULI_CHANNEL_2", pauli_entries)
         after += grouped("HERALDED_PAULI_CHANNEL_1", herald_entries)
@@ -608,7 +702,7 @@ class Ocelot(_PresetBase):
         """Transmon ancilla idling between its CX gates: heralded erasure + Z (physics §3c)."""
         heralds, zs = [], []
         for q, tr, ns in items:
-            erasure, pz = physics.transmon_ancilla_idle_channel(tr, ns)
+            erasure, pz = self._cached(("anc_idle", tr, ns), lambda: physics.transmon_ancilla_idle_channel(tr, ns))
             if tr.erasure_flagged and erasure > 0:
                 heralds.append(((q,), (erasure / 2, 0.0, 0.0, erasure / 2)))
             zs.append(((q,), (pz,)))
@@ -621,13 +715,14 @@ class Ocelot(_PresetBase):
         stabilised continuously). Transmons: :func:`~catcode.physics.transmon_ancilla_idle_channel`,
         only in CX layers (a transmon waiting between its two CX gates). Outside CX layers an idle
         transmon is either not yet prepared or already measured for the last time, where noise has
-        no effect and a herald would have no readout to come from.
+        no effect and a herald would have no readout to come from. An idle step (a layer with no
+        operations, :meth:`idle_step_ns`) sits between CX layers, so its transmons idle too.
         """
         cats, transmons = [], []
         for q in qubits:
             if ctx.kind(q) == "cat":
-                cats.append(((q,), physics.cat_idle_channel(self.cat(ctx, q), layer.duration_ns)))
-            elif layer.has("cx"):
+                cats.append(((q,), self._cat_idle(self.cat(ctx, q), layer.duration_ns)))
+            elif layer.has("cx") or not layer.operations:  # an idle step sits between CX layers
                 transmons.append((q, self.transmon(ctx, q), layer.duration_ns))
         x_check, z_check = _split_by_check(ctx, transmons)
         return grouped("PAULI_CHANNEL_1", cats) + self._transmon_idle(x_check) + _z_check_transmon_idle(z_check)
@@ -645,14 +740,6 @@ def _cat_readout_ns(cat: CatParams, vals: Mapping[str, Any]) -> float:
     if not t > 0:
         raise CatcodeError(f"cat_readout_ns must be > 0 ns (or None for 1/kappa_2); got {t!r}")
     return float(t)
-
-
-def _layout_signature(layout: Layout) -> tuple:
-    """Hashable summary of a layout's edge overrides (cache key for the CX layer durations)."""
-    return tuple(sorted(
-        (a, b, str(d.get("kind")), str(d.get("layer")), tuple(sorted((d.get("params") or {}).items())))
-        for a, b, d in layout.graph.edges(data=True)
-    ))
 
 
 def _single_kind(op: Operation, ctx: NoiseContext) -> str:
@@ -692,7 +779,11 @@ def ocelot(nbar: float = OCELOT_DEFAULTS["nbar"], **overrides: Any) -> Ocelot:
     Overrides: any parameter device-wide as a keyword; per cat / per transmon / per CX coupling
     through the layout's node and edge ``params`` (they take precedence); a buffer node may carry
     ``g2_hz`` and ``kappa_b_hz``, which set its cat's ``kappa_2_hz = 4 g2^2 / kappa_b``. Defaults and
-    their provenance: :data:`OCELOT_DEFAULTS` and docs/calibration.md.
+    their provenance: :data:`OCELOT_DEFAULTS` and docs/calibration.md. Every parameter has a stated
+    valid range (its :class:`ParamSpec`); values outside it, bools, strings and non-finite numbers are
+    a one-line :class:`CatcodeError` naming it. ``nbar`` must lie where the bit-flip law is valid
+    (:data:`catcode.physics.NBAR_VALIDITY`: [0.75, 12] for ``"empirical"``, docs/physics.md §2);
+    ``allow_extrapolation=True`` accepts other values with a warning.
 
     >>> m = ocelot(nbar=1.5)
     >>> m.name, m.params
@@ -716,36 +807,25 @@ def cycle_flip_probabilities(model: Ocelot, nbar: float | None = None, *, cx_per
 
 
 # =============================================================================== cat-cat
-CAT_CAT_DEFAULTS: dict[str, Any] = {
-    "convention": "alice_bob",  # timing convention (docs/physics.md §3a′)
-    "kappa_2_hz": 1.0e6,  # [U] time unit only: every probability depends on k1/k2 and nbar
-    "kappa_phi_hz": 0.0,
-    "n_thermal": 0.0,
-    "bit_flip_model": "two_photon",  # idle bit flips 1.1e-3 n k1 e^{-2n} [C]
-    "variant": "chamberland",  # non-adiabatic CX term (§3a)
-    "cx_bit_flip": "guillaud_mirrahimi",  # CX bit-flip law (§3a)
-    "anc_k2_factor": 1.0,  # faster ancillas: kappa_2(ancilla) / kappa_2(data) (Le Régent et al.)
-    "cx_duration_ns": None,  # None: the convention's CX time (1/kappa_2 or T*)
-    "measure_z_ns": physics.CAT_MEASURE_Z_NS,  # data Z readout, 850 ns [C]
-}
-
 _CAT_CAT_SPECS = (
-    ParamSpec("nbar", None, "cat", "float", "mean photon number"),
-    ParamSpec("k1_over_k2", None, "cat", "float", "kappa_1 / kappa_2 (also of a faster ancilla)"),
-    ParamSpec("convention", None, "device", "str", "'alice_bob' (1/kappa_2, 5 slots) or 'guillaud_mirrahimi' (T*) (§3a′)"),
-    ParamSpec("kappa_2_hz", None, "cat", "float", "time unit [U]"),
-    ParamSpec("kappa_phi_hz", None, "cat", "float", "pure dephasing [U]"),
-    ParamSpec("n_thermal", None, "cat", "float", "thermal photons [U]"),
-    ParamSpec("bit_flip_model", None, "cat", "str", "idle bit-flip law (§2)"),
-    ParamSpec("variant", None, "device", "str", "'chamberland' or 'guillaud_mirrahimi' (§3a)"),
-    ParamSpec("cx_bit_flip", None, "device", "str", "CX bit-flip law (§3a)"),
-    ParamSpec("anc_k2_factor", None, "device", "float", "ancilla kappa_2 / data kappa_2, >= 1 (faster ancilla)"),
-    ParamSpec("cx_duration_ns", None, "edge", "float?", "CX duration; None = the convention's (§3a′)"),
-    ParamSpec("measure_z_ns", None, "device", "float", "data-cat Z readout duration, 850 ns (§3b)"),
+    _spec("nbar", None, "cat", "float", "mean photon number", "(0,)"),
+    _spec("k1_over_k2", None, "cat", "float", "kappa_1 / kappa_2 (also of a faster ancilla); the formulas need k1/k2 << 1", "(0, 1]"),
+    _spec("convention", "alice_bob", "device", "str", "timing convention: 'alice_bob' (1/kappa_2, 5 slots) or 'guillaud_mirrahimi' (T*) (§3a′)"),
+    _spec("kappa_2_hz", 1.0e6, "cat", "float", "[U] time unit only: every probability depends on k1/k2 and nbar", K2),
+    _spec("kappa_phi_hz", 0.0, "cat", "float", "pure dephasing [U]", R0),
+    _spec("n_thermal", 0.0, "cat", "float", "thermal photons [U]", "[0, 100]"),
+    _spec("bit_flip_model", "two_photon", "cat", "str", "idle bit-flip law (§2): 1.1e-3 n k1 e^{-2n} [C]"),
+    _spec("variant", "chamberland", "device", "str", "non-adiabatic CX term: 'chamberland' or 'guillaud_mirrahimi' (§3a)"),
+    _spec("cx_bit_flip", "guillaud_mirrahimi", "device", "str", "CX bit-flip law (§3a)"),
+    _spec("anc_k2_factor", 1.0, "device", "float", "faster ancillas: kappa_2(ancilla) / kappa_2(data) (Le Régent et al.)", "[1, 1e6]"),
+    _spec("cx_duration_ns", None, "edge", "float?", "CX duration; None = the convention's CX time, 1/kappa_2 or T* (§3a′)", T_NS),
+    _spec("measure_z_ns", physics.CAT_MEASURE_Z_NS, "device", "float", "data-cat Z readout duration, 850 ns [C] (§3b)", T_NS),
+    _spec("allow_extrapolation", False, "device", "bool", "allow nbar outside the formulas' validity range, with a warning (docs/physics.md §3a)"),
 )
-_CAT_CAT_TABLE = _SpecTable(
-    "cat_cat", [dataclasses.replace(s, default=CAT_CAT_DEFAULTS.get(s.name)) for s in _CAT_CAT_SPECS]
-)
+_CAT_CAT_TABLE = _SpecTable("cat_cat", _CAT_CAT_SPECS)
+
+#: cat_cat preset defaults (derived from the parameter table; nbar and k1_over_k2 are required).
+CAT_CAT_DEFAULTS: dict[str, Any] = {sp.name: sp.default for sp in _CAT_CAT_SPECS if sp.default is not None or sp.kind == "float?"}
 
 
 class CatCat(_PresetBase):
@@ -760,6 +840,13 @@ class CatCat(_PresetBase):
         given = {"nbar": nbar, "k1_over_k2": k1_over_k2, **overrides}
         values = self._table.device_values(given)
         super().__init__(values, given, always=("nbar", "k1_over_k2"))
+        try:
+            self._validate(values)
+        except CatcodeError as exc:
+            raise _naming_inputs(exc, self._params) from None
+
+    def _validate(self, values: Mapping[str, Any]) -> None:
+        """Validate the device-wide values now, so bad parameters fail at construction."""
         require_choice("convention", values["convention"], physics.CAT_CAT_CONVENTIONS)
         require_choice("variant", values["variant"], physics.CX_VARIANTS)
         require_choice("cx_bit_flip", values["cx_bit_flip"], physics.CX_BIT_FLIP_MODELS)
@@ -790,6 +877,7 @@ class CatCat(_PresetBase):
         if not (k2 > 0):
             raise CatcodeError(f"kappa_2_hz must be a finite number > 0; got {k2!r}")
         factor = self._values["anc_k2_factor"] if role == "ancilla" else 1.0
+        physics.check_nbar_validity(vals["nbar"], vals["bit_flip_model"], allow_extrapolation=self._values["allow_extrapolation"])
         return CatParams(
             nbar=vals["nbar"],
             kappa_1_hz=k1_over_k2 * k2 * factor,
@@ -801,9 +889,11 @@ class CatCat(_PresetBase):
 
     def cat(self, ctx: NoiseContext, qubit: int) -> CatParams:
         """The :class:`CatParams` of a cat: device-wide values, then its node's overrides."""
-        vals = self._node_values(ctx, qubit, "cat")
-        role = ctx.role(qubit)
-        return self._cached(("cat", role, tuple(sorted(vals.items()))), lambda: self._cat_from(vals, role))
+        def build() -> CatParams:
+            vals, role = self._node_values(ctx, qubit, "cat"), ctx.role(qubit)
+            return self._cached(("cat", role, tuple(sorted(vals.items()))), lambda: self._cat_from(vals, role))
+
+        return self._resolved(ctx, ("cat", qubit), build)
 
     # -- timing convention (docs/physics.md §3a′) -------------------------------------------
     def _slot_ns(self, cat: CatParams | None) -> float:
@@ -814,8 +904,8 @@ class CatCat(_PresetBase):
         ``"guillaud_mirrahimi"``: the device's CX time (T* unless ``cx_duration_ns`` is set).
         """
         if self._values["convention"] == "alice_bob":
-            return 1e9 / self._cat_from(self._values, role="ancilla").kappa_2_hz
-        return self.cx_duration_ns()
+            return self._cached(("slot",), lambda: 1e9 / self._cat_from(self._values, role="ancilla").kappa_2_hz)
+        return self._cached(("slot",), self.cx_duration_ns)
 
     def _default_cx_ns(self, control: CatParams, target: CatParams) -> float:
         """The convention's CX time: one slot (``1/kappa_2`` of the ancilla), or the optimal T*."""
@@ -842,6 +932,9 @@ class CatCat(_PresetBase):
         return self._default_cx_ns(anc, data)
 
     def _cx_of(self, ctx: NoiseContext, c: int, t: int) -> tuple[float, dict[str, float]]:
+        return self._resolved(ctx, ("cx", c, t), lambda: self._resolve_cx(ctx, c, t))
+
+    def _resolve_cx(self, ctx: NoiseContext, c: int, t: int) -> tuple[float, dict[str, float]]:
         control, target = self.cat(ctx, c), self.cat(ctx, t)
         duration = self._edge_value(ctx, c, t, "cx_duration_ns")
         if duration is not None and not duration > 0:
@@ -858,9 +951,15 @@ class CatCat(_PresetBase):
         return 0.0
 
     def _prep(self, cat: CatParams, basis: str) -> physics.OperationError:
+        return self._cached(("prep", cat, basis), lambda: self._prep_of(cat, basis))
+
+    def _prep_of(self, cat: CatParams, basis: str) -> physics.OperationError:
         return physics.cat_prepare_plus(cat, self._slot_ns(cat)) if basis == "X" else physics.cat_prepare_zero(cat)
 
     def _meas(self, cat: CatParams, basis: str) -> physics.OperationError:
+        return self._cached(("meas", cat, basis), lambda: self._meas_of(cat, basis))
+
+    def _meas_of(self, cat: CatParams, basis: str) -> physics.OperationError:
         if basis == "X":
             return physics.cat_measure_x(cat, self._slot_ns(cat))
         return physics.cat_measure_z(cat, self._values["measure_z_ns"])
@@ -886,17 +985,19 @@ class CatCat(_PresetBase):
 
     def cx(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         self._check_cats(op, ctx)
-        pauli = [((c, t), physics.pauli_channel_2_args(self._cx_of(ctx, c, t)[1])) for c, t in op.pairs]
+        pauli = [((c, t), self._resolved(ctx, ("cx_args", c, t), lambda c=c, t=t: physics.pauli_channel_2_args(self._cx_of(ctx, c, t)[1])))
+                 for c, t in op.pairs]
         return OpNoise(after=grouped("PAULI_CHANNEL_2", pauli))
 
     def pad(self, op: Operation, rest_ns: float, layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         """Each of ``op``'s cats idles for the rest of the layer (per gate, when gates differ)."""
         entries = []
+        op_ns = None if op.kind == "cx" else self.duration_ns(op, ctx)
         for group in (op.pairs if op.kind == "cx" else [(q,) for q in op.targets]):
-            own = max(self._cx_of(ctx, *group)[0] if op.kind == "cx" else self.duration_ns(op, ctx), 0.0)
+            own = max(self._cx_of(ctx, *group)[0] if op_ns is None else op_ns, 0.0)
             rest = layer.duration_ns - own if op.kind == "cx" else rest_ns
             if rest > 0:
-                entries += [((q,), physics.cat_idle_channel(self.cat(ctx, q), rest)) for q in group]
+                entries += [((q,), self._cat_idle(self.cat(ctx, q), rest)) for q in group]
         slot = self._idle_slot(op.targets, ctx) if op.kind == "cx" and self._first_cx_layer(layer, ctx) else []
         return grouped("PAULI_CHANNEL_1", entries) + slot
 
@@ -907,7 +1008,22 @@ class CatCat(_PresetBase):
         gates, as Le Régent et al.'s ``IdleGateInterCNOTData`` / ``...Ancilla`` [C].
         """
         slot = self._slot_ns(None)
-        return grouped("PAULI_CHANNEL_1", [((q,), physics.cat_idle_channel(self.cat(ctx, q), slot)) for q in qubits], tag="idle_slot")
+        return grouped("PAULI_CHANNEL_1", [((q,), self._cat_idle(self.cat(ctx, q), slot)) for q in qubits], tag="idle_slot")
+
+    def idle_step_ns(self, ctx: NoiseContext) -> float:
+        """Duration of an idle step (a layer with no operations): one time step of the convention.
+
+        ``"alice_bob"``: one slot, ``1/kappa_2`` (of the ancilla cats), the unit in which Le Régent
+        et al. and Alice & Bob's provider count every operation and idle slot; ``"guillaud_mirrahimi"``:
+        the CX time (T* unless ``cx_duration_ns`` is set), since every operation lasts T* there
+        (docs/physics.md §3a′).
+
+        >>> cat_cat(nbar=4, k1_over_k2=1e-3).idle_step_ns(None)
+        1000.0
+        >>> round(cat_cat(nbar=4, k1_over_k2=1e-3, convention="guillaud_mirrahimi").idle_step_ns(None), 1)
+        2195.3
+        """
+        return self._slot_ns(None)
 
     def _first_cx_layer(self, layer: Layer, ctx: NoiseContext) -> bool:
         """Whether ``layer`` holds the first CX layer of a round (the idle slot follows it)."""
@@ -925,7 +1041,7 @@ class CatCat(_PresetBase):
         for q in qubits:
             if ctx.kind(q) != "cat":
                 raise CatcodeError(f"noise preset 'cat_cat' models cat qubits only; qubit {ctx.node(q)!r} is a {ctx.kind(q)}")
-            entries.append(((q,), physics.cat_idle_channel(self.cat(ctx, q), layer.duration_ns)))
+            entries.append(((q,), self._cat_idle(self.cat(ctx, q), layer.duration_ns)))
         slot = self._idle_slot(qubits, ctx) if self._first_cx_layer(layer, ctx) else []
         return grouped("PAULI_CHANNEL_1", entries) + slot
 
@@ -959,7 +1075,9 @@ def cat_cat(nbar: float, k1_over_k2: float, **overrides: Any) -> CatCat:
     An operation shorter than its layer idles for the rest (:meth:`CatCat.pad`). ``anc_k2_factor``
     > 1 gives faster ancillas: kappa_2 of the ancillas that many times the data's, and kappa_1 too
     (same k1/k2, Le Régent et al.'s code); the CX's non-adiabatic term uses the mean kappa_2.
-    ``kappa_2_hz`` only sets the time unit. Per-cat overrides go on the layout's nodes.
+    ``kappa_2_hz`` only sets the time unit. Per-cat overrides go on the layout's nodes. ``nbar`` must
+    lie in [1, 30], where the formulas hold (:data:`catcode.physics.NBAR_VALIDITY`, docs/physics.md
+    §2, §3a); ``allow_extrapolation=True`` accepts other values with a warning.
 
     >>> m = cat_cat(nbar=4, k1_over_k2=1e-3, convention="guillaud_mirrahimi")
     >>> round(m.cx_duration_ns(), 1)  # T* = pi / (8 n sqrt(2 k1 k2)) with k2 = 1e6 / s
@@ -1027,12 +1145,12 @@ def _ocelot_cat_controlled_cx(model: Ocelot, op: Operation, ctx: NoiseContext) -
             cat, tr, t_ns, phase_flip_factor=_require_factor("cat_cx_phase_flip_factor", cat_vals["cat_cx_phase_flip_factor"]),
             bit_flip_factor=_require_factor("cat_cx_bit_flip_factor", cat_vals["cat_cx_bit_flip_factor"]),
         ))
-        pauli.append(((c, t), physics.pauli_channel_2_args(ch.pauli)))
+        pauli.append(((c, t), model._resolved(ctx, ("cat_cx_args", c, t), lambda: physics.pauli_channel_2_args(ch.pauli))))
         if tr.erasure_flagged and ch.erasure > 0:
             heralds.append(((t,), ch.heralded_pauli_channel_1_args))
         rest = durations[of_pair[frozenset((c, t))]] - t_ns if frozenset((c, t)) in of_pair else 0.0
         if rest > 0:
-            pad_cat.append(((c,), physics.cat_idle_channel(cat, rest)))
+            pad_cat.append(((c,), model._cat_idle(cat, rest)))
             pad_tr.append((t, tr, rest))
     after = grouped("PAULI_CHANNEL_2", pauli) + grouped("HERALDED_PAULI_CHANNEL_1", heralds)
     return OpNoise(after=after + grouped("PAULI_CHANNEL_1", pad_cat) + _z_check_transmon_idle(pad_tr))

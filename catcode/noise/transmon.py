@@ -2,7 +2,7 @@
 
 Built from the same parameter classes as Ocelot's transmon ancillas
 (:class:`~catcode.physics.TransmonParams`, :class:`~catcode.physics.Timings`), with the same
-defaults for the transmons themselves (T1, T2, readout and reset errors: :data:`OCELOT_DEFAULTS`,
+defaults for the transmons themselves (T1, T2, readout and reset errors: :data:`~catcode.noise.cat.OCELOT_DEFAULTS`,
 calibrated in docs/calibration.md), so a surface code of "Ocelot-quality" transmons can be compared
 with Ocelot's cat repetition code. Gate durations are those of a transmon processor [U].
 
@@ -13,6 +13,7 @@ with Ocelot's cat repetition code. Gate durations are those of a transmon proces
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,40 +21,31 @@ import stim
 
 from catcode import physics
 from catcode.errors import CatcodeError, require_probability
-from catcode.noise.cat import OCELOT_DEFAULTS, ParamSpec, _PresetBase, _SpecTable
+from catcode.noise.cat import _OCELOT_TABLE, FLIP, T0_NS, T_NS, _naming_inputs, _PresetBase, _spec, _SpecTable
 from catcode.noise.model import Layer, NoiseContext, Operation, OpNoise, grouped
 from catcode.physics import Timings, TransmonParams
 
 __all__ = ["TRANSMON_DEFAULTS", "Transmon", "transmon"]
 
-#: Defaults of the transmon preset. T1, T2, readout and reset errors are Ocelot's ancilla values
-#: (docs/calibration.md); durations are typical of tunable-coupler transmon processors [U].
-TRANSMON_DEFAULTS: dict[str, Any] = {
-    "t1_us": OCELOT_DEFAULTS["t1_us"],
-    "t2_us": OCELOT_DEFAULTS["t2_us"],
-    "readout_error": OCELOT_DEFAULTS["readout_error"],
-    "reset_error": OCELOT_DEFAULTS["reset_error"],
-    "cx_duration_ns": 40.0,  # [U]
-    "cx_error": 1e-3,  # [U] gate infidelity on top of decoherence
-    "gate1_ns": 25.0,  # [U]
-    "gate1_error": 1e-4,  # [U]
-    "ancilla_prep_ns": 200.0,  # [U]
-    "ancilla_measure_ns": 500.0,  # [U]
-}
-
+_OCELOT = _OCELOT_TABLE.specs
+#: The transmon preset's parameters, each written once. T1, T2, readout and reset errors are
+#: Ocelot's ancilla values (docs/calibration.md); durations are typical of tunable-coupler transmon
+#: processors [U].
 _SPECS = (
-    ParamSpec("t1_us", TRANSMON_DEFAULTS["t1_us"], "transmon", "float", "T1 (Ocelot ancilla value)"),
-    ParamSpec("t2_us", TRANSMON_DEFAULTS["t2_us"], "transmon", "float", "T2 (Ocelot ancilla value)"),
-    ParamSpec("readout_error", TRANSMON_DEFAULTS["readout_error"], "transmon", "float", "readout flip"),
-    ParamSpec("reset_error", TRANSMON_DEFAULTS["reset_error"], "transmon", "float", "reset flip"),
-    ParamSpec("cx_duration_ns", TRANSMON_DEFAULTS["cx_duration_ns"], "edge", "float", "two-qubit gate duration [U]"),
-    ParamSpec("cx_error", TRANSMON_DEFAULTS["cx_error"], "edge", "float", "DEPOLARIZE2 gate infidelity [U]"),
-    ParamSpec("gate1_ns", TRANSMON_DEFAULTS["gate1_ns"], "device", "float", "single-qubit gate duration [U]"),
-    ParamSpec("gate1_error", TRANSMON_DEFAULTS["gate1_error"], "device", "float", "DEPOLARIZE1 gate infidelity [U]"),
-    ParamSpec("ancilla_prep_ns", TRANSMON_DEFAULTS["ancilla_prep_ns"], "device", "float", "reset duration [U]"),
-    ParamSpec("ancilla_measure_ns", TRANSMON_DEFAULTS["ancilla_measure_ns"], "device", "float", "readout duration [U]"),
+    dataclasses.replace(_OCELOT["t1_us"], source="T1 (Ocelot ancilla value)"),
+    dataclasses.replace(_OCELOT["t2_us"], source="T2 (Ocelot ancilla value)"),
+    dataclasses.replace(_OCELOT["readout_error"], source="readout flip (Ocelot ancilla value)"),
+    dataclasses.replace(_OCELOT["reset_error"], source="reset flip (Ocelot ancilla value)"),
+    _spec("cx_duration_ns", 40.0, "edge", "float", "two-qubit gate duration [U]", T_NS),
+    _spec("cx_error", 1e-3, "edge", "float", "DEPOLARIZE2 gate infidelity on top of decoherence [U]", FLIP),
+    _spec("gate1_ns", 25.0, "device", "float", "single-qubit gate duration [U]", T0_NS),
+    _spec("gate1_error", 1e-4, "device", "float", "DEPOLARIZE1 gate infidelity [U]", FLIP),
+    _spec("ancilla_prep_ns", 200.0, "device", "float", "reset duration [U]", T0_NS),
+    _spec("ancilla_measure_ns", 500.0, "device", "float", "readout duration [U]", T0_NS),
 )
 _TABLE = _SpecTable("transmon", _SPECS)
+#: Defaults of the transmon preset (derived from its parameter table).
+TRANSMON_DEFAULTS: dict[str, Any] = {sp.name: sp.default for sp in _SPECS}
 _TRANSMON_FIELDS = ("t1_us", "t2_us", "readout_error", "reset_error")
 _FLIP = {"X": "Z_ERROR", "Z": "X_ERROR", "Y": "X_ERROR"}
 
@@ -69,6 +61,13 @@ class Transmon(_PresetBase):
     def __init__(self, **overrides: Any) -> None:
         values = self._table.device_values(overrides)
         super().__init__(values, overrides, always=())
+        try:
+            self._validate(values)
+        except CatcodeError as exc:
+            raise _naming_inputs(exc, self._params) from None
+
+    def _validate(self, values: dict[str, Any]) -> None:
+        """Validate the device-wide values at construction."""
         for name in ("cx_error", "gate1_error"):
             require_probability(name, values[name])
         self.timings()
@@ -98,6 +97,9 @@ class Transmon(_PresetBase):
 
     def qubit(self, ctx: NoiseContext, q: int) -> TransmonParams:
         """The :class:`TransmonParams` of a qubit: device-wide values, then its node's overrides."""
+        return self._resolved(ctx, ("q", q), lambda: self._resolve_qubit(ctx, q))
+
+    def _resolve_qubit(self, ctx: NoiseContext, q: int) -> TransmonParams:
         if ctx.kind(q) != "transmon":
             raise CatcodeError(
                 f"noise preset 'transmon' models transmon qubits only; qubit {ctx.node(q)!r} is a {ctx.kind(q)}. "
@@ -107,13 +109,29 @@ class Transmon(_PresetBase):
         return self._cached(("q", tuple(sorted(vals.items()))), lambda: self._params_from(vals))
 
     def _edge(self, ctx: NoiseContext, a: int, b: int) -> tuple[float, float]:
+        return self._resolved(ctx, ("cx", a, b), lambda: self._resolve_edge_pair(ctx, a, b))
+
+    def _resolve_edge_pair(self, ctx: NoiseContext, a: int, b: int) -> tuple[float, float]:
         t = self._edge_value(ctx, a, b, "cx_duration_ns")
         if not t > 0:
             raise CatcodeError(f"cx_duration_ns of {ctx.node(a)}-{ctx.node(b)} must be > 0; got {t!r}")
         return t, require_probability("cx_error", self._edge_value(ctx, a, b, "cx_error"))
 
+    def _channel(self, tr: TransmonParams, duration_ns: float) -> tuple[float, float, float]:
+        """:func:`~catcode.physics.transmon_idle_channel`, computed once per (qubit parameters, duration)."""
+        return self._cached(("idle", tr, duration_ns), lambda: physics.transmon_idle_channel(tr, duration_ns))
+
     def _decoherence(self, ctx: NoiseContext, qubits: Sequence[int], duration_ns: float) -> list[stim.CircuitInstruction]:
-        return grouped("PAULI_CHANNEL_1", [((q,), physics.transmon_idle_channel(self.qubit(ctx, q), duration_ns)) for q in qubits])
+        return grouped("PAULI_CHANNEL_1", [((q,), self._channel(self.qubit(ctx, q), duration_ns)) for q in qubits])
+
+    def idle_step_ns(self, ctx: NoiseContext) -> float:
+        """Duration of an idle step (a layer with no operations): one CX layer, ``cx_duration_ns``
+        (a gap in the CX schedule lasts what a CX layer lasts; docs/physics.md §4).
+
+        >>> transmon().idle_step_ns(None)
+        40.0
+        """
+        return self._values["cx_duration_ns"]
 
     def duration_ns(self, op: Operation, ctx: NoiseContext) -> float:
         v = self._values
@@ -140,7 +158,7 @@ class Transmon(_PresetBase):
             depol.append(((c, t), (err,)))
             # Decoherence over the whole layer: the gate, then idling if it is shorter than the layer.
             for q in (c, t):
-                deco.append(((q,), physics.transmon_idle_channel(self.qubit(ctx, q), layer_ns)))
+                deco.append(((q,), self._channel(self.qubit(ctx, q), layer_ns)))
         return OpNoise(after=grouped("DEPOLARIZE2", depol) + grouped("PAULI_CHANNEL_1", deco))
 
     def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
