@@ -12,8 +12,7 @@ k = 2L observables flips, r = d rounds, L = 17 (not k = 34); the repetition code
 qubit (divide by 1).
 
 Idle steps: the empty CX layers are charged one ``idle_step_ns`` each by the noise pass (the
-IDLE STEP contract). On a checkout where the pass does not implement it yet, this script charges
-them itself with the model's own idle rule for one slot (``idle_steps`` column says which).
+IDLE STEP contract, :meth:`catcode.noise.NoiseModel.idle_step_ns`).
 
     .venv/bin/python scripts/reproduce_ldpc_cat.py --out data/ldpc_cat_points.csv --seconds_per_point 40
 """
@@ -34,7 +33,6 @@ from catcode import Layout, noise
 from catcode.bposd import BpOsdCompiledDecoder
 from catcode.compiler import memory_circuit
 from catcode.ldpc_cat import code_distance, per_cycle_per_logical
-from catcode.noise.model import Layer, NoiseContext, NoiseModel
 
 L = 17
 NBAR = 11
@@ -52,30 +50,7 @@ POINTS: dict[str, tuple[float, ...]] = {
 WEIGHT = {"ldpc_cat H=4": 0.5, "ldpc_cat H=5": 0.75, "ldpc_cat H=6": 1.0, "ldpc_cat H=7": 1.5, "ldpc_cat H=8": 2.5,
           "repetition d=5": 0.25, "repetition d=9": 0.25}
 FIELDS = ("code", "height", "d", "n", "k", "per", "rounds", "k1_over_k2", "nbar", "decoder", "shots",
-          "failures", "p_shot", "eps_per_cycle", "seconds", "idle_steps")
-
-
-def with_idle_steps(circuit: stim.Circuit, layout: Layout, model: NoiseModel) -> tuple[stim.Circuit, str]:
-    """``circuit`` with the idle-step noise of every empty layer, if the noise pass lacks the contract."""
-    if hasattr(NoiseModel, "idle_step_ns"):
-        return circuit, "pass"
-    ctx = NoiseContext(layout)
-    idle = model.idle(ctx.all_qubits, Layer((), model._slot_ns(None)), ctx)  # one slot, 1/kappa_2
-
-    def walk(block: stim.Circuit) -> stim.Circuit:
-        out, items = stim.Circuit(), list(block)
-        for i, item in enumerate(items):
-            if isinstance(item, stim.CircuitRepeatBlock):
-                out.append(stim.CircuitRepeatBlock(item.repeat_count, walk(item.body_copy())))
-                continue
-            out.append(item)
-            nxt = items[i + 1] if i + 1 < len(items) else None
-            if item.name == "TICK" and isinstance(nxt, stim.CircuitInstruction) and nxt.name == "TICK":
-                for inst in idle:
-                    out.append(inst)
-        return out
-
-    return walk(circuit), "script"
+          "failures", "p_shot", "eps_per_cycle", "seconds")
 
 
 def circuit_for(code: str, k1: float) -> tuple[stim.Circuit, Layout, dict]:
@@ -89,9 +64,7 @@ def circuit_for(code: str, k1: float) -> tuple[stim.Circuit, Layout, dict]:
         layout = Layout.chain(d, ancilla="cat")
         h, per, k = 0, 1, 1
     circuit = memory_circuit(layout, model, rounds=d, basis="X")
-    circuit, source = with_idle_steps(circuit, layout, model)
-    info = dict(code=code, height=h, d=d, n=len(layout.data_qubits), k=k, per=per, rounds=d, k1_over_k2=k1, nbar=NBAR,
-                idle_steps=source)
+    info = dict(code=code, height=h, d=d, n=len(layout.data_qubits), k=k, per=per, rounds=d, k1_over_k2=k1, nbar=NBAR)
     return circuit, layout, info
 
 
@@ -141,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
                 writer.writerow(row)
                 f.flush()
                 print(", ".join(f"{k}={row[k]}" for k in ("code", "k1_over_k2", "shots", "failures", "eps_per_cycle",
-                                                          "seconds", "idle_steps")), file=sys.stderr, flush=True)
+                                                          "seconds")), file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

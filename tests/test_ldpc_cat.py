@@ -15,7 +15,6 @@ from catcode.compiler import memory_circuit
 from catcode.errors import CatcodeError
 from catcode.experiment import build_circuit, experiment_metadata
 from catcode.ldpc_cat import LdpcCatCode, cx_schedule, minimum_distance
-from catcode.noise.model import NoiseModel
 
 # [n, k, d] of the periodic L = 17 codes: Ruiz et al., Nat. Commun. 16, 1040 (2025), Table 1.
 PAPER = {4: (68, 34, 5), 5: (85, 34, 9)}
@@ -127,27 +126,9 @@ def _assert_authors_idle_steps(c: stim.Circuit, lay: Layout, nbar: float, k1: fl
     assert len(err) == lay.distance == 5
 
 
-@pytest.mark.xfail(not hasattr(NoiseModel, "idle_step_ns"), strict=False,
-                   reason="needs idle-step contract from pass/presets branches")
 def test_idle_steps_charge_every_cat_the_authors_idle_error():
     lay = Layout.ldpc_cat(4, 5)
     c = memory_circuit(lay, noise.cat_cat(nbar=11, k1_over_k2=1e-4), rounds=3, basis="X")
-    _assert_authors_idle_steps(c, lay, 11, 1e-4)
-
-
-def test_reproduction_script_charges_the_idle_steps():
-    # scripts/reproduce_ldpc_cat.py made data/ldpc_cat_points.csv; before the idle-step contract is
-    # merged it adds the idle-step noise itself, afterwards it uses the pass's: same physics either way.
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "scripts" / "reproduce_ldpc_cat.py"
-    spec = importlib.util.spec_from_file_location("reproduce_ldpc_cat", path)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    lay, model = Layout.ldpc_cat(4, 5), noise.cat_cat(nbar=11, k1_over_k2=1e-4)
-    c, source = script.with_idle_steps(memory_circuit(lay, model, rounds=3, basis="X"), lay, model)
-    assert source == ("pass" if hasattr(NoiseModel, "idle_step_ns") else "script")
     _assert_authors_idle_steps(c, lay, 11, 1e-4)
 
 
