@@ -34,11 +34,19 @@ from catcode.experiment import build_circuit
 #: Wall-clock budget of one call, generous for a loaded 2-core machine (a valid call takes < 0.2 s).
 BUDGET_S = 5.0
 
+class _Opaque:
+    """An arbitrary object with a fixed repr (``object()``'s repr holds an address, which would give
+    each pytest-xdist worker different test ids)."""
+
+    def __repr__(self) -> str:
+        return "<opaque object>"
+
+
 ADVERSARIAL: tuple[Any, ...] = (
     0, -1, 1, 2, 3, 4, 5, -3, 2.5, 3.0, 4.0, math.nan, math.inf, -math.inf, 1e300, -1e300, 1e-300, 5e-324,
     10**400, -(10**400), 2**64, 2**63 - 1, "3", "", "X", "chain", None, True, False, [3], (3,), (), {}, [],
     {"p": 1}, np.int64(3), np.int64(-1), np.uint64(2**64 - 1), np.float64(math.nan), np.float64(3.0),
-    np.bool_(True), object(),
+    np.bool_(True), _Opaque(),
 )
 values = st.sampled_from(ADVERSARIAL)
 SETTINGS = settings(derandomize=True, max_examples=60, deadline=None, database=None,
