@@ -600,3 +600,15 @@ def test_idle_step_of_zero_duration_is_silent():
                           (ocelot(), Layout.chain(3)), (transmon(), Layout.rotated_surface(3))):
         ctx = NoiseContext(layout)
         assert model.idle(ctx.all_qubits, Layer((), 0.0), ctx) == []
+
+
+def test_an_override_of_the_other_qubit_kind_is_an_error_unless_layout_wide():
+    # A transmon time set on one cat is read by no rule: an error naming the node, the key and the kind.
+    with pytest.raises(CatcodeError, match=r"'D1' \(cat\) has override 't1_us', a transmon parameter"):
+        memory_circuit(Layout.chain(3).with_params("D1", t1_us=30.0), ocelot(), rounds=2, basis="X")
+    with pytest.raises(CatcodeError, match=r"'A1' \(transmon\) has override 'nbar', a cat parameter"):
+        memory_circuit(Layout.chain(3).with_params("A1", nbar=2.0), ocelot(), rounds=2, basis="X")
+    # Layout-wide params (set on every qubit node) reach the kind that reads them and change its noise.
+    shared = memory_circuit(Layout.chain(3, params={"t1_us": 30.0, "nbar": 2.0}), ocelot(), rounds=2, basis="X")
+    plain = memory_circuit(Layout.chain(3), ocelot(), rounds=2, basis="X")
+    assert shared != plain

@@ -157,14 +157,13 @@ class _SpecTable:
         """
         g = layout.graph
         node_names = self.names("cat", "transmon")
+        used = _settings_used_by_their_kind(g, self)
         nodes: dict[str, dict[str, Any]] = {}
         for node, attrs in g.nodes(data=True):
             params = attrs.get("params", {}) or {}
             if attrs["kind"] == "buffer":
                 valid = self.names("buffer")
             else:
-                # Names of the other qubit kind are ignored (Layout.chain(params=...) sets the same
-                # overrides on every qubit node); names of no qubit at all are errors.
                 valid = node_names
             bad = sorted(set(params) - set(valid))
             if bad:
@@ -173,6 +172,7 @@ class _SpecTable:
                     f"unknown to noise preset {self.preset_name!r}; valid names for this node: "
                     f"{', '.join(valid) or '(none)'}"
                 )
+            _check_other_kind_overrides(node, attrs["kind"], params, self, used)
             if params:
                 nodes[node] = {k: _coerce(self.specs[k], v, f"layout node {node!r}: ") for k, v in params.items()}
         valid_edge = self.names("edge")
@@ -188,6 +188,38 @@ class _SpecTable:
             if params:
                 edges[frozenset((a, b))] = {k: _coerce(self.specs[k], v, f"layout coupling {a}-{b}: ") for k, v in params.items()}
         return nodes, edges
+
+
+def _settings_used_by_their_kind(graph: Any, table: _SpecTable) -> set[tuple[str, str]]:
+    """``(name, repr(value))`` of every qubit-kind override set on a node of the kind that uses it."""
+    own = {kind: set(table.names(kind)) for kind in ("cat", "transmon")}
+    return {
+        (name, repr(value))
+        for _, attrs in graph.nodes(data=True)
+        if attrs["kind"] in own
+        for name, value in (attrs.get("params") or {}).items()
+        if name in own[attrs["kind"]]
+    }
+
+
+def _check_other_kind_overrides(node: str, kind: str, params: Mapping[str, Any], table: _SpecTable,
+                                used: set[tuple[str, str]]) -> None:
+    """Reject an override of the other qubit kind on ``node`` unless a qubit of that kind carries the
+    same setting (``Layout.chain(params=...)`` puts layout-wide overrides on every qubit node).
+
+    ``Layout.chain(3).with_params("D1", t1_us=30)`` (a transmon time on a cat, which no rule reads)
+    is an error instead of silence.
+    """
+    if kind not in ("cat", "transmon"):
+        return
+    other = "transmon" if kind == "cat" else "cat"
+    foreign = set(table.names(other)) - set(table.names(kind))
+    for name in sorted(foreign & set(params)):
+        if (name, repr(params[name])) not in used:
+            raise CatcodeError(
+                f"layout node {node!r} ({kind}) has override {name!r}, a {other} parameter that noise preset "
+                f"{table.preset_name!r} never reads on a {kind}; set it on a {other} node"
+            )
 
 
 def _naming_inputs(exc: CatcodeError, inputs: Mapping[str, Any]) -> CatcodeError:
