@@ -719,45 +719,11 @@ def cat_cat_cx_channel(
         duration_ns = cat_cat_cx_optimal_duration_ns(control, target, variant=variant)
     else:
         duration_ns = require_positive("duration_ns", duration_ns)
-    t = duration_ns * _NS
 
     out = dict.fromkeys(PAULI_CHANNEL_2_ORDER, 0.0)
-    non_adiabatic = _non_adiabatic_coefficient(variant, control, target) / t if t > 0.0 else math.inf
-    out["ZI"] = _checked(
-        cat_phase_flip_rate_hz(control) * t + non_adiabatic,
-        "cat-cat CX Z on the control (n k1 T + non-adiabatic term)",
-        f"reduce duration_ns ({duration_ns:g}) or kappa_1_hz if the loss term n k1 T dominates, or "
-        "increase duration_ns, nbar or kappa_2_hz if the non-adiabatic term dominates",
-    )
-    half_target = cat_phase_flip_rate_hz(target) * t / 2.0
-    fix_target = f"reduce duration_ns ({duration_ns:g}) or the target's kappa_1_hz, nbar"
-    out["IZ"] = _checked(half_target, "cat-cat CX Z on the target (n k1 T / 2)", fix_target)
-    out["ZZ"] = _checked(half_target, "cat-cat CX Z on both (n k1 T / 2)", fix_target)
-
-    if bit_flip in ("alice_bob", "guillaud_mirrahimi"):
-        n = (control.nbar + target.nbar) / 2.0
-        k1 = (control.kappa_1_hz + target.kappa_1_hz) / 2.0
-        k2 = (control.kappa_2_hz + target.kappa_2_hz) / 2.0
-        if bit_flip == "alice_bob":
-            total = ALICE_BOB_CX_BIT_FLIP_PREFACTOR * n * k1 * t * math.exp(-2.0 * n)
-        else:
-            c_sqrt, c_lin = GUILLAUD_MIRRAHIMI_CX_BIT_FLIP_COEFFS
-            # The fit is per CX at the optimal time T*; its sqrt(k1/k2) term is n k1 T* times a
-            # constant (loss-driven flips accumulate over the gate), so it scales as T / T*.
-            t_opt = cat_cat_cx_optimal_duration_ns(control, target, variant=variant) * _NS
-            total = (c_sqrt * math.sqrt(k1 / k2) * (t / t_opt) + c_lin * k1 / k2) * math.exp(-2.0 * n)
-        each = _checked(
-            total / 6.0,
-            f"cat-cat CX bit flip per Pauli ({bit_flip} model, total {total:.4g} over 6 Paulis)",
-            "increase nbar, or reduce kappa_1_hz / kappa_2_hz or duration_ns",
-        )
-        for key in CX_BIT_FLIP_SLOTS:
-            out[key] = each
-    elif bit_flip == "idle":
-        for cat, (x_key, y_key) in ((control, ("XI", "YI")), (target, ("IX", "IY"))):
-            q = flip_probability(cat_bit_flip_rate_hz(cat) / 2.0, duration_ns)
-            out[x_key] = q
-            out[y_key] = q
+    out["ZI"] = _cx_control_phase_flip(control, target, duration_ns, variant)
+    out["IZ"], out["ZZ"] = _cx_target_phase_flips(target, duration_ns)
+    out.update(_cx_bit_flips(control, target, duration_ns, variant, bit_flip))
 
     total = sum(out.values())
     if total > 1.0:
@@ -765,6 +731,75 @@ def cat_cat_cx_channel(
             f"cat-cat CX error probabilities sum to {total:.4g} > 1: reduce duration_ns or kappa_1_hz"
         )
     return out
+
+
+def _cx_control_phase_flip(control: CatParams, target: CatParams, duration_ns: float, variant: str) -> float:
+    """``ZI`` of the cat-cat CX: the control's losses ``n k1 T`` plus the non-adiabatic ``A / T``.
+
+    docs/physics.md §3a [C: Chamberland et al. PRX Quantum 3, 010329 (2022); Guillaud & Mirrahimi
+    PRX 9, 041053 (2019) for ``variant="guillaud_mirrahimi"``]; ``A`` uses the mean nbar and
+    kappa_2 of the two cats (Le Régent et al., Quantum 7, 1198 (2023)).
+    """
+    t = duration_ns * _NS
+    non_adiabatic = _non_adiabatic_coefficient(variant, control, target) / t if t > 0.0 else math.inf
+    return _checked(
+        cat_phase_flip_rate_hz(control) * t + non_adiabatic,
+        "cat-cat CX Z on the control (n k1 T + non-adiabatic term)",
+        f"reduce duration_ns ({duration_ns:g}) or kappa_1_hz if the loss term n k1 T dominates, or "
+        "increase duration_ns, nbar or kappa_2_hz if the non-adiabatic term dominates",
+    )
+
+
+def _cx_target_phase_flips(target: CatParams, duration_ns: float) -> tuple[float, float]:
+    """``(IZ, ZZ)`` of the cat-cat CX: each ``n k1 T / 2``, the target's losses, half of which
+    propagate back onto the control (docs/physics.md §3a) [C: Chamberland et al. 2022]."""
+    half_target = cat_phase_flip_rate_hz(target) * (duration_ns * _NS) / 2.0
+    fix_target = f"reduce duration_ns ({duration_ns:g}) or the target's kappa_1_hz, nbar"
+    return (
+        _checked(half_target, "cat-cat CX Z on the target (n k1 T / 2)", fix_target),
+        _checked(half_target, "cat-cat CX Z on both (n k1 T / 2)", fix_target),
+    )
+
+
+def _cx_bit_flips(control: CatParams, target: CatParams, duration_ns: float, variant: str, bit_flip: str) -> dict[str, float]:
+    """The bit-flip entries of the cat-cat CX channel for model ``bit_flip`` (see
+    :func:`cat_cat_cx_channel`): a fitted total spread over :data:`CX_BIT_FLIP_SLOTS`
+    (``"alice_bob"``, ``"guillaud_mirrahimi"``), each cat's idle flips (``"idle"``), or none."""
+    if bit_flip in ("alice_bob", "guillaud_mirrahimi"):
+        total = _cx_fitted_bit_flip_total(control, target, duration_ns, variant, bit_flip)
+        each = _checked(
+            total / 6.0,
+            f"cat-cat CX bit flip per Pauli ({bit_flip} model, total {total:.4g} over 6 Paulis)",
+            "increase nbar, or reduce kappa_1_hz / kappa_2_hz or duration_ns",
+        )
+        return dict.fromkeys(CX_BIT_FLIP_SLOTS, each)
+    out: dict[str, float] = {}
+    if bit_flip == "idle":
+        for cat, (x_key, y_key) in ((control, ("XI", "YI")), (target, ("IX", "IY"))):
+            q = flip_probability(cat_bit_flip_rate_hz(cat) / 2.0, duration_ns)
+            out[x_key] = q
+            out[y_key] = q
+    return out
+
+
+def _cx_fitted_bit_flip_total(control: CatParams, target: CatParams, duration_ns: float, variant: str, bit_flip: str) -> float:
+    """Total bit-flip probability of one cat-cat CX, with n, k1, k2 the means over the two cats.
+
+    ``"alice_bob"``: ``2631 n k1 T e^{-2n}`` (the Alice & Bob emulator's expression) [C];
+    ``"guillaud_mirrahimi"``: ``(5.58 sqrt(k1/k2) T/T* + 1.68 k1/k2) e^{-2n}`` (Guillaud &
+    Mirrahimi PRA 2021 fit at T*; the T/T* scaling is ours [D]), docs/physics.md §3a.
+    """
+    t = duration_ns * _NS
+    n = (control.nbar + target.nbar) / 2.0
+    k1 = (control.kappa_1_hz + target.kappa_1_hz) / 2.0
+    k2 = (control.kappa_2_hz + target.kappa_2_hz) / 2.0
+    if bit_flip == "alice_bob":
+        return ALICE_BOB_CX_BIT_FLIP_PREFACTOR * n * k1 * t * math.exp(-2.0 * n)
+    c_sqrt, c_lin = GUILLAUD_MIRRAHIMI_CX_BIT_FLIP_COEFFS
+    # The fit is per CX at the optimal time T*; its sqrt(k1/k2) term is n k1 T* times a
+    # constant (loss-driven flips accumulate over the gate), so it scales as T / T*.
+    t_opt = cat_cat_cx_optimal_duration_ns(control, target, variant=variant) * _NS
+    return (c_sqrt * math.sqrt(k1 / k2) * (t / t_opt) + c_lin * k1 / k2) * math.exp(-2.0 * n)
 
 
 # --------------------------------------------------------------------------- cat prep / measure (§3b)

@@ -41,6 +41,7 @@ from catcode.physics import CatParams, Timings, TransmonParams
 
 __all__ = [
     "CatCat",
+    "EdgeParams",
     "OCELOT_DEFAULTS",
     "Ocelot",
     "ParamSpec",
@@ -325,6 +326,23 @@ _CAT_FIELDS = (
 _TRANSMON_FIELDS = ("t1_us", "t2_us", "readout_error", "reset_error", "erasure_flagged", "flaggable_decay_fraction")
 
 
+@dataclasses.dataclass(frozen=True)
+class EdgeParams:
+    """The parameters of one CX coupling, as the CX rules read them: device-wide values, then the
+    coupling's ``params`` overrides (validated by the preset's :class:`ParamSpec` table). Resolved
+    once per coupling per layout (:meth:`_PresetBase.edge`); a field the preset has no
+    ``"edge"``-scope parameter for stays None (``cx_duration_ns`` is also None on a ``cat_cat``
+    coupling that takes the convention's CX time).
+
+    >>> EdgeParams(cx_duration_ns=552.0).cat_cx_duration_ns is None
+    True
+    """
+
+    cx_duration_ns: float | None = None
+    cat_cx_duration_ns: float | None = None  # ocelot: cat-controlled CX onto a transmon (Z checks)
+    cx_error: float | None = None  # transmon: DEPOLARIZE2 infidelity on top of decoherence
+
+
 class _PresetBase(NoiseModel):
     """Shared machinery: parameter resolution with per-node / per-edge overrides, caching."""
 
@@ -409,12 +427,13 @@ class _PresetBase(NoiseModel):
             self._cache[key] = build()
         return self._cache[key]
 
-    def _edge_value(self, ctx: NoiseContext, a: int, b: int, name: str) -> Any:
-        return self._resolved(ctx, ("edge", a, b, name), lambda: self._resolve_edge(ctx, a, b, name))
+    def edge(self, ctx: NoiseContext, a: int, b: int) -> EdgeParams:
+        """The :class:`EdgeParams` of the coupling between qubits ``a`` and ``b`` (either order)."""
+        return self._resolved(ctx, ("edge", frozenset((a, b))), lambda: self._resolve_edge(ctx, a, b))
 
-    def _resolve_edge(self, ctx: NoiseContext, a: int, b: int, name: str) -> Any:
+    def _resolve_edge(self, ctx: NoiseContext, a: int, b: int) -> EdgeParams:
         over = self._overrides(ctx)[1].get(frozenset((ctx.node(a), ctx.node(b))), {})
-        return over.get(name, self._values[name])
+        return EdgeParams(**{n: over.get(n, self._values[n]) for n in self._table.names("edge")})
 
 
 def _require_factor(name: str, value: float) -> float:
@@ -571,7 +590,8 @@ class Ocelot(_PresetBase):
 
     # -- geometry: CX layer durations ------------------------------------------------------
     def _cx_ns(self, ctx: NoiseContext, a: int, b: int) -> float:
-        t = self._edge_value(ctx, a, b, "cat_cx_duration_ns" if _in_z_check(ctx, a, b) else "cx_duration_ns")
+        edge = self.edge(ctx, a, b)
+        t = edge.cat_cx_duration_ns if _in_z_check(ctx, a, b) else edge.cx_duration_ns
         if not t > 0:
             raise CatcodeError(f"cx_duration_ns of {ctx.node(a)}-{ctx.node(b)} must be > 0; got {t!r}")
         return t
@@ -968,7 +988,7 @@ class CatCat(_PresetBase):
 
     def _resolve_cx(self, ctx: NoiseContext, c: int, t: int) -> tuple[float, dict[str, float]]:
         control, target = self.cat(ctx, c), self.cat(ctx, t)
-        duration = self._edge_value(ctx, c, t, "cx_duration_ns")
+        duration = self.edge(ctx, c, t).cx_duration_ns
         if duration is not None and not duration > 0:
             raise CatcodeError(f"cx_duration_ns of {ctx.node(c)}-{ctx.node(t)} must be > 0; got {duration!r}")
         return self._cached(("cx", control, target, duration), lambda: self._cx(control, target, duration))

@@ -112,10 +112,11 @@ class Transmon(_PresetBase):
         return self._resolved(ctx, ("cx", a, b), lambda: self._resolve_edge_pair(ctx, a, b))
 
     def _resolve_edge_pair(self, ctx: NoiseContext, a: int, b: int) -> tuple[float, float]:
-        t = self._edge_value(ctx, a, b, "cx_duration_ns")
+        edge = self.edge(ctx, a, b)
+        t = edge.cx_duration_ns
         if not t > 0:
             raise CatcodeError(f"cx_duration_ns of {ctx.node(a)}-{ctx.node(b)} must be > 0; got {t!r}")
-        return t, require_probability("cx_error", self._edge_value(ctx, a, b, "cx_error"))
+        return t, require_probability("cx_error", edge.cx_error)
 
     def _channel(self, tr: TransmonParams, duration_ns: float) -> tuple[float, float, float]:
         """:func:`~catcode.physics.transmon_idle_channel`, computed once per (qubit parameters, duration)."""

@@ -1,0 +1,497 @@
+"""The noise pass machinery behind :meth:`catcode.noise.model.NoiseModel.apply`.
+
+It reads an ideal circuit as a :class:`Program` (the compiler hands one over with :func:`handoff`;
+any other circuit is read by :func:`program_of`), walks it layer by layer asking the model's rules
+for noise (see :mod:`catcode.noise.model` for the rules' contract), keeps the map from ideal to
+noisy measurement records (:class:`_Records`, one segment per REPEAT block) and writes the noisy
+circuit as exact text. Import the public names from :mod:`catcode.noise.model`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import contextvars
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import stim
+
+from catcode.errors import CatcodeError
+from catcode.noise.model import (
+    HERALD_FLAG,
+    HERALDED_GATES,
+    Layer,
+    NoiseContext,
+    NoiseModel,
+    Operation,
+    _heads,
+    instruction_text,
+    num,
+    operation_of,
+)
+
+# ---------------------------------------------------------------------- the ideal program
+# The pass reads an ideal circuit as a *program*: gates (with the Operation a rule sees and their
+# exact text), annotations (with their measurement-record lookbacks), TICKs, REPEAT blocks, and
+# markers of the layers that start a round. The compiler builds the program directly and hands
+# it to the pass out of band (:func:`handoff`); any other circuit is read into one by
+# :func:`program_of`, with round starts found by the fallback rule.
+_ANNOTATIONS = frozenset({"DETECTOR", "OBSERVABLE_INCLUDE", "SHIFT_COORDS", "QUBIT_COORDS"})
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One gate instruction of an ideal program."""
+
+    op: Operation
+    text: str
+    num_measurements: int
+
+
+@dataclass(frozen=True)
+class Note:
+    """One annotation: its text, and the record lookbacks it holds (re-indexed by the pass).
+
+    ``head`` is the text before the targets; when every target is a record lookback the pass
+    rewrites ``head rec[..] rec[..]``; otherwise ``inst`` (the Stim instruction) is rebuilt.
+    """
+
+    text: str
+    recs: tuple[int, ...] = ()
+    head: str = ""
+    inst: stim.CircuitInstruction | None = None
+
+
+@dataclass(frozen=True)
+class Notes:
+    """A run of consecutive annotations, with their joined text (one item for the pass to copy
+    when no lookback needs re-indexing)."""
+
+    notes: tuple[Note, ...]
+    text: str
+    has_recs: bool
+    deepest: int  # the most negative lookback (0 if none)
+
+    @classmethod
+    def of(cls, notes: Sequence[Note]) -> Notes:
+        deepest = min((k for n in notes for k in n.recs), default=0)
+        return cls(tuple(notes), "\n".join(n.text for n in notes), any(n.recs for n in notes), deepest)
+
+
+@dataclass(frozen=True)
+class Tick:
+    text: str = "TICK"
+
+
+@dataclass(frozen=True)
+class Repeat:
+    count: int
+    items: tuple
+    tag: str = ""
+
+
+#: Marker item: the layer holding it starts a round (the model's ``round_start`` noise goes first).
+ROUND_START = "round_start"
+
+
+@dataclass(frozen=True)
+class Program:
+    """An ideal circuit as the noise pass reads it (see :func:`program_of`).
+
+    ``declares_round_starts``: the layers that start a round carry :data:`ROUND_START` markers;
+    otherwise the pass uses the fallback rule (a CX layer after a layer without CX).
+    """
+
+    items: tuple
+    declares_round_starts: bool
+    num_qubits: int
+
+
+def program_of(circuit: stim.Circuit) -> Program:
+    """Read any ideal circuit into a :class:`Program` (round starts by the fallback rule).
+
+    >>> p = program_of(stim.Circuit("R 0 1\\nTICK\\nCX 0 1\\nM 1\\nDETECTOR rec[-1]"))
+    >>> [type(i).__name__ for i in p.items], p.declares_round_starts
+    (['Gate', 'Tick', 'Gate', 'Gate', 'Note'], False)
+    """
+    return Program(_items_of(circuit), False, circuit.num_qubits)
+
+
+def _items_of(circuit: stim.Circuit) -> tuple:
+    items: list = []
+    for inst in circuit:
+        if isinstance(inst, stim.CircuitRepeatBlock):
+            items.append(Repeat(inst.repeat_count, _items_of(inst.body_copy()), inst.tag))
+        elif inst.name == "TICK":
+            items.append(Tick(instruction_text(inst)))
+        elif inst.name in _ANNOTATIONS:
+            items.append(_note_of(inst))
+        else:
+            op = operation_of(inst.name, tuple(t.value for t in inst.targets_copy()), inst.tag)
+            items.append(Gate(op, instruction_text(inst), inst.num_measurements))
+    return tuple(items)
+
+
+def _note_of(inst: stim.CircuitInstruction) -> Note:
+    targets = inst.targets_copy()
+    recs = tuple(t.value for t in targets if t.is_measurement_record_target)
+    text = instruction_text(inst)
+    if not recs:
+        return Note(text)
+    head, _ = _heads(inst.name, inst.tag, tuple(inst.gate_args_copy()))
+    return Note(text, recs, head, None if len(recs) == len(targets) else inst)
+
+
+_HANDOFF: contextvars.ContextVar[tuple[stim.Circuit, Program] | None] = contextvars.ContextVar("catcode_handoff", default=None)
+
+
+@contextlib.contextmanager
+def handoff(circuit: stim.Circuit, program: Program):
+    """While active, :meth:`NoiseModel.apply` on exactly ``circuit`` reads ``program`` instead.
+
+    The compiler uses it to tell the pass which layers start a round (and to spare re-reading
+    the circuit), without tags in the circuit: the bytes stay those of the plain circuit, and a
+    model whose ``apply`` validates and then calls ``super().apply(circuit, layout)`` still works.
+    """
+    token = _HANDOFF.set((circuit, program))
+    try:
+        yield
+    finally:
+        _HANDOFF.reset(token)
+
+
+def _program_for(circuit: stim.Circuit) -> Program:
+    handed = _HANDOFF.get()
+    if handed is not None and handed[0] is circuit:
+        return handed[1]
+    return program_of(circuit)
+
+
+# ---------------------------------------------------------------------- measurement records
+class _Records:
+    """Where each ideal measurement sits in the noisy record, in O(segments) memory.
+
+    Segments cover the ideal record in order: a run ``[ideal_start, noisy_start, length]``, or a
+    REPEAT ``(ideal_start, noisy_start, ideal_per, noisy_per, reps, inner)`` whose ``inner``
+    :class:`_Records` maps one iteration (relative to its start).
+    """
+
+    def __init__(self) -> None:
+        self.ideal = 0
+        self.noisy = 0
+        self.identity = True  # noisy record == ideal record so far
+        self.starts: list[int] = []
+        self.segs: list = []
+        self.prev_cx = False  # fallback round-start rule: did the previous gate layer hold a CX?
+        self.floor = 0  # segments below this index belong outside the current REPEAT body
+
+    def add(self, n: int, noisy_at: int) -> None:
+        """``n`` ideal measurements land at noisy positions ``noisy_at ...``."""
+        last = self.segs[-1] if len(self.segs) > self.floor else None
+        if isinstance(last, list) and last[0] + last[2] == self.ideal and last[1] + last[2] == noisy_at:
+            last[2] += n
+        else:
+            self.starts.append(self.ideal)
+            self.segs.append([self.ideal, noisy_at, n])
+        if noisy_at != self.ideal or self.noisy != self.ideal:
+            self.identity = False
+        self.ideal += n
+
+    def noisy_of(self, i: int) -> int:
+        j = bisect.bisect_right(self.starts, i) - 1
+        seg = self.segs[j]
+        if isinstance(seg, list):
+            return seg[1] + i - seg[0]
+        i0, n0, ideal_per, noisy_per, _, inner = seg
+        it, r = divmod(i - i0, ideal_per)
+        return n0 + it * noisy_per + inner.noisy_of(r)
+
+
+# ---------------------------------------------------------------------- the pass
+@dataclass
+class _Chunk:
+    """Noisy text of one gate (with its noise) or one noise block, and what it adds to the record."""
+
+    text: str
+    noisy_before: int  # noisy records (heralds) before the gate's own measurements
+    measurements: int  # the gate's ideal measurements
+    noisy_total: int  # every record the chunk adds
+
+
+class _NoisePass:
+    def __init__(self, model: NoiseModel, ctx: NoiseContext) -> None:
+        self.model = model
+        self.ctx = ctx
+        self._coords: dict[int, tuple[str, str]] | None = None  # herald coordinates, built on first use
+        self.all_qubits = ctx.all_qubits
+        self.data_qubits = ctx.data_qubits
+        self.rules = {"prepare": model.prepare, "cx": model.cx, "measure": model.measure, "gate1": model.gate1}
+        self.layers: dict[tuple, tuple] = {}
+        self.gate_kinds: dict[str, int] = {}
+        self.logs: list[list] = []
+        self.declared = False
+
+    @property
+    def coords(self) -> dict[int, tuple[str, str]]:
+        if self._coords is None:
+            layout = self.ctx.layout
+            self._coords = {layout.qubit_index[q]: tuple(map(num, layout.coords(q))) for q in layout.qubits}
+        return self._coords
+
+    def run(self, program: Program) -> stim.Circuit:
+        if program.num_qubits > self.ctx.layout.num_qubits:
+            raise CatcodeError(
+                f"circuit uses {program.num_qubits} qubits but the layout has {self.ctx.layout.num_qubits}; "
+                "apply a noise model to a circuit compiled from the same layout"
+            )
+        self.declared = program.declares_round_starts
+        out: list[str] = []
+        self._block(program.items, out, _Records())
+        return stim.Circuit("\n".join(out))
+
+    # -- structure ----------------------------------------------------------------------
+    def _block(self, items: Sequence, out: list[str], rec: _Records) -> None:
+        layer: list = []
+        after_tick = False
+        for item in items:
+            if isinstance(item, Tick):
+                self._layer(layer, out, rec, idle_step=after_tick)
+                out.append(item.text)
+                layer, after_tick = [], True
+            elif isinstance(item, Repeat):
+                self._layer(layer, out, rec, idle_step=False)
+                self._repeat(item, out, rec)
+                layer, after_tick = [], False
+            else:
+                layer.append(item)
+        self._layer(layer, out, rec, idle_step=False)
+
+    def _repeat(self, block: Repeat, out: list[str], rec: _Records) -> None:
+        """Process the body once; the record map gets one REPEAT segment (O(body), not O(count))."""
+        out.append(f"REPEAT{'[' + block.tag + ']' if block.tag else ''} {block.count} {{")
+        i0, n0, mark, cx0, floor = rec.ideal, rec.noisy, len(rec.segs), rec.prev_cx, rec.floor
+        log: list = []
+        self.logs.append(log)
+        rec.floor = mark
+        try:
+            self._block(block.items, out, rec)
+        finally:
+            self.logs.pop()
+            rec.floor = floor
+        out.append("}")
+        per_ideal, per_noisy = rec.ideal - i0, rec.noisy - n0
+        inner = _Records()
+        inner.starts = [s - i0 for s in rec.starts[mark:]]
+        inner.segs = [_shifted(seg, i0, n0) for seg in rec.segs[mark:]]
+        del rec.starts[mark:], rec.segs[mark:]
+        if per_ideal:
+            rec.starts.append(i0)
+            rec.segs.append((i0, n0, per_ideal, per_noisy, block.count, inner))
+        rec.ideal, rec.noisy = i0 + per_ideal * block.count, n0 + per_noisy * block.count
+        if block.count > 1:
+            self._check_iterations(block, log, rec, i0, n0, per_ideal, per_noisy, cx0)
+
+    def _check_iterations(self, block: Repeat, log: list, rec: _Records, i0: int, n0: int,
+                          per_ideal: int, per_noisy: int, cx0: bool) -> None:
+        """Raise unless every iteration of ``block`` gets the same noisy body as the first.
+
+        Noise is the same in every iteration (rules see the same layers), except the fallback
+        round-start rule when the body ends in a different CX state than it started, and record
+        lookbacks that reach before the block: those are re-indexed for the iterations that can
+        reach it (at most ``1 + depth / per_ideal``) and compared with the first.
+        """
+        same = True
+        if not self.declared and rec.prev_cx != cx0 and _first_gate_layer_has_cx(block.items):
+            same = False
+        if rec.identity:  # with the noisy record equal to the ideal one, lookbacks keep their values
+            log = []
+        log = [(n.recs, ideal_at, noisy_at) for item, ideal_at, noisy_at in log
+               for n in (item.notes if isinstance(item, Notes) else (item,)) if n.recs]
+        depth = max((-k - (ideal_at - i0) for ks, ideal_at, _ in log for k in ks), default=0)
+        if same and depth > 0:
+            last = min(block.count, 2 + (depth // per_ideal if per_ideal else 0))
+            for ks, ideal_at, noisy_at in log:
+                first = tuple(rec.noisy_of(ideal_at + k) - noisy_at for k in ks)
+                for it in range(1, last):
+                    ia, na = ideal_at + it * per_ideal, noisy_at + it * per_noisy
+                    if tuple(rec.noisy_of(ia + k) - na for k in ks) != first:
+                        same = False
+        if not same:
+            raise CatcodeError(
+                f"noise model {self.model!r} gives a different noisy body in different iterations of a "
+                "REPEAT block (record offsets or noise depend on the iteration); this is not supported"
+            )
+
+    # -- layers ---------------------------------------------------------------------------
+    def _layer(self, items: list, out: list[str], rec: _Records, *, idle_step: bool) -> None:
+        gates = [it for it in items if isinstance(it, Gate)]
+        if not gates:
+            if idle_step:
+                self._add(self._idle_step(), out, rec)
+            for item in items:
+                if isinstance(item, Note | Notes):
+                    self._annotate(item, out, rec)
+            return
+        has_cx = any(g.op.kind == "cx" for g in gates)
+        if self.declared:
+            starts = any(it is ROUND_START for it in items)
+        else:
+            starts = has_cx and not rec.prev_cx
+        rec.prev_cx = has_cx
+        key = (tuple(g.op for g in gates), starts)
+        cached = self.layers.get(key)
+        if cached is None:
+            cached = self.layers[key] = self._noisy_layer(gates, starts)
+        head, chunks, idle = cached
+        if head is not None:
+            self._add(head, out, rec)
+        k = 0
+        for item in items:
+            if isinstance(item, Gate):
+                self._add(chunks[k], out, rec)
+                k += 1
+            elif isinstance(item, Note | Notes):
+                self._annotate(item, out, rec)
+        if idle is not None:
+            self._add(idle, out, rec)
+
+    def _noisy_layer(self, gates: list[Gate], starts: bool) -> tuple:
+        """The noisy chunks of one layer: round-start noise, each gate with its noise, idle noise.
+
+        Rules are called once per distinct layer of a pass (a layer's noise depends only on its
+        operations), in the order: round_start, then per gate its rule and pad, then idle.
+        """
+        touched = set(itertools.chain.from_iterable(g.op.targets for g in gates))
+        if len(touched) != sum(len(g.op.targets) for g in gates):
+            seen: set[int] = set()
+            for g in gates:
+                for q in g.op.targets:
+                    if q in seen:
+                        raise CatcodeError(f"qubit {q} is used twice in one layer (at {g.text}); separate the operations with TICK")
+                    seen.add(q)
+        op_ns = [self._duration(g.op) for g in gates]
+        duration = max(op_ns)
+        head = self._noise(self.model.round_start(self.data_qubits, self.ctx)) if starts else None
+        layer = Layer(tuple(g.op for g in gates), duration)
+        chunks = []
+        for g, ns in zip(gates, op_ns):
+            noise = self.rules[g.op.kind](g.op, self.ctx)
+            before = self._noise(noise.before)
+            after = self._noise(noise.after)
+            pad = self._noise(self.model.pad(g.op, duration - ns, layer, self.ctx))
+            text = "\n".join(t for t in (before.text, g.text, after.text, pad.text) if t)
+            total = before.noisy_total + g.num_measurements + after.noisy_total + pad.noisy_total
+            chunks.append(_Chunk(text, before.noisy_total, g.num_measurements, total))
+        idle_qubits = [q for q in self.all_qubits if q not in touched]
+        idle = self._noise(self.model.idle(idle_qubits, layer, self.ctx)) if idle_qubits else None
+        return head, chunks, idle
+
+    def _idle_step(self) -> _Chunk:
+        """A TICK-delimited layer without operations: every qubit idles ``model.idle_step_ns``."""
+        if "idle_step" not in self.layers:
+            ns = self.model.idle_step_ns(self.ctx)
+            if isinstance(ns, bool) or not isinstance(ns, int | float) or not 0.0 <= ns < float("inf"):
+                raise CatcodeError(
+                    f"noise model {self.model!r} gives an idle step a duration of {ns!r} ns; "
+                    "valid durations are finite numbers >= 0"
+                )
+            self.layers["idle_step"] = self._noise(self.model.idle(self.all_qubits, Layer((), float(ns)), self.ctx))
+        return self.layers["idle_step"]
+
+    def _add(self, chunk: _Chunk, out: list[str], rec: _Records) -> None:
+        if chunk.text:
+            out.append(chunk.text)
+        if chunk.measurements:
+            rec.add(chunk.measurements, rec.noisy + chunk.noisy_before)
+        if chunk.noisy_total != chunk.measurements:
+            rec.identity = False
+        rec.noisy += chunk.noisy_total
+
+    def _duration(self, op: Operation) -> float:
+        """The model's duration of ``op``, checked to be a finite number >= 0."""
+        ns = self.model.duration_ns(op, self.ctx)
+        if isinstance(ns, bool) or not isinstance(ns, int | float) or not 0.0 <= ns < float("inf"):
+            raise CatcodeError(
+                f"noise model {self.model!r} gives operation {op.gate}[{op.tag}] a duration of {ns!r} ns; "
+                "valid durations are finite numbers >= 0"
+            )
+        return float(ns)
+
+    def _noise(self, noise: Sequence[stim.CircuitInstruction]) -> _Chunk:
+        """Text of noise instructions; each herald bit becomes ``DETECTOR(x, y, 0, 1)``."""
+        lines: list[str] = []
+        heralds = 0
+        for inst in noise:
+            name = inst.name
+            kind = self.gate_kinds.get(name)
+            if kind is None:
+                data = stim.gate_data(name)
+                kind = self.gate_kinds[name] = 0 if not data.is_noisy_gate else 2 if name in HERALDED_GATES else 1
+            if kind == 0:
+                raise CatcodeError(f"noise model {self.model!r} emitted {inst}, which is not a noise channel")
+            lines.append(instruction_text(inst))
+            if kind == 2:
+                qubits = [t.value for t in inst.targets_copy()]
+                n = len(qubits)
+                heralds += n
+                for k, q in enumerate(qubits):
+                    x, y = self.coords[q]
+                    lines.append(f"DETECTOR({x}, {y}, 0.0, {num(HERALD_FLAG)}) rec[{k - n}]")
+            elif inst.num_measurements:
+                raise CatcodeError(f"noise model {self.model!r} emitted {inst}, which adds unsupported measurement results")
+        return _Chunk("\n".join(lines), heralds, 0, heralds)
+
+    def _annotate(self, item: Note | Notes, out: list[str], rec: _Records) -> None:
+        if isinstance(item, Note):
+            out.append(self._remapped(item, rec))
+        elif not item.has_recs:
+            out.append(item.text)
+        elif rec.identity:
+            if item.deepest + rec.ideal < 0:
+                bad = next(n for n in item.notes if n.recs and rec.ideal + min(n.recs) < 0)
+                raise CatcodeError(f"{bad.text} looks back before the first measurement")
+            for log in self.logs:
+                log.append((item, rec.ideal, rec.noisy))
+            out.append(item.text)
+        else:
+            out.extend(self._remapped(note, rec) for note in item.notes)
+
+    def _remapped(self, note: Note, rec: _Records) -> str:
+        if not note.recs:
+            return note.text
+        if rec.ideal + min(note.recs) < 0:
+            raise CatcodeError(f"{note.text} looks back before the first measurement")
+        for log in self.logs:
+            log.append((note, rec.ideal, rec.noisy))
+        if rec.identity:
+            return note.text
+        new_t = tuple(rec.noisy_of(rec.ideal + k) - rec.noisy for k in note.recs)
+        if new_t == note.recs:
+            return note.text
+        if note.inst is None:
+            return note.head + "".join(f" rec[{v}]" for v in new_t)
+        it = iter(new_t)
+        targets = [stim.target_rec(next(it)) if t.is_measurement_record_target else t for t in note.inst.targets_copy()]
+        return instruction_text(stim.CircuitInstruction(note.inst.name, targets, note.inst.gate_args_copy(), tag=note.inst.tag))
+
+
+def _shifted(seg, i0: int, n0: int):
+    if isinstance(seg, list):
+        return [seg[0] - i0, seg[1] - n0, seg[2]]
+    return (seg[0] - i0, seg[1] - n0, *seg[2:])
+
+
+def _first_gate_layer_has_cx(items: Sequence) -> bool:
+    """Whether the first layer of ``items`` holding gates holds a CX (fallback round-start rule)."""
+    gates: list[Gate] = []
+    for item in items:
+        if isinstance(item, Gate):
+            gates.append(item)
+        elif isinstance(item, Tick | Repeat):
+            if gates:
+                break
+            if isinstance(item, Repeat):
+                return _first_gate_layer_has_cx(item.items)
+    return any(g.op.kind == "cx" for g in gates)
