@@ -134,9 +134,13 @@ class _SpecTable:
     def __init__(self, preset_name: str, specs: Sequence[ParamSpec]) -> None:
         self.preset_name = preset_name
         self.specs = {s.name: s for s in specs}
+        self._names: dict[tuple[str, ...], list[str]] = {}
 
     def names(self, *scopes: str) -> list[str]:
-        return [n for n, s in self.specs.items() if s.scope in scopes]
+        """Parameter names of these scopes, in table order (computed once per scope set)."""
+        if scopes not in self._names:
+            self._names[scopes] = [n for n, s in self.specs.items() if s.scope in scopes]
+        return self._names[scopes]
 
     def device_values(self, given: Mapping[str, Any]) -> dict[str, Any]:
         settable = [n for n, s in self.specs.items() if s.scope != "buffer"]
@@ -421,6 +425,10 @@ class _PresetBase(NoiseModel):
     def _cat_idle(self, cat: CatParams, duration_ns: float) -> tuple[float, float, float]:
         """:func:`~catcode.physics.cat_idle_channel`, computed once per (cat parameters, duration)."""
         return self._cached(("cat_idle", cat, duration_ns), lambda: physics.cat_idle_channel(cat, duration_ns))
+
+    def _channel_args(self, channel: Mapping[str, float]) -> tuple[float, ...]:
+        """:func:`~catcode.physics.pauli_channel_2_args`, computed once per distinct channel."""
+        return self._cached(("pauli2", tuple(channel.items())), lambda: physics.pauli_channel_2_args(channel))
 
     def _cached(self, key: tuple, build: Any) -> Any:
         if key not in self._cache:
@@ -736,7 +744,7 @@ class Ocelot(_PresetBase):
             t_ns = self._cx_ns(ctx, c, t)
             key = ("cx", tr, tuple(sorted(cat_vals.items())), t_ns)
             ch = self._cached(key, lambda: self._cx_channel(cat, cat_vals, tr, t_ns))
-            pauli_entries.append(((c, t), self._resolved(ctx, ("cx_args", c, t), lambda: physics.pauli_channel_2_args(ch.pauli))))
+            pauli_entries.append(((c, t), self._channel_args(ch.pauli)))
             if tr.erasure_flagged and ch.erasure > 0:
                 herald_entries.append(((c,), ch.heralded_pauli_channel_1_args))
             layer_ns = durations[of_pair[frozenset((c, t))]] if frozenset((c, t)) in of_pair else t_ns
@@ -1037,8 +1045,7 @@ class CatCat(_PresetBase):
 
     def cx(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         self._check_cats(op, ctx)
-        pauli = [((c, t), self._resolved(ctx, ("cx_args", c, t), lambda c=c, t=t: physics.pauli_channel_2_args(self._cx_of(ctx, c, t)[1])))
-                 for c, t in op.pairs]
+        pauli = [((c, t), self._channel_args(self._cx_of(ctx, c, t)[1])) for c, t in op.pairs]
         return OpNoise(after=grouped("PAULI_CHANNEL_2", pauli))
 
     def pad(self, op: Operation, rest_ns: float, layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
