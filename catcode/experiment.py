@@ -31,9 +31,9 @@ from catcode._version import __version__
 from catcode.compiler import BASES, MAX_ROUNDS, memory_circuit
 from catcode.errors import CatcodeError, _short, require_choice, require_int_at_least
 from catcode.layout import MAX_CHAIN_DISTANCE, MAX_DISTANCE, Layout
+from catcode.layout_kinds import LAYOUTS
 from catcode.noise import BOUNDARIES, preset, strip_boundary_noise
 
-LAYOUTS = ("chain", "ocelot", "rotated_surface", "rectangular_surface", "ldpc_cat")
 #: Metadata keys that name the structure (layout, rounds, basis, preset); the others are noise parameters.
 STRUCTURE_KEYS = (
     "layout", "d", "bit_d", "ancilla", "section", "height", "width", "boundary", "r", "b", "noise", "boundary_noise",

@@ -417,3 +417,12 @@ def test_start_up_imports_only_what_it_needs(tmp_path: pathlib.Path) -> None:
     out = subprocess.run([sys.executable, "-c", _STARTUP_PROBE, str(path)], check=True, capture_output=True,
                          text=True).stdout.strip()
     assert out == "[] ['pymatching'] False"
+
+
+def test_collect_parser_imports_no_layouts() -> None:
+    """`catcode collect --help` (building the parser) imports neither the layouts nor networkx (0.3 s)."""
+    probe = ("import sys\nfrom catcode.cli.collect import _parser\n_parser().format_help()\n"
+             "print(sorted(m for m in ('networkx', 'catcode.layout', 'catcode.experiment', 'catcode.sweep') "
+             "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout.strip()
+    assert out == "[]"

@@ -9,10 +9,13 @@ A sweep is the product of the values given to ``--d``, ``--b``, ``--noise``, ``-
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from catcode.errors import CatcodeError
-from catcode.experiment import LAYOUTS
-from catcode.sweep import Sweep, parse_value
+from catcode.layout_kinds import LAYOUTS
+
+if TYPE_CHECKING:  # catcode.sweep imports the layouts (networkx): only a sweep needs it
+    from catcode.sweep import Sweep
 
 #: Flags that only some layouts take (the Sweep checks that one of those layouts is swept).
 _LAYOUT_FLAGS = ("ancilla", "section", "bit_d", "height", "width", "boundary")
@@ -50,6 +53,8 @@ def add_sweep_arguments(parser: argparse.ArgumentParser, *, what: str, circuits_
 
 def sweep_params(args: argparse.Namespace) -> dict[str, tuple]:
     """Noise parameters of the sweep: ``--nbar``, ``--k1_over_k2`` and every ``--param``."""
+    from catcode.sweep import parse_value
+
     params: dict[str, tuple] = {}
     if args.nbar is not None:
         params["nbar"] = tuple(args.nbar)
@@ -83,6 +88,8 @@ def sweep_from_args(args: argparse.Namespace, *, decoders: tuple[str, ...] | lis
             raise CatcodeError("give either --circuits or a sweep (--d, --noise, ...), not both; "
                                f"got --circuits with --{', --'.join(sweep_flags)}")
         return None
+    from catcode.sweep import Sweep
+
     layouts = tuple(args.layout)
     if args.d is None and set(layouts) != {"ldpc_cat"}:
         raise CatcodeError("give the distances to sweep with --d (e.g. --d 3 5 7), or circuit files with --circuits")

@@ -213,6 +213,32 @@ def qubits_for_target(
     from catcode.overhead.architectures import REGISTRY, Grid
 
     archs = [REGISTRY[a] for a in dict.fromkeys(architectures)] if all(a in REGISTRY for a in architectures) else []
+    grids = _grids_to_check(archs, cat_distances, bit_distances, surface_distances, bit_d_max)
+    opts = OverheadOptions.of(options, settings)
+    targets, nbars = _check_search_args(targets, nbar_values, grids, d_max=d_max, max_checks=max_checks,
+                                        architectures=list(architectures), logical_qubits=logical_qubits)
+    rounds, boundary = opts.rounds, opts.boundary
+    noises, cat_p, ancilla = _study_noises(archs, opts, nbars)
+    memory = _MemoryFactory(noises, ancilla, rounds, boundary)
+    grid = Grid(tuple(nbars), tuple(sorted(set(cat_distances))), tuple(sorted(set(bit_distances))),
+                tuple(sorted(set(surface_distances))))
+    keys, mems, est = _sample_grid(archs, grid, memory, opts)
+    points = {a.name: {a.key(k): est[m] for k, m in mems[a.name].items()} for a in archs}
+    models = _fit_models(archs, points, cat_p, opts)
+    limits = dict(logical=logical_qubits, bit_d_max=bit_d_max)
+    cands = {a: m.candidates(d_max, **limits) for a, m in models.items()}
+    simulated_min = {a.name: _lowest_simulated({k: est[m] for k, m in mems[a.name].items()}, keys[a.name]) for a in archs}
+    rows = [TargetRow(t, {a.name: _requirement(a, t, cands[a.name], bool(keys[a.name]), simulated_min[a.name], memory,
+                                               d_max=d_max, check=check, max_checks=max_checks, opts=opts)
+                          for a in archs})
+            for t in targets]
+    return OverheadStudy(tuple(rows), models, points, noises, d_max, rounds, boundary, opts.max_likelihood_factor,
+                         logical_qubits, bit_d_max)
+
+
+def _grids_to_check(archs: Sequence[Any], cat_distances: Sequence[int], bit_distances: Sequence[int],
+                    surface_distances: Sequence[int], bit_d_max: int) -> dict[str, Sequence[int]]:
+    """The distance grids the chosen architectures sample, by parameter name (``bit_d_max`` checked here)."""
     grids = {"cat_distances": cat_distances} if any(a.noise_role == "cat" and a.fit is not None and a.name != "ldpc_cat"
                                                    for a in archs) else {}
     if any(a.name == "rectangular" for a in archs):
@@ -220,11 +246,14 @@ def qubits_for_target(
         require_int_at_least("bit_d_max", bit_d_max, 2)
     if any(a.noise_role == "surface" for a in archs):
         grids["surface_distances"] = surface_distances
-    opts = OverheadOptions.of(options, settings)
-    targets, nbars = _check_search_args(targets, nbar_values, grids, d_max=d_max, max_checks=max_checks,
-                                        architectures=list(architectures), logical_qubits=logical_qubits)
-    cat_noise, cat_params, rounds, boundary = opts.cat_noise, opts.cat_params, opts.rounds, opts.boundary
-    cat_name, cat_p = _noise_spec(cat_noise, cat_params, "cat_noise")
+    return grids
+
+
+def _study_noises(archs: Sequence[Any], opts: OverheadOptions,
+                  nbars: Sequence[float]) -> tuple[dict[str, tuple[str, dict[str, Any]]], dict[str, Any], str]:
+    """``(noise per architecture, cat parameters without nbar, cat ancilla kind)``, every model checked."""
+    cat_params = opts.cat_params
+    cat_name, cat_p = _noise_spec(opts.cat_noise, cat_params, "cat_noise")
     if cat_params is not None and "nbar" in cat_params:
         raise CatcodeError(f"cat_params must not set nbar (it is scanned over nbar_values); got nbar={cat_params['nbar']!r}")
     cat_p.pop("nbar", None)  # a NoiseModel's own nbar is replaced by the scan
@@ -235,24 +264,49 @@ def qubits_for_target(
     if any(a.noise_role == "surface" for a in archs):
         surf_p = _validate_model(surf_name, surf_p, "surface noise")
     ancilla = _ancilla(cat_name, opts.cat_ancilla)
-    grid = Grid(tuple(nbars), tuple(sorted(set(cat_distances))), tuple(sorted(set(bit_distances))),
-                tuple(sorted(set(surface_distances))))
     noises = {a.name: (cat_name, dict(cat_p)) if a.noise_role == "cat" else (surf_name, dict(surf_p)) for a in archs}
+    return noises, cat_p, ancilla
 
-    def memory(arch: str, d: int, bit_d: int | None, nbar: float | None, basis: str) -> _Memory:
-        name, params = noises[arch]
+
+@dataclasses.dataclass(frozen=True)
+class _MemoryFactory:
+    """Builds the :class:`_Memory` of an architecture at a configuration, with the study's noise and rounds."""
+
+    noises: Mapping[str, tuple[str, dict[str, Any]]]
+    ancilla: str
+    rounds: int | None
+    boundary: Any
+
+    def __call__(self, arch: str, d: int, bit_d: int | None, nbar: float | None, basis: str) -> _Memory:
+        from catcode.overhead.architectures import REGISTRY
+
+        name, params = self.noises[arch]
         params = params if nbar is None else {**params, "nbar": nbar}
-        r = _rounds_for(rounds, max(d, bit_d or 0))
-        kind = ancilla if REGISTRY[arch].noise_role == "cat" else "transmon"
-        return _Memory(arch, d, basis, name, _frozen(params), kind, r, boundary, bit_d)
+        r = _rounds_for(self.rounds, max(d, bit_d or 0))
+        kind = self.ancilla if REGISTRY[arch].noise_role == "cat" else "transmon"
+        return _Memory(arch, d, basis, name, _frozen(params), kind, r, self.boundary, bit_d)
 
+    def for_candidate(self, arch: str, c: Any) -> list[_Memory]:
+        """The X and Z memories of a search candidate."""
+        return [self(arch, c.d, dict(c.extra).get("bit_d"), c.nbar, b) for b in "XZ"]
+
+
+def _sample_grid(archs: Sequence[Any], grid: Any, memory: _MemoryFactory,
+                 opts: OverheadOptions) -> tuple[dict[str, Any], dict[str, dict[Any, _Memory]], Mapping[_Memory, Estimate]]:
+    """``(grid keys, memories, estimates)``: every architecture's grid estimated in one sampling run."""
     keys = {a.name: a.grid(grid) for a in archs}
     mems = {a: {k: memory(a, *k) for k in ks} for a, ks in keys.items()}
     for a in archs:
         if keys[a.name]:
-            opts.say(f"grid: {a.title} {noises[a.name][0]}({_fmt_params(noises[a.name][1])}): {len(keys[a.name])} memories")
+            name, params = memory.noises[a.name]
+            opts.say(f"grid: {a.title} {name}({_fmt_params(params)}): {len(keys[a.name])} memories")
     est = _estimate([m for ms in mems.values() for m in ms.values()], opts)
-    points = {a.name: {a.key(k): est[m] for k, m in mems[a.name].items()} for a in archs}
+    return keys, mems, est
+
+
+def _fit_models(archs: Sequence[Any], points: Mapping[str, Mapping[Any, Estimate]], cat_p: Mapping[str, Any],
+                opts: OverheadOptions) -> dict[str, Any]:
+    """Each architecture's fitted model; CatcodeError when no nbar has enough resolved points."""
     models = {}
     for a in archs:
         models[a.name] = a.fit(points[a.name], z=opts.z, cat_params=cat_p)  # type: ignore[misc]
@@ -264,26 +318,18 @@ def qubits_for_target(
             )
         for n, why in sorted(getattr(models[a.name], "excluded", {}).items()):
             opts.say(f"  {a.name}: nbar={n:g} left out of the search: {why}")
-    limits = dict(logical=logical_qubits, bit_d_max=bit_d_max)
-    cands = {a: m.candidates(d_max, **limits) for a, m in models.items()}
-    simulated_min = {a.name: _lowest_simulated({k: est[m] for k, m in mems[a.name].items()}, keys[a.name]) for a in archs}
+    return models
 
-    def make(arch: str, c: Any) -> list[_Memory]:
-        return [memory(arch, c.d, dict(c.extra).get("bit_d"), c.nbar, b) for b in "XZ"]
 
-    rows = []
-    for t in targets:
-        reqs = {}
-        for a in archs:
-            req = find_requirement(cands[a.name], t, architecture=a.name, d_max=d_max)
-            if not keys[a.name]:
-                if req.reachable:
-                    req = dataclasses.replace(req, note="published fit, not sampled (no direct check)")
-            elif check and req.reachable:
-                req = _check(req, cands[a.name], t, lambda c, a=a: make(a.name, c), opts, max_checks)
-            elif req.reachable and t < simulated_min[a.name]:
-                req = dataclasses.replace(req, note="target below every simulated point: the fit extrapolates (not checked)")
-            reqs[a.name] = req
-        rows.append(TargetRow(t, reqs))
-    return OverheadStudy(tuple(rows), models, points, noises, d_max, rounds, boundary, opts.max_likelihood_factor,
-                         logical_qubits, bit_d_max)
+def _requirement(arch: Any, target: float, cands: Any, sampled: bool, simulated_min: float,
+                 memory: _MemoryFactory, *, d_max: int, check: bool, max_checks: int, opts: OverheadOptions) -> Any:
+    """The fewest-qubit candidate of ``arch`` for ``target``, checked directly or annotated."""
+    req = find_requirement(cands, target, architecture=arch.name, d_max=d_max)
+    if not sampled:
+        if req.reachable:
+            req = dataclasses.replace(req, note="published fit, not sampled (no direct check)")
+    elif check and req.reachable:
+        req = _check(req, cands, target, lambda c: memory.for_candidate(arch.name, c), opts, max_checks)
+    elif req.reachable and target < simulated_min:
+        req = dataclasses.replace(req, note="target below every simulated point: the fit extrapolates (not checked)")
+    return req

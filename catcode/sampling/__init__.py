@@ -36,6 +36,7 @@ from catcode.sampling.tasks import (
     prepare_tasks,
     register_decoder,
     resolve_decoders,
+    task_limits,
 )
 
 __all__ = [
@@ -100,42 +101,15 @@ def collect(
         One ``sinter.TaskStats`` per task: the totals in ``out`` (old and new rows) for it.
     """
     # 1. Everything that can be checked without touching the file or sampling.
-    max_shots = _count_arg("max_shots", max_shots, 1)
-    if max_errors is not None:
-        max_errors = _count_arg("max_errors", max_errors, 0)
-    if processes is not None:
-        require_int_at_least("processes", processes, 1)
-    for name, value in (("max_batch_size", max_batch_size), ("max_batch_seconds", max_batch_seconds),
-                        ("start_batch_size", start_batch_size)):
-        if value is not None:
-            require_int_at_least(name, value, 1)
-    require_positive("chunk_seconds", chunk_seconds)
-    require_positive("scheduler_timeout", scheduler_timeout)
+    max_shots, max_errors = _check_args(max_shots=max_shots, max_errors=max_errors, processes=processes,
+                                        max_batch_size=max_batch_size, max_batch_seconds=max_batch_seconds,
+                                        start_batch_size=start_batch_size, chunk_seconds=chunk_seconds,
+                                        scheduler_timeout=scheduler_timeout)
     if scheduler == "local":  # its worker processes start while the tasks are prepared here
         from catcode.sampling.cluster import prestart_local_workers
 
         prestart_local_workers()
-    from catcode.sweep import Sweep
-
-    if isinstance(tasks, Sweep):
-        if decoders is None:
-            decoders = list(tasks.decoders)
-        tasks = tasks.tasks()
-    if isinstance(tasks, sinter.Task):
-        tasks = [tasks]
-    prepared = prepare_tasks(tasks, decoders=decoders)
-    if not prepared:
-        raise CatcodeError("no tasks to collect: the sweep or the list of circuits is empty")
-    custom = resolve_decoders([t.decoder for t in prepared], custom_decoders)
-    if scheduler is not None:
-        for name, obj in custom.items():
-            if not isinstance(obj, sinter.Decoder):
-                raise CatcodeError(f"the Dask backend needs sinter.Decoder objects; {name!r} is a "
-                                   f"{type(obj).__name__}")
-        for t in prepared:
-            if t.decoder in sinter.BUILT_IN_SAMPLERS and t.decoder not in sinter.BUILT_IN_DECODERS \
-                    and t.decoder not in custom:
-                raise CatcodeError(f"the Dask backend cannot use the sampler {t.decoder!r}; choose a decoder")
+    prepared, custom = _prepare(tasks, decoders, custom_decoders, dask=scheduler is not None)
     check_output_path(out)
 
     # 2. The scheduler (fails fast when unreachable, before the file is touched).
@@ -148,14 +122,10 @@ def collect(
         # 3. Open (create / repair / lock) the CSV and sample.
         with ResumableCsv(out) as csv_out:
             existing = dict(csv_out.existing)
-            if scheduler is None:
-                from catcode.sampling.local import collect_local
-
-                todo = [t for t in prepared if not _complete(t, existing.get(t.strong_id()), max_shots, max_errors)]
-                batch = max_batch_size or min((default_batch_size(t.circuit) for t in todo), default=1024)
-                new = collect_local(todo, csv_out, max_shots=max_shots, max_errors=max_errors,
-                                    processes=processes, custom_decoders=custom, print_progress=print_progress,
-                                    max_batch_size=batch, max_batch_seconds=max_batch_seconds,
+            if client is None:
+                new = _sample_local(prepared, csv_out, max_shots=max_shots, max_errors=max_errors,
+                                    processes=processes, custom=custom, print_progress=print_progress,
+                                    max_batch_size=max_batch_size, max_batch_seconds=max_batch_seconds,
                                     start_batch_size=start_batch_size)
             else:
                 from catcode.sampling.cluster import collect_dask
@@ -169,6 +139,76 @@ def collect(
             client.close()
         if cluster is not None:
             cluster.close()
+    return _totals(prepared, existing, new)
+
+
+def _check_args(*, max_shots: Any, max_errors: Any, processes: Any, max_batch_size: Any,
+                max_batch_seconds: Any, start_batch_size: Any, chunk_seconds: Any,
+                scheduler_timeout: Any) -> tuple[int, int | None]:
+    """Check :func:`collect`'s numeric options; return ``(max_shots, max_errors)`` as integers."""
+    max_shots = _count_arg("max_shots", max_shots, 1)
+    if max_errors is not None:
+        max_errors = _count_arg("max_errors", max_errors, 0)
+    if processes is not None:
+        require_int_at_least("processes", processes, 1)
+    for name, value in (("max_batch_size", max_batch_size), ("max_batch_seconds", max_batch_seconds),
+                        ("start_batch_size", start_batch_size)):
+        if value is not None:
+            require_int_at_least(name, value, 1)
+    require_positive("chunk_seconds", chunk_seconds)
+    require_positive("scheduler_timeout", scheduler_timeout)
+    return max_shots, max_errors
+
+
+def _prepare(tasks: Any, decoders: Sequence[str] | None,
+             custom_decoders: Mapping[str, sinter.Decoder | sinter.Sampler] | None, *,
+             dask: bool) -> tuple[list[sinter.Task], dict[str, Any]]:
+    """The prepared tasks (circuits built, decoders chosen, DEMs made) and the custom decoders they use."""
+    from catcode.sweep import Sweep
+
+    if isinstance(tasks, Sweep):
+        if decoders is None:
+            decoders = list(tasks.decoders)
+        tasks = tasks.tasks()
+    if isinstance(tasks, sinter.Task):
+        tasks = [tasks]
+    prepared = prepare_tasks(tasks, decoders=decoders)
+    if not prepared:
+        raise CatcodeError("no tasks to collect: the sweep or the list of circuits is empty")
+    custom = resolve_decoders([t.decoder for t in prepared], custom_decoders)
+    if dask:
+        _check_dask_decoders(prepared, custom)
+    return prepared, custom
+
+
+def _check_dask_decoders(prepared: Sequence[sinter.Task], custom: Mapping[str, Any]) -> None:
+    """The Dask backend decodes on its workers: every task needs a ``sinter.Decoder``."""
+    for name, obj in custom.items():
+        if not isinstance(obj, sinter.Decoder):
+            raise CatcodeError(f"the Dask backend needs sinter.Decoder objects; {name!r} is a "
+                               f"{type(obj).__name__}")
+    for t in prepared:
+        if t.decoder in sinter.BUILT_IN_SAMPLERS and t.decoder not in sinter.BUILT_IN_DECODERS \
+                and t.decoder not in custom:
+            raise CatcodeError(f"the Dask backend cannot use the sampler {t.decoder!r}; choose a decoder")
+
+
+def _sample_local(prepared: Sequence[sinter.Task], csv_out: ResumableCsv, *, max_shots: int,
+                  max_errors: int | None, max_batch_size: int | None, custom: Mapping[str, Any],
+                  **sinter_options: Any) -> dict[str, sinter.TaskStats]:
+    """Sample the tasks the CSV does not already complete with local sinter processes."""
+    from catcode.sampling.local import collect_local
+
+    existing = csv_out.existing
+    todo = [t for t in prepared if not _complete(t, existing.get(t.strong_id()), max_shots, max_errors)]
+    batch = max_batch_size or min((default_batch_size(t.circuit) for t in todo), default=1024)
+    return collect_local(todo, csv_out, max_shots=max_shots, max_errors=max_errors, max_batch_size=batch,
+                         custom_decoders=custom, **sinter_options)
+
+
+def _totals(prepared: Sequence[sinter.Task], existing: Mapping[str, sinter.TaskStats],
+            new: Mapping[str, sinter.TaskStats]) -> list[sinter.TaskStats]:
+    """Per task, in order: its old rows plus its new ones (empty stats when it has none)."""
     results = []
     for t in prepared:
         key = t.strong_id()
@@ -184,9 +224,8 @@ def collect(
 def _complete(task: sinter.Task, have: sinter.TaskStats | None, max_shots: int, max_errors: int | None) -> bool:
     if have is None:
         return False
-    opts = task.collection_options.combine(sinter.CollectionOptions(max_shots=max_shots, max_errors=max_errors))
-    limit_errors = opts.max_errors if opts.max_errors is not None else opts.max_shots
-    return have.shots >= opts.max_shots or have.errors >= min(limit_errors, opts.max_shots)
+    shots, errors = task_limits(task, max_shots, max_errors)
+    return have.shots >= shots or have.errors >= errors
 
 
 def _count_arg(name: str, value: Any, minimum: int) -> int:

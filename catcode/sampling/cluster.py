@@ -39,7 +39,7 @@ import sinter
 from catcode.errors import CatcodeError
 from catcode.sampling.csvio import ResumableCsv
 from catcode.sampling.progress import ProgressPrinter
-from catcode.sampling.tasks import default_batch_size, describe
+from catcode.sampling.tasks import default_batch_size, describe, task_limits
 
 __all__ = ["ChunkJob", "connect", "collect_dask", "prestart_local_workers", "sample_chunk"]
 
@@ -246,6 +246,18 @@ class _Run:
     def done(self) -> bool:
         return (self.shots_left <= 0 or self.errors_left <= 0) and not self.in_flight
 
+    def record(self, stats: sinter.AnonTaskStats) -> sinter.TaskStats:
+        """Count a finished chunk against the budget; return it as a CSV row of this task."""
+        self.new += stats
+        self.largest = max(self.largest, stats.shots)
+        self.shots_left -= stats.shots
+        self.errors_left -= stats.errors
+        self.total_shots += stats.shots
+        self.total_errors += stats.errors
+        return sinter.TaskStats(strong_id=self.strong_id, decoder=self.task.decoder,
+                                json_metadata=self.task.json_metadata, shots=stats.shots, errors=stats.errors,
+                                discards=stats.discards, seconds=stats.seconds, custom_counts=stats.custom_counts)
+
     def next_chunk(self, *, slots: int, start: int, chunk_seconds: float, max_chunk: int | None) -> int:
         if self.shots_left <= 0 or self.errors_left <= 0:
             return 0
@@ -329,110 +341,134 @@ def collect_dask(
     """
     import distributed
 
-    custom = dict(custom_decoders or {})
-    runs: list[_Run] = []
+    runs = _runs(tasks, out.existing, max_shots=max_shots, max_errors=max_errors,
+                 max_batch_size=max_batch_size, custom=dict(custom_decoders or {}))
+    printer = ProgressPrinter(enabled=print_progress, min_interval=1.0)
+    submitter = _Submitter(client, runs, start=start_batch_size, chunk_seconds=chunk_seconds,
+                           max_chunk=max_chunk_shots)
+    owner = submitter.owner
+    new: dict[str, sinter.TaskStats] = {}
+    try:
+        with _short_connect_timeout():
+            submitter.submit_more()
+            while owner:
+                try:
+                    finished = distributed.wait(list(owner), timeout=1.0, return_when="FIRST_COMPLETED").done
+                except TimeoutError:
+                    finished = set()
+                for fut in list(finished):
+                    run = owner.pop(fut)
+                    stats = _chunk_result(fut, run, run.in_flight.pop(fut), result_timeout=result_timeout,
+                                          max_resubmits=max_resubmits)
+                    if stats is not None:
+                        row = run.record(stats)
+                        out.append(row)
+                        old = new.get(run.strong_id)
+                        new[run.strong_id] = row if old is None else old + row
+                    fut.release()
+                submitter.submit_more()
+                printer.show(_status(runs, max_errors))
+    finally:
+        if owner:
+            client.cancel(list(owner))
+        printer.flush()
+    return new
+
+
+def _runs(tasks: Sequence[sinter.Task], existing: Mapping[str, sinter.TaskStats], *, max_shots: int,
+          max_errors: int | None, max_batch_size: int | None, custom: Mapping[str, Any]) -> list[_Run]:
+    """A :class:`_Run` per task whose budget (limits minus the CSV's rows) is not yet used up."""
+    runs = []
     for task in tasks:
-        opts = task.collection_options.combine(sinter.CollectionOptions(max_shots=max_shots, max_errors=max_errors))
         key = task.strong_id()
-        have = out.existing.get(key)
+        have = existing.get(key)
         shots0 = have.shots if have else 0
         errors0 = have.errors if have else 0
-        t_max_shots = opts.max_shots
-        t_max_errors = opts.max_errors if opts.max_errors is not None else t_max_shots
-        t_max_errors = min(t_max_errors, t_max_shots)
+        t_max_shots, t_max_errors = task_limits(task, max_shots, max_errors)
         run = _Run(task=task, strong_id=key, job=_job_for(task, max_batch_size or default_batch_size(task.circuit), custom),
                    shots_left=t_max_shots - shots0, errors_left=t_max_errors - errors0,
                    total_shots=shots0, total_errors=errors0)
         if not run.done():
             runs.append(run)
+    return runs
 
-    printer = ProgressPrinter(enabled=print_progress, min_interval=1.0)
-    owner: dict[Any, _Run] = {}
-    new: dict[str, sinter.TaskStats] = {}
-    counter = 0
-    slots = 1
-    slots_checked = 0.0
 
-    def refresh_slots() -> None:
-        nonlocal slots, slots_checked
-        if time.monotonic() - slots_checked > 2.0:
-            slots = max(1, sum(client.nthreads().values()))
-            slots_checked = time.monotonic()
+class _Submitter:
+    """Hands out chunks to the cluster, keeping at most ``2 x`` (worker threads) in flight."""
 
-    def submit_more() -> None:
-        nonlocal counter
-        refresh_slots()
-        cap = max(2, 2 * slots)
-        for run in runs:
-            while len(owner) < cap:
-                n = run.next_chunk(slots=slots, start=start_batch_size, chunk_seconds=chunk_seconds,
-                                   max_chunk=max_chunk_shots)
+    def __init__(self, client: Any, runs: Sequence[_Run], *, start: int, chunk_seconds: float,
+                 max_chunk: int | None):
+        self.client = client
+        self.runs = runs
+        self.start = start
+        self.chunk_seconds = chunk_seconds
+        self.max_chunk = max_chunk
+        self.owner: dict[Any, _Run] = {}  # future -> its run, for every chunk in flight
+        self.counter = 0
+        self.slots = 1
+        self.slots_checked = 0.0
+
+    def _refresh_slots(self) -> None:
+        if time.monotonic() - self.slots_checked > 2.0:
+            self.slots = max(1, sum(self.client.nthreads().values()))
+            self.slots_checked = time.monotonic()
+
+    def submit_more(self) -> None:
+        self._refresh_slots()
+        cap = max(2, 2 * self.slots)
+        for run in self.runs:
+            while len(self.owner) < cap:
+                n = run.next_chunk(slots=self.slots, start=self.start, chunk_seconds=self.chunk_seconds,
+                                   max_chunk=self.max_chunk)
                 if n <= 0:
                     break
-                counter += 1
-                fut = client.submit(sample_chunk, run.job, n, pure=False,
-                                    key=f"catcode-chunk-{run.strong_id[:16]}-{counter}")
+                self.counter += 1
+                fut = self.client.submit(sample_chunk, run.job, n, pure=False,
+                                         key=f"catcode-chunk-{run.strong_id[:16]}-{self.counter}")
                 run.in_flight[fut] = n
-                owner[fut] = run
-            if len(owner) >= cap:
+                self.owner[fut] = run
+            if len(self.owner) >= cap:
                 break
 
+
+@contextlib.contextmanager
+def _short_connect_timeout():
+    """Cap Dask's connect timeout at 5 s while sampling.
+
+    Fetching a result from a worker that just died retries the connection until this timeout
+    (30 s by default) before Dask recomputes the chunk elsewhere: keep that stall short.
+    """
     import dask
 
-    # Fetching a result from a worker that just died retries the connection until this timeout
-    # (30 s by default) before Dask recomputes the chunk elsewhere: keep that stall short.
     connect = dask.utils.parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), default="s")
-    stack = contextlib.ExitStack()
-    stack.enter_context(dask.config.set({"distributed.comm.timeouts.connect": f"{min(connect, 5)}s"}))
+    with dask.config.set({"distributed.comm.timeouts.connect": f"{min(connect, 5)}s"}):
+        yield
+
+
+def _chunk_result(fut: Any, run: _Run, shots: int, *, result_timeout: float,
+                  max_resubmits: int) -> sinter.AnonTaskStats | None:
+    """The statistics of a finished chunk, or None when its worker was lost (Dask resubmits it).
+
+    Raises RuntimeError for a worker-side error, a wrong shot count or too many lost chunks.
+    """
     try:
-        submit_more()
-        while owner:
-            try:
-                finished = distributed.wait(list(owner), timeout=1.0, return_when="FIRST_COMPLETED").done
-            except TimeoutError:
-                finished = set()
-            for fut in list(finished):
-                run = owner.pop(fut)
-                shots = run.in_flight.pop(fut)
-                try:
-                    # A worker can die between finishing a chunk and handing over its result:
-                    # Dask then recomputes it elsewhere; a stalled hand-over counts as lost.
-                    stats, exc = fut.result(timeout=result_timeout), None
-                except Exception as caught:  # worker-side errors, KilledWorker, timeouts, cancellation
-                    stats, exc = None, caught
-                if stats is not None:
-                    if stats.shots != shots:
-                        raise RuntimeError(f"a worker returned {stats.shots} shots for a chunk of {shots}")
-                    row = sinter.TaskStats(strong_id=run.strong_id, decoder=run.task.decoder,
-                                           json_metadata=run.task.json_metadata, shots=stats.shots,
-                                           errors=stats.errors, discards=stats.discards,
-                                           seconds=stats.seconds, custom_counts=stats.custom_counts)
-                    out.append(row)
-                    run.new += stats
-                    run.largest = max(run.largest, stats.shots)
-                    run.shots_left -= stats.shots
-                    run.errors_left -= stats.errors
-                    run.total_shots += stats.shots
-                    run.total_errors += stats.errors
-                    old = new.get(run.strong_id)
-                    new[run.strong_id] = row if old is None else old + row
-                else:
-                    if not _is_lost_worker(exc):
-                        raise RuntimeError(f"sampling {describe(run.task)} failed on a Dask worker: "
-                                           f"{type(exc).__name__}: {exc}") from exc
-                    run.failures += 1
-                    if run.failures > max_resubmits:
-                        raise RuntimeError(f"chunks of {describe(run.task)} were lost with their workers "
-                                           f"{run.failures} times; giving up (recorded rows are kept)") from exc
-                fut.release()
-            submit_more()
-            printer.show(_status(runs, max_errors))
-    finally:
-        stack.close()
-        if owner:
-            client.cancel(list(owner))
-        printer.flush()
-    return new
+        # A worker can die between finishing a chunk and handing over its result:
+        # Dask then recomputes it elsewhere; a stalled hand-over counts as lost.
+        stats, exc = fut.result(timeout=result_timeout), None
+    except Exception as caught:  # worker-side errors, KilledWorker, timeouts, cancellation
+        stats, exc = None, caught
+    if stats is not None:
+        if stats.shots != shots:
+            raise RuntimeError(f"a worker returned {stats.shots} shots for a chunk of {shots}")
+        return stats
+    if not _is_lost_worker(exc):
+        raise RuntimeError(f"sampling {describe(run.task)} failed on a Dask worker: "
+                           f"{type(exc).__name__}: {exc}") from exc
+    run.failures += 1
+    if run.failures > max_resubmits:
+        raise RuntimeError(f"chunks of {describe(run.task)} were lost with their workers "
+                           f"{run.failures} times; giving up (recorded rows are kept)") from exc
+    return None
 
 
 def _is_lost_worker(exc: BaseException | None) -> bool:

@@ -172,3 +172,15 @@ def prepare_tasks(
             seen[key] = full
             out.append(full)
     return out
+
+
+def task_limits(task: sinter.Task, max_shots: int, max_errors: int | None) -> tuple[int, int]:
+    """``(max_shots, max_errors)`` for ``task``: its own options combined with the run's, errors capped at shots.
+
+    >>> t = sinter.Task(circuit=stim.Circuit(), collection_options=sinter.CollectionOptions(max_shots=50))
+    >>> task_limits(t, 100, None)
+    (50, 50)
+    """
+    opts = task.collection_options.combine(sinter.CollectionOptions(max_shots=max_shots, max_errors=max_errors))
+    limit_errors = opts.max_errors if opts.max_errors is not None else opts.max_shots
+    return opts.max_shots, min(limit_errors, opts.max_shots)
