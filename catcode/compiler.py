@@ -82,6 +82,8 @@ def memory_circuit(
         raise CatcodeError(f"layout must be a catcode.Layout (e.g. Layout.chain(5)); got {type(layout).__name__}")
     require_int_at_least("rounds", rounds, 1, MAX_ROUNDS)
     require_choice("basis", basis, BASES)
+    if type(verify) is not bool:  # 0, "no", None would silently pick a branch
+        raise CatcodeError(f"verify must be True or False; got {verify!r}")
     if noise is not None and not hasattr(noise, "apply"):
         raise CatcodeError(f"noise must be a catcode.noise model (e.g. noise.depolarizing(1e-3)) or None; got {noise!r}")
     program = ideal_program(layout, rounds=rounds, basis=basis)

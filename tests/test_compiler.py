@@ -218,3 +218,9 @@ def test_layout_caches_are_per_object_and_released():
     del a, b
     gc.collect()
     assert len(compiler._CACHE) == before
+
+
+@pytest.mark.parametrize("verify", [0, 1, "no", None, [False]])
+def test_verify_takes_only_a_bool(verify):
+    with pytest.raises(CatcodeError, match=r"^verify must be True or False; got "):
+        memory_circuit(Layout.chain(3), None, rounds=2, basis="X", verify=verify)
