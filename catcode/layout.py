@@ -339,6 +339,19 @@ class Layout:
         """``"cat"``, ``"transmon"`` or ``"buffer"``."""
         return self.graph.nodes[node]["kind"]
 
+    @cached_property
+    def override_keys(self) -> tuple[tuple[str, str], ...]:
+        """Every per-component override as ``(element, key)`` in graph order, computed once.
+
+        ``element`` is ``"layout node 'D1'"`` or ``"layout coupling A1-D1"``.
+
+        >>> Layout.chain(2).with_params("D1", nbar=2.0).override_keys
+        (("layout node 'D1'", 'nbar'),)
+        """
+        nodes = [(f"layout node {n!r}", k) for n, attrs in self.graph.nodes(data=True) for k in attrs.get("params") or {}]
+        edges = [(f"layout coupling {a}-{b}", k) for a, b, attrs in self.graph.edges(data=True) for k in attrs.get("params") or {}]
+        return tuple(nodes + edges)
+
     def node_params(self, node: str) -> dict[str, Any]:
         """Per-component parameter overrides of a node (empty if none)."""
         return dict(self.graph.nodes[node].get("params", {}))

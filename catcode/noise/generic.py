@@ -116,18 +116,11 @@ def reject_overrides(preset_name: str, layout: Layout, valid: Sequence[str] = ()
     ...
     catcode.errors.CatcodeError: layout node 'D1' has override 'nbar', which noise preset 'depolarizing' cannot use; valid override names: none (it has no per-component parameters)
     """
-    g = layout.graph
-    valid_text = ", ".join(valid) if valid else "none (it has no per-component parameters)"
-    for node, attrs in g.nodes(data=True):
-        for key in attrs.get("params") or {}:
-            if key not in valid:
-                raise CatcodeError(f"layout node {node!r} has override {key!r}, which noise preset {preset_name!r} "
-                                   f"cannot use; valid override names: {valid_text}")
-    for a, b, attrs in g.edges(data=True):
-        for key in attrs.get("params") or {}:
-            if key not in valid:
-                raise CatcodeError(f"layout coupling {a}-{b} has override {key!r}, which noise preset {preset_name!r} "
-                                   f"cannot use; valid override names: {valid_text}")
+    for element, key in layout.override_keys:  # cached per layout: a sweep re-applies presets often
+        if key not in valid:
+            valid_text = ", ".join(valid) if valid else "none (it has no per-component parameters)"
+            raise CatcodeError(f"{element} has override {key!r}, which noise preset {preset_name!r} "
+                               f"cannot use; valid override names: {valid_text}")
 
 
 # ------------------------------------------------------------------------------ depolarizing
