@@ -391,13 +391,8 @@ class _NoisePass:
     def _idle_step(self) -> _Chunk:
         """A TICK-delimited layer without operations: every qubit idles ``model.idle_step_ns``."""
         if "idle_step" not in self.layers:
-            ns = self.model.idle_step_ns(self.ctx)
-            if isinstance(ns, bool) or not isinstance(ns, int | float) or not 0.0 <= ns < float("inf"):
-                raise CatcodeError(
-                    f"noise model {self.model!r} gives an idle step a duration of {ns!r} ns; "
-                    "valid durations are finite numbers >= 0"
-                )
-            self.layers["idle_step"] = self._noise(self.model.idle(self.all_qubits, Layer((), float(ns)), self.ctx))
+            ns = self._checked_ns(self.model.idle_step_ns(self.ctx), "an idle step")
+            self.layers["idle_step"] = self._noise(self.model.idle(self.all_qubits, Layer((), ns), self.ctx))
         return self.layers["idle_step"]
 
     def _add(self, chunk: _Chunk, out: list[str], rec: _Records) -> None:
@@ -411,11 +406,13 @@ class _NoisePass:
 
     def _duration(self, op: Operation) -> float:
         """The model's duration of ``op``, checked to be a finite number >= 0."""
-        ns = self.model.duration_ns(op, self.ctx)
+        return self._checked_ns(self.model.duration_ns(op, self.ctx), f"operation {op.gate}[{op.tag}]")
+
+    def _checked_ns(self, ns: object, what: str) -> float:
+        """A duration the model gave ``what``, as a float; anything but a finite number >= 0 raises."""
         if isinstance(ns, bool) or not isinstance(ns, int | float) or not 0.0 <= ns < float("inf"):
             raise CatcodeError(
-                f"noise model {self.model!r} gives operation {op.gate}[{op.tag}] a duration of {ns!r} ns; "
-                "valid durations are finite numbers >= 0"
+                f"noise model {self.model!r} gives {what} a duration of {ns!r} ns; valid durations are finite numbers >= 0"
             )
         return float(ns)
 
