@@ -29,16 +29,15 @@ from typing import TYPE_CHECKING
 import stim
 
 from catcode.errors import CatcodeError, require_choice, require_int_at_least
-
-#: Upper bound on ``rounds``: Stim's detector/measurement counters must not overflow, and Stim's
-#: own analyses of a circuit (detector error model, sampling) still walk every round.
-MAX_ROUNDS = 10**6
-
 from catcode.layout import Layout, Stabilizer
 from catcode.noise.model import ROUND_START, Gate, Note, Notes, Program, Repeat, Tick, handoff, num, operation_of
 
 if TYPE_CHECKING:
     from catcode.noise import NoiseModel
+
+#: Upper bound on ``rounds``: Stim's detector/measurement counters must not overflow, and Stim's
+#: own analyses of a circuit (detector error model, sampling) still walk every round.
+MAX_ROUNDS = 10**6
 
 BASES = ("X", "Z")
 
@@ -282,8 +281,6 @@ class _Tables:
     coords_lines: tuple[str, ...]  # the QUBIT_COORDS instructions
 
 
-
-
 def _tables(layout: Layout) -> _Tables:
     cache = _layout_cache(layout)
     tables = cache.get("tables")
@@ -300,8 +297,6 @@ def _tables(layout: Layout) -> _Tables:
                                for q in layout.qubits),
         )
     return tables
-
-
 
 
 def _round_items(layout: Layout) -> tuple:
@@ -392,8 +387,7 @@ class _Builder:
         groups: dict[str, list[tuple[int, int]]] = {}
         kind, index = self.tables.kind, self.tables.index
         for c, t in pairs:
-            tag = f"cx:{kind[c]}-{kind[t]}"  # op_tag("cx", ...)
-            groups.setdefault(tag, []).append((index[c], index[t]))
+            groups.setdefault(op_tag("cx", kind[c], kind[t]), []).append((index[c], index[t]))
         for tag, gs in sorted(groups.items()):
             self.gate("CX", [i for pair in sorted(gs) for i in pair], tag)
 
