@@ -340,16 +340,15 @@ class Layout:
         return self.graph.nodes[node]["kind"]
 
     @cached_property
-    def override_keys(self) -> tuple[tuple[str, str], ...]:
-        """Every per-component override as ``(element, key)`` in graph order, computed once.
+    def overrides(self) -> tuple[tuple[str | tuple[str, str], str, Any], ...]:
+        """Every per-component override as ``(component, name, value)`` in graph order, computed once;
+        ``component`` is a node name or an ``(a, b)`` coupling.
 
-        ``element`` is ``"layout node 'D1'"`` or ``"layout coupling A1-D1"``.
-
-        >>> Layout.chain(2).with_params("D1", nbar=2.0).override_keys
-        (("layout node 'D1'", 'nbar'),)
+        >>> Layout.chain(2).with_params("D1", nbar=2.0).overrides
+        (('D1', 'nbar', 2.0),)
         """
-        nodes = [(f"layout node {n!r}", k) for n, attrs in self.graph.nodes(data=True) for k in attrs.get("params") or {}]
-        edges = [(f"layout coupling {a}-{b}", k) for a, b, attrs in self.graph.edges(data=True) for k in attrs.get("params") or {}]
+        nodes = [(n, k, v) for n, attrs in self.graph.nodes(data=True) for k, v in (attrs.get("params") or {}).items()]
+        edges = [((a, b), k, v) for a, b, attrs in self.graph.edges(data=True) for k, v in (attrs.get("params") or {}).items()]
         return tuple(nodes + edges)
 
     def node_params(self, node: str) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from typing import Any
 import stim
 
 from catcode import physics
-from catcode.errors import CatcodeError, _real, _short, require_choice, require_probability
+from catcode.errors import CatcodeError, _real, _short, name_list, require_choice, require_probability
 from catcode.layout import Layout
 from catcode.noise.model import Layer, NoiseContext, NoiseModel, Operation, OpNoise, grouped
 from catcode.physics import CatParams, Timings, TransmonParams
@@ -162,7 +162,7 @@ class _SpecTable:
         """
         g = layout.graph
         node_names = self.names("cat", "transmon")
-        used = _settings_used_by_their_kind(g, self)
+        used = _settings_used_by_their_kind(layout, self)
         nodes: dict[str, dict[str, Any]] = {}
         for node, attrs in g.nodes(data=True):
             params = attrs.get("params", {}) or {}
@@ -195,15 +195,13 @@ class _SpecTable:
         return nodes, edges
 
 
-def _settings_used_by_their_kind(graph: Any, table: _SpecTable) -> set[tuple[str, str]]:
+def _settings_used_by_their_kind(layout: Layout, table: _SpecTable) -> set[tuple[str, str]]:
     """``(name, repr(value))`` of every qubit-kind override set on a node of the kind that uses it."""
     own = {kind: set(table.names(kind)) for kind in ("cat", "transmon")}
     return {
         (name, repr(value))
-        for _, attrs in graph.nodes(data=True)
-        if attrs["kind"] in own
-        for name, value in (attrs.get("params") or {}).items()
-        if name in own[attrs["kind"]]
+        for node, name, value in layout.overrides
+        if not isinstance(node, tuple) and name in own.get(layout.kind(node), ())
     }
 
 
@@ -245,10 +243,7 @@ def _naming_inputs(exc: CatcodeError, inputs: Mapping[str, Any]) -> CatcodeError
 
 def _layout_inputs(layout: Layout) -> dict[str, Any]:
     """Every per-node and per-coupling override of a layout, keyed ``"node: name"`` / ``"a-b: name"``."""
-    g = layout.graph
-    out = {f"{n}: {k}": v for n, attrs in g.nodes(data=True) for k, v in (attrs.get("params") or {}).items()}
-    out.update({f"{a}-{b}: {k}": v for a, b, attrs in g.edges(data=True) for k, v in (attrs.get("params") or {}).items()})
-    return out
+    return {f"{'-'.join(c) if isinstance(c, tuple) else c}: {k}": v for c, k, v in layout.overrides}
 
 
 def _metadata_params(values: Mapping[str, Any], given: Mapping[str, Any], always: Sequence[str]) -> dict[str, Any]:
@@ -375,8 +370,6 @@ class _PresetBase(NoiseModel):
         for role, kind in self._kinds.items():
             wrong = [q for q in (layout.data_qubits if role == "data" else layout.ancilla_qubits) if layout.kind(q) != kind]
             if wrong:
-                from catcode.errors import name_list
-
                 raise CatcodeError(
                     f"noise preset {self.name!r} models {role} qubits that are {kind}s; in layout {layout.name!r} "
                     f"{name_list(wrong)} {'is a' if len(wrong) == 1 else 'are'} {layout.kind(wrong[0])}. {self._layout_hint}"

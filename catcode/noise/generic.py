@@ -116,8 +116,9 @@ def reject_overrides(preset_name: str, layout: Layout, valid: Sequence[str] = ()
     ...
     catcode.errors.CatcodeError: layout node 'D1' has override 'nbar', which noise preset 'depolarizing' cannot use; valid override names: none (it has no per-component parameters)
     """
-    for element, key in layout.override_keys:  # cached per layout: a sweep re-applies presets often
+    for component, key, _ in layout.overrides:  # cached per layout: a sweep re-applies presets often
         if key not in valid:
+            element = f"layout coupling {component[0]}-{component[1]}" if isinstance(component, tuple) else f"layout node {component!r}"
             valid_text = ", ".join(valid) if valid else "none (it has no per-component parameters)"
             raise CatcodeError(f"{element} has override {key!r}, which noise preset {preset_name!r} "
                                f"cannot use; valid override names: {valid_text}")
