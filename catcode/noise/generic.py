@@ -128,7 +128,7 @@ def reject_overrides(preset_name: str, layout: Layout, valid: Sequence[str] = ()
 def _const(*names_scale: tuple[str, float]) -> Callable[[Mapping[str, float]], tuple[float, ...]]:
     """Arguments ``(scale * params[name], ...)``: ``_const(("p", 2))`` is ``(2p,)``."""
     def args(p: Mapping[str, float]) -> tuple[float, ...]:
-        return tuple(scale * p[name] if scale != 1 else p[name] for name, scale in names_scale)
+        return tuple(scale * p[name] for name, scale in names_scale)
     return args
 
 
