@@ -21,7 +21,6 @@ reader can tell them apart. Targets are sorted, so identical inputs give byte-id
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING
 import stim
 
 from catcode.errors import CatcodeError, require_choice, require_int_at_least
-from catcode.layout import Layout, Stabilizer
+from catcode.layout import Layout, Stabilizer, derived_cache
 from catcode.noise.model import ROUND_START, Gate, Note, Notes, Program, Repeat, Tick, handoff, num, operation_of
 
 if TYPE_CHECKING:
@@ -131,23 +130,6 @@ class _Pieces:
     suffix_text: str
 
 
-_CACHE: dict[int, dict] = {}  # id(layout) -> what the compiler derived from it; see _layout_cache
-
-
-def _layout_cache(layout: Layout) -> dict:
-    """The compiler's cache for one layout object (layouts are immutable).
-
-    Keyed by identity, whatever equality or hashing ``Layout`` defines, and dropped when the
-    layout is garbage-collected.
-    """
-    key = id(layout)
-    cache = _CACHE.get(key)
-    if cache is None:
-        cache = _CACHE[key] = {}
-        weakref.finalize(layout, _CACHE.pop, key, None)
-    return cache
-
-
 def _ideal_text(layout: Layout, rounds: int, basis: str) -> str:
     """:func:`program_text` of :func:`ideal_program`, from the cached pieces' text."""
     p = _pieces(layout, basis)
@@ -157,7 +139,7 @@ def _ideal_text(layout: Layout, rounds: int, basis: str) -> str:
 
 def _pieces(layout: Layout, basis: str) -> _Pieces:
     """The :class:`_Pieces` of ``layout`` in ``basis``, built once per layout object and basis."""
-    by_basis = _layout_cache(layout)
+    by_basis = derived_cache(layout, "compiler")
     if ("pieces", basis) in by_basis:
         return by_basis["pieces", basis]
     stabs = layout.stabilizers
@@ -282,7 +264,7 @@ class _Tables:
 
 
 def _tables(layout: Layout) -> _Tables:
-    cache = _layout_cache(layout)
+    cache = derived_cache(layout, "compiler")
     tables = cache.get("tables")
     if tables is None:
         nodes = layout.graph.nodes
@@ -302,7 +284,7 @@ def _tables(layout: Layout) -> _Tables:
 def _round_items(layout: Layout) -> tuple:
     """The items of one syndrome round (:meth:`_Builder.round`): the same in every round of a
     layout, built once per layout object."""
-    cache = _layout_cache(layout)
+    cache = derived_cache(layout, "compiler")
     items = cache.get("round")
     if items is None:
         b = _Builder(layout)

@@ -21,6 +21,7 @@ Everything the compiler needs (stabilisers, CX order, qubit indices) is read off
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,6 +30,28 @@ from typing import Any
 import networkx as nx
 
 from catcode.errors import CatcodeError, _real, _short, name_list, require_choice, require_int_at_least
+
+_DERIVED: dict[int, dict[str, dict]] = {}  # id(layout) -> {owner: cache}; see derived_cache
+
+
+def derived_cache(layout: Layout, owner: str) -> dict:
+    """``owner``'s cache of what it derives from one layout object (layouts are immutable).
+
+    The compiler keeps one round's instructions here, the noise pass its noise classes. Keyed by
+    identity, whatever equality or hashing ``Layout`` defines; not part of the layout's state (a
+    pickled layout carries none of it); dropped when the layout is garbage-collected.
+
+    >>> layout = Layout.chain(3)
+    >>> derived_cache(layout, "doc") is derived_cache(layout, "doc"), derived_cache(Layout.chain(3), "doc")
+    (True, {})
+    """
+    key = id(layout)
+    caches = _DERIVED.get(key)
+    if caches is None:
+        caches = _DERIVED[key] = {}
+        weakref.finalize(layout, _DERIVED.pop, key, None)
+    return caches.setdefault(owner, {})
+
 
 #: Upper bound on a 2-D patch's distances: a rotated surface code of distance d has 2 d^2 - 1
 #: qubits; d = 1000 took > 30 s to build, d <= 101 (20401 qubits) builds in about a second.

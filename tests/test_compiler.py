@@ -209,15 +209,15 @@ def test_cached_ideal_text_is_the_text_of_the_program(layout, rounds):
 def test_layout_caches_are_per_object_and_released():
     import gc
 
-    from catcode import compiler
+    from catcode import layout as layout_module
 
-    before = len(compiler._CACHE)
+    before = len(layout_module._DERIVED)
     a, b = Layout.chain(3), Layout.chain(3).with_params("D2", nbar=3.0)
     assert str(memory_circuit(a, None, rounds=2, basis="X")) == str(memory_circuit(b, None, rounds=2, basis="X"))
-    assert len(compiler._CACHE) == before + 2
+    assert len(layout_module._DERIVED) == before + 2
     del a, b
     gc.collect()
-    assert len(compiler._CACHE) == before
+    assert len(layout_module._DERIVED) == before
 
 
 @pytest.mark.parametrize("verify", [0, 1, "no", None, [False]])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import contextvars
+import dataclasses
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,11 +20,15 @@ from dataclasses import dataclass
 import stim
 
 from catcode.errors import CatcodeError
+from catcode.layout import derived_cache
+from catcode.noise._classes import Reduction, expand, reduce_groups
 from catcode.noise.model import (
+    GROUPED_LOG,
     HERALD_FLAG,
     HERALDED_GATES,
     Layer,
     NoiseContext,
+    NoiseLabels,
     NoiseModel,
     Operation,
     _heads,
@@ -199,6 +204,33 @@ class _Records:
             self.identity = False
         self.ideal += n
 
+    def noisy_range(self, lo: int, hi: int) -> list[int]:
+        """``[noisy_of(i) for i in range(lo, hi)]``, walking the segments once.
+
+        >>> r = _Records(); r.add(2, 0); r.noisy += 3; r.add(2, 5); r.noisy_range(0, 4)
+        [0, 1, 5, 6]
+        """
+        out: list[int] = []
+        i = lo
+        j = bisect.bisect_right(self.starts, lo) - 1
+        while i < hi:
+            seg = self.segs[j]
+            if isinstance(seg, list):
+                end = min(hi, seg[0] + seg[2])
+                out.extend(range(seg[1] + i - seg[0], seg[1] + end - seg[0]))
+            else:
+                i0, n0, ideal_per, noisy_per, reps, inner = seg
+                end = min(hi, i0 + ideal_per * reps)
+                while i < end:
+                    it, r = divmod(i - i0, ideal_per)
+                    stop = min(end - i0 - it * ideal_per, ideal_per)
+                    base = n0 + it * noisy_per
+                    out.extend(base + x for x in inner.noisy_range(r, stop))
+                    i = i0 + it * ideal_per + stop
+            i = end
+            j += 1
+        return out
+
     def noisy_of(self, i: int) -> int:
         j = bisect.bisect_right(self.starts, i) - 1
         seg = self.segs[j]
@@ -232,12 +264,20 @@ class _NoisePass:
         self.gate_kinds: dict[str, int] = {}
         self.logs: list[list] = []
         self.declared = False
+        self.layout_memo = derived_cache(ctx.layout, "noise pass")
+        self.labels_key = type(model).noise_labels
+        self.labels: NoiseLabels | None = self.layout_memo.get(("labels", self.labels_key))
+        if ("labels", self.labels_key) not in self.layout_memo:
+            self.labels = self.layout_memo[("labels", self.labels_key)] = model.noise_labels(ctx.layout)
 
     @property
     def coords(self) -> dict[int, tuple[str, str]]:
+        """Herald coordinates (exact text) per qubit index, once per layout."""
         if self._coords is None:
             layout = self.ctx.layout
-            self._coords = {layout.qubit_index[q]: tuple(map(num, layout.coords(q))) for q in layout.qubits}
+            self._coords = self.layout_memo.get("coords")
+            if self._coords is None:
+                self._coords = self.layout_memo["coords"] = {layout.qubit_index[q]: tuple(map(num, layout.coords(q))) for q in layout.qubits}
         return self._coords
 
     def run(self, program: Program) -> stim.Circuit:
@@ -312,11 +352,14 @@ class _NoisePass:
         depth = max((-k - (ideal_at - i0) for ks, ideal_at, _ in log for k in ks), default=0)
         if same and depth > 0:
             last = min(block.count, 2 + (depth // per_ideal if per_ideal else 0))
+            lo = min(ideal_at + k for ks, ideal_at, _ in log for k in ks)
+            hi = max(ideal_at + k for ks, ideal_at, _ in log for k in ks) + (last - 1) * per_ideal + 1
+            table = rec.noisy_range(lo, hi)  # every record the iterations' lookbacks reach
             for ks, ideal_at, noisy_at in log:
-                first = tuple(rec.noisy_of(ideal_at + k) - noisy_at for k in ks)
+                first = tuple(table[ideal_at + k - lo] - noisy_at for k in ks)
                 for it in range(1, last):
-                    ia, na = ideal_at + it * per_ideal, noisy_at + it * per_noisy
-                    if tuple(rec.noisy_of(ia + k) - na for k in ks) != first:
+                    ia, na = ideal_at + it * per_ideal - lo, noisy_at + it * per_noisy
+                    if tuple(table[ia + k] - na for k in ks) != first:
                         same = False
         if not same:
             raise CatcodeError(
@@ -361,7 +404,9 @@ class _NoisePass:
         """The noisy chunks of one layer: round-start noise, each gate with its noise, idle noise.
 
         Rules are called once per distinct layer of a pass (a layer's noise depends only on its
-        operations), in the order: round_start, then per gate its rule and pad, then idle.
+        operations), in the order: round_start, then per gate its rule and pad, then idle; once
+        per noise class when the model declares :meth:`NoiseModel.noise_labels` and its output
+        can be copied exactly (:mod:`catcode.noise._classes`), else on every qubit.
         """
         touched = set(itertools.chain.from_iterable(g.op.targets for g in gates))
         if len(touched) != sum(len(g.op.targets) for g in gates):
@@ -371,6 +416,10 @@ class _NoisePass:
                     if q in seen:
                         raise CatcodeError(f"qubit {q} is used twice in one layer (at {g.text}); separate the operations with TICK")
                     seen.add(q)
+        if self.labels is not None:
+            by_class = self._by_class(gates, starts, touched)
+            if by_class is not None:
+                return by_class
         op_ns = [self._duration(g.op) for g in gates]
         duration = max(op_ns)
         head = self._noise(self.model.round_start(self.data_qubits, self.ctx)) if starts else None
@@ -387,6 +436,81 @@ class _NoisePass:
         idle_qubits = [q for q in self.all_qubits if q not in touched]
         idle = self._noise(self.model.idle(idle_qubits, layer, self.ctx)) if idle_qubits else None
         return head, chunks, idle
+
+    # -- rules once per noise class ----------------------------------------------------------
+    def _by_class(self, gates: list[Gate], starts: bool, touched: set[int]) -> tuple | None:
+        """:meth:`_noisy_layer` with every rule called on one representative per noise class."""
+        reds = [self._reduction(g.op) for g in gates]
+        ops = [dataclasses.replace(g.op, targets=red.targets) for g, red in zip(gates, reds)]
+        op_ns = [self._duration(op) for op in ops]
+        duration = max(op_ns)
+        layer = Layer(tuple(g.op for g in gates), duration)
+        head = None
+        if starts:
+            red = self._qubit_reduction(self.data_qubits)
+            head = self._copied(lambda: self.model.round_start(red.targets, self.ctx), red)
+            if head is None:
+                return None
+        chunks = []
+        for g, op, red, ns in zip(gates, ops, reds, op_ns):
+            noise = self._copied_noise(lambda: self.rules[op.kind](op, self.ctx), red)
+            pad = self._copied(lambda: self.model.pad(op, duration - ns, layer, self.ctx), red)
+            if noise is None or pad is None:
+                return None
+            before, after = noise
+            text = "\n".join(t for t in (before.text, g.text, after.text, pad.text) if t)
+            total = before.noisy_total + g.num_measurements + after.noisy_total + pad.noisy_total
+            chunks.append(_Chunk(text, before.noisy_total, g.num_measurements, total))
+        idle = None
+        idle_qubits = tuple(q for q in self.all_qubits if q not in touched)
+        if idle_qubits:
+            red = self._qubit_reduction(idle_qubits)
+            idle = self._copied(lambda: self.model.idle(red.targets, layer, self.ctx), red)
+            if idle is None:
+                return None
+        return head, chunks, idle
+
+    def _reduction(self, op: Operation) -> Reduction:
+        """``op``'s groups (pairs for a CX, else qubits) by noise class, once per layout."""
+        key = ("op", self.labels_key, op)
+        red = self.layout_memo.get(key)
+        if red is None:
+            if op.kind == "cx":
+                red = reduce_groups(op.pairs, self.labels.pair.get)
+            else:
+                red = reduce_groups([(q,) for q in op.targets], lambda g: self.labels.qubit[g[0]])
+            self.layout_memo[key] = red
+        return red
+
+    def _qubit_reduction(self, qubits: tuple[int, ...]) -> Reduction:
+        key = ("qubits", self.labels_key, qubits)
+        red = self.layout_memo.get(key)
+        if red is None:
+            red = self.layout_memo[key] = reduce_groups([(q,) for q in qubits], lambda g: self.labels.qubit[g[0]])
+        return red
+
+    def _copied(self, rule, red: Reduction) -> _Chunk | None:
+        """The chunk of ``rule()``'s noise on the representatives, copied to their classes."""
+        token = GROUPED_LOG.set([])
+        try:
+            insts = rule()
+            log = GROUPED_LOG.get()
+        finally:
+            GROUPED_LOG.reset(token)
+        full = expand(insts, log, red)
+        return None if full is None else self._noise_of(full)
+
+    def _copied_noise(self, rule, red: Reduction) -> tuple[_Chunk, _Chunk] | None:
+        token = GROUPED_LOG.set([])
+        try:
+            noise = rule()
+            log = GROUPED_LOG.get()
+        finally:
+            GROUPED_LOG.reset(token)
+        before, after = expand(noise.before, log, red), expand(noise.after, log, red)
+        if before is None or after is None:
+            return None
+        return self._noise_of(before), self._noise_of(after)
 
     def _idle_step(self) -> _Chunk:
         """A TICK-delimited layer without operations: every qubit idles ``model.idle_step_ns``."""
@@ -418,9 +542,13 @@ class _NoisePass:
 
     def _noise(self, noise: Sequence[stim.CircuitInstruction]) -> _Chunk:
         """Text of noise instructions; each herald bit becomes ``DETECTOR(x, y, 0, 1)``."""
+        return self._noise_of([(inst, None) for inst in noise])
+
+    def _noise_of(self, noise: Sequence[tuple[stim.CircuitInstruction, list[int] | None]]) -> _Chunk:
+        """:meth:`_noise` of instructions, each with the targets to write instead of its own (or None)."""
         lines: list[str] = []
         heralds = 0
-        for inst in noise:
+        for inst, targets in noise:
             name = inst.name
             kind = self.gate_kinds.get(name)
             if kind is None:
@@ -428,17 +556,29 @@ class _NoisePass:
                 kind = self.gate_kinds[name] = 0 if not data.is_noisy_gate else 2 if name in HERALDED_GATES else 1
             if kind == 0:
                 raise CatcodeError(f"noise model {self.model!r} emitted {inst}, which is not a noise channel")
-            lines.append(instruction_text(inst))
+            if targets is None:
+                lines.append(instruction_text(inst))
+            else:
+                lines.append(_heads(name, inst.tag, tuple(inst.gate_args_copy()))[0] + " " + " ".join(map(str, targets)))
             if kind == 2:
-                qubits = [t.value for t in inst.targets_copy()]
+                qubits = [t.value for t in inst.targets_copy()] if targets is None else targets
                 n = len(qubits)
                 heralds += n
-                for k, q in enumerate(qubits):
-                    x, y = self.coords[q]
-                    lines.append(f"DETECTOR({x}, {y}, 0.0, {num(HERALD_FLAG)}) rec[{k - n}]")
+                lines.append(self._herald_detectors(tuple(qubits)))
             elif inst.num_measurements:
                 raise CatcodeError(f"noise model {self.model!r} emitted {inst}, which adds unsupported measurement results")
         return _Chunk("\n".join(lines), heralds, 0, heralds)
+
+    def _herald_detectors(self, qubits: tuple[int, ...]) -> str:
+        """The ``DETECTOR(x, y, 0, 1)`` lines of one heralded instruction's bits, once per layout."""
+        key = ("heralds", qubits)
+        text = self.layout_memo.get(key)
+        if text is None:
+            n, flag = len(qubits), num(HERALD_FLAG)
+            text = self.layout_memo[key] = "\n".join(
+                f"DETECTOR({self.coords[q][0]}, {self.coords[q][1]}, 0.0, {flag}) rec[{k - n}]" for k, q in enumerate(qubits)
+            )
+        return text
 
     def _annotate(self, item: Note | Notes, out: list[str], rec: _Records) -> None:
         if isinstance(item, Note):
@@ -453,9 +593,27 @@ class _NoisePass:
                 log.append((item, rec.ideal, rec.noisy))
             out.append(item.text)
         else:
-            out.extend(self._remapped(note, rec) for note in item.notes)
+            out.append(self._remapped_run(item, rec))
 
-    def _remapped(self, note: Note, rec: _Records) -> str:
+    def _remapped_run(self, item: Notes, rec: _Records) -> str:
+        """A run of annotations re-indexed; its lookbacks all land in the last ``-deepest`` records,
+        so those are mapped once, and the text is kept per layout for that record shape."""
+        lo = max(0, rec.ideal + item.deepest)
+        shape = tuple(n - rec.noisy for n in rec.noisy_range(lo, rec.ideal))
+        key = ("notes", id(item), shape)
+        hit = self.layout_memo.get(key)
+        if hit is not None and hit[0] is item and lo == rec.ideal + item.deepest:  # the item itself is kept: ids stay unique
+            for log in self.logs:
+                log.append((item, rec.ideal, rec.noisy))
+            return hit[1]
+        window = (lo, [n + rec.noisy for n in shape])
+        text = "\n".join(self._remapped(note, rec, window) for note in item.notes)
+        self.layout_memo[key] = (item, text)
+        return text
+
+    def _remapped(self, note: Note, rec: _Records, window: tuple[int, list[int]] | None = None) -> str:
+        """``note``'s text with its lookbacks re-indexed; ``window`` = (ideal index i0, noisy
+        positions of records i0, i0 + 1, ...) when the caller mapped the records it reaches."""
         if not note.recs:
             return note.text
         if rec.ideal + min(note.recs) < 0:
@@ -464,7 +622,11 @@ class _NoisePass:
             log.append((note, rec.ideal, rec.noisy))
         if rec.identity:
             return note.text
-        new_t = tuple(rec.noisy_of(rec.ideal + k) - rec.noisy for k in note.recs)
+        if window is None:
+            new_t = tuple(rec.noisy_of(rec.ideal + k) - rec.noisy for k in note.recs)
+        else:
+            at = rec.ideal - window[0]
+            new_t = tuple(window[1][at + k] - rec.noisy for k in note.recs)
         if new_t == note.recs:
             return note.text
         if note.inst is None:

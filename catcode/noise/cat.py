@@ -35,8 +35,9 @@ import stim
 
 from catcode import physics
 from catcode.errors import CatcodeError, _real, _short, name_list, require_choice, require_probability
-from catcode.layout import Layout
-from catcode.noise.model import Layer, NoiseContext, NoiseModel, Operation, OpNoise, grouped
+from catcode.layout import Layout, derived_cache
+from catcode.noise._classes import reduce_groups
+from catcode.noise.model import Layer, NoiseContext, NoiseLabels, NoiseModel, Operation, OpNoise, grouped
 from catcode.physics import CatParams, Timings, TransmonParams
 
 __all__ = [
@@ -160,6 +161,8 @@ class _SpecTable:
         that element, its value of the right type and in range. Returns the coerced overrides
         ``(by node, by coupling frozenset((a, b)))`` that resolution reads.
         """
+        if not layout.overrides:
+            return {}, {}
         g = layout.graph
         node_names = self.names("cat", "transmon")
         used = _settings_used_by_their_kind(layout, self)
@@ -368,6 +371,8 @@ class _PresetBase(NoiseModel):
 
     def apply(self, circuit: stim.Circuit, layout: Layout) -> stim.Circuit:
         for role, kind in self._kinds.items():
+            if _facts(layout).kinds[role] <= {kind}:
+                continue
             wrong = [q for q in (layout.data_qubits if role == "data" else layout.ancilla_qubits) if layout.kind(q) != kind]
             if wrong:
                 raise CatcodeError(
@@ -379,6 +384,20 @@ class _PresetBase(NoiseModel):
             return super().apply(circuit, layout)
         except CatcodeError as exc:
             raise _naming_inputs(exc, {**self._params, **_layout_inputs(layout)}) from None
+
+    def noise_labels(self, layout: Layout) -> NoiseLabels:
+        """Qubits the rules treat alike: same kind, role, check basis and overrides (a cat's buffer's
+        included); CX pairs: same qubit labels, coupling overrides and CX layer.
+
+        Every rule reads a qubit only through these (its parameters resolve from them, its check
+        basis picks the Z-check rules, its CX layer's longest gate sets the layer's duration), so
+        the pass may evaluate one qubit per label (:meth:`NoiseModel.noise_labels`).
+
+        >>> labels = ocelot().noise_labels(Layout.chain(3).with_params("D1", nbar=2.0))
+        >>> len(set(labels.qubit)), len(set(labels.pair.values()))  # D1 / D2, D3 / A1, A2; pairs both ways
+        (3, 6)
+        """
+        return _facts(layout).labels
 
     # -- resolution ---------------------------------------------------------------------
     def _resolved(self, ctx: NoiseContext, key: tuple, build: Any) -> Any:
@@ -435,6 +454,50 @@ class _PresetBase(NoiseModel):
     def _resolve_edge(self, ctx: NoiseContext, a: int, b: int) -> EdgeParams:
         over = self._overrides(ctx)[1].get(frozenset((ctx.node(a), ctx.node(b))), {})
         return EdgeParams(**{n: over.get(n, self._values[n]) for n in self._table.names("edge")})
+
+
+@dataclasses.dataclass(frozen=True)
+class _LayoutFacts:
+    """What the presets read off one layout, computed once per layout object (:func:`_facts`)."""
+
+    labels: NoiseLabels
+    of_pair: dict[frozenset, int]  # CX layer of each (ancilla, data) coupling, by qubit indices
+    layer_reps: tuple[tuple[tuple[int, int], ...], ...]  # per CX layer, one (ancilla, data) pair per label
+    kinds: dict[str, frozenset[str]]  # qubit kinds of each role
+
+
+def _facts(layout: Layout) -> _LayoutFacts:
+    memo = derived_cache(layout, "cat presets")
+    if "facts" not in memo:
+        labels = _labels(layout)
+        idx = layout.qubit_index
+        layers = [[(idx[a], idx[b]) for a, b in gates] for gates in layout.cx_layers]
+        of_pair = {frozenset(p): k for k, pairs in enumerate(layers) for p in pairs}
+        reps = tuple(reduce_groups(pairs, labels.pair.get).reps for pairs in layers)
+        kinds = {role: frozenset(map(layout.kind, qubits)) for role, qubits in (("data", layout.data_qubits), ("ancilla", layout.ancilla_qubits))}
+        memo["facts"] = _LayoutFacts(labels, of_pair, reps, kinds)
+    return memo["facts"]
+
+
+def _labels(layout: Layout) -> NoiseLabels:
+    """:meth:`_PresetBase.noise_labels` (overrides compared by ``repr``: never coarser than equality)."""
+    g = layout.graph
+
+    def qubit_label(node: str) -> tuple:
+        attrs = g.nodes[node]
+        buffers = [repr(sorted(layout.node_params(n).items())) for n in g[node] if g.nodes[n]["kind"] == "buffer"]
+        return (attrs["kind"], attrs["role"], attrs.get("check"), repr(sorted(layout.node_params(node).items())), tuple(buffers))
+
+    qubit = tuple(qubit_label(node) for node in layout.qubits)
+    idx = layout.qubit_index
+    pair = {}
+    for k, gates in enumerate(layout.cx_layers):
+        for a, b in gates:
+            i, j = idx[a], idx[b]
+            edge = repr(sorted(layout.edge_params(a, b).items()))
+            pair[(i, j)] = (qubit[i], qubit[j], edge, k)
+            pair[(j, i)] = (qubit[j], qubit[i], edge, k)
+    return NoiseLabels(qubit, pair)
 
 
 def _require_factor(name: str, value: float) -> float:
@@ -602,17 +665,10 @@ class Ocelot(_PresetBase):
         layout = ctx.layout
 
         def build() -> tuple[dict[frozenset, int], list[float]]:
-            idx = layout.qubit_index
-            of_pair: dict[frozenset, int] = {}
-            durations = []
-            for k, layer in enumerate(layout.cx_layers):
-                longest = 0.0
-                for anc, dq in layer:
-                    of_pair[frozenset((idx[anc], idx[dq]))] = k
-                    longest = max(longest, self._cx_ns(ctx, idx[anc], idx[dq]))
-                durations.append(longest)
+            facts = _facts(layout)  # pairs with one label have one duration: one per label is enough
+            durations = [max([0.0] + [self._cx_ns(ctx, a, d) for a, d in reps]) for reps in facts.layer_reps]
             self._check_layers(durations or [self._values["cx_duration_ns"]])  # they must fit in the cycle
-            return of_pair, durations
+            return facts.of_pair, durations
 
         return self._resolved(ctx, ("layers",), build)
 

@@ -41,6 +41,7 @@ operations, so rules must be pure functions of their arguments).
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
@@ -164,6 +165,15 @@ class OpNoise:
     after: list[stim.CircuitInstruction] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class NoiseLabels:
+    """What :meth:`NoiseModel.noise_labels` returns: a hashable label per qubit index, and one per
+    CX pair ``(control, target)`` (``None`` for a pair the model does not label: no copying)."""
+
+    qubit: tuple[Any, ...]
+    pair: dict[tuple[int, int], Any]
+
+
 class NoiseModel(ABC):
     """A set of noise rules; subclasses implement the rules for each operation kind.
 
@@ -237,6 +247,26 @@ class NoiseModel(ABC):
         """
         return 0.0
 
+    def noise_labels(self, layout: Layout) -> NoiseLabels | None:
+        """Optional: labels under which the rules treat qubits and CX couplings alike (default ``None``).
+
+        A model that returns :class:`NoiseLabels` promises that its rules
+
+        * build every instruction with :func:`grouped`, one entry per qubit of the operation (of
+          the idle qubits, of the data qubits) or per CX pair, or per qubit of a CX pair, and
+        * give each such entry the arguments they give any other entry of the same label (a
+          layer's duration, the longest of its operations, is the same either way),
+
+        whatever else the operation holds. The pass then calls each rule on one representative
+        per label and copies the result to the others (issue 15: O(labels) rule work per layer,
+        not O(qubits)); ``tests/test_noise_classes.py`` checks the copies byte for byte against
+        the rules called on every qubit. Labels may depend on the layout only (they are
+        computed once per layout and model class). Outputs the pass cannot copy exactly (noise on
+        a qubit outside the operation, an entry spanning representatives, instructions not
+        built by :func:`grouped`) make it call the rules on every qubit of that layer instead.
+        """
+        return None
+
     def apply(self, circuit: stim.Circuit, layout: Layout) -> stim.Circuit:
         """The noisy version of an ideal circuit compiled from ``layout``.
 
@@ -269,9 +299,20 @@ def grouped(gate: str, entries: Iterable[tuple[Sequence[int], Sequence[float]]],
         by_args.setdefault(args_t, []).append(tuple(targets))
     out = []
     for args_t, target_groups in by_args.items():
-        flat = [t for group in sorted(target_groups) for t in group]
-        out.append((flat[0], _fast_instruction(gate, flat, list(args_t), tag)))
-    return [inst for _, inst in sorted(out, key=lambda p: (p[0], str(p[1])))]
+        target_groups.sort()
+        flat = [t for group in target_groups for t in group]
+        out.append((flat[0], _fast_instruction(gate, flat, list(args_t), tag), target_groups))
+    out.sort(key=lambda p: (p[0], str(p[1])))
+    log = GROUPED_LOG.get()
+    if log is not None:  # the noise pass copies a representative's noise to its class (noise_labels)
+        call = len(log)
+        log.extend((inst, call, groups) for _, inst, groups in out)
+    return [inst for _, inst, _ in out]
+
+
+#: While the noise pass evaluates rules on representatives, :func:`grouped` logs here what it
+#: built: ``(instruction, call number, its sorted target groups)``.
+GROUPED_LOG: contextvars.ContextVar[list | None] = contextvars.ContextVar("catcode_grouped_log", default=None)
 
 
 def operation_of(name: str, targets: tuple[int, ...], tag: str) -> Operation:
@@ -362,7 +403,7 @@ from catcode.noise._pass import (  # noqa: E402
 )
 
 __all__ = [
-    "HERALDED_GATES", "HERALD_FLAG", "ROUND_START", "Gate", "Layer", "NoiseContext", "NoiseModel", "Note",
+    "HERALDED_GATES", "HERALD_FLAG", "ROUND_START", "Gate", "Layer", "NoiseContext", "NoiseLabels", "NoiseModel", "Note",
     "Notes", "OpNoise", "Operation", "Program", "Repeat", "Tick", "grouped", "handoff", "instruction_text",
     "is_herald", "num", "operation_of", "program_of",
 ]

@@ -148,7 +148,7 @@ class Transmon(_PresetBase):
 
     def gate1(self, op: Operation, ctx: NoiseContext) -> OpNoise:
         after = self._decoherence(ctx, op.targets, self._values["gate1_ns"])
-        after += grouped("DEPOLARIZE1", [(op.targets, (self._values["gate1_error"],))])
+        after += grouped("DEPOLARIZE1", [((q,), (self._values["gate1_error"],)) for q in op.targets])
         return OpNoise(after=after)
 
     def cx(self, op: Operation, ctx: NoiseContext) -> OpNoise:
