@@ -89,6 +89,8 @@ def _real(value: object) -> float:
     >>> _real(True), _real("0.1"), _real(10**400)
     (nan, nan, inf)
     """
+    if type(value) is float:  # the common case, without the ABC check below
+        return value
     import numbers
 
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

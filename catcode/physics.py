@@ -35,6 +35,7 @@ Conventions (docs/physics.md §1)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import warnings
@@ -475,6 +476,7 @@ _BITS = {"I": (0, 0), "X": (1, 0), "Z": (0, 1), "Y": (1, 1)}
 _LETTER = {v: k for k, v in _BITS.items()}
 
 
+@functools.lru_cache(maxsize=4096)
 def _product(p: str, q: str) -> str:
     return "".join(
         _LETTER[(_BITS[a][0] ^ _BITS[b][0], _BITS[a][1] ^ _BITS[b][1])] for a, b in zip(p, q)

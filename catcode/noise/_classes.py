@@ -17,7 +17,7 @@ qubit.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import stim
 
@@ -32,6 +32,7 @@ class Reduction:
     reps: tuple[tuple[int, ...], ...]
     members: tuple[tuple[tuple[int, ...], ...], ...]
     where: dict[int, tuple[int, int]]
+    copies: dict = field(default_factory=dict, compare=False, repr=False)  # memo of :func:`_copied`
 
     @property
     def targets(self) -> tuple[int, ...]:
@@ -57,11 +58,12 @@ def reduce_groups(groups: Sequence[tuple[int, ...]], label: Callable[[tuple[int,
     return Reduction(reps, tuple(map(tuple, classes)), where)
 
 
-def expand(instructions: Sequence[stim.CircuitInstruction], log: list, red: Reduction) -> list[tuple[stim.CircuitInstruction, list[int]]] | None:
+def expand(instructions: Sequence[stim.CircuitInstruction], log: list, red: Reduction) -> list[tuple[stim.CircuitInstruction, Copy]] | None:
     """Each instruction with its targets copied to the classes, or ``None`` if not exactly possible.
 
     ``log`` is what :func:`~catcode.noise.model.grouped` recorded while the rule ran on the
-    representatives. Returns ``(instruction, full targets)`` in the order the full rule would give.
+    representatives. Returns ``(instruction, its full targets)`` in the order the full rule would
+    give.
     """
     if not instructions:
         return []
@@ -84,20 +86,32 @@ def expand(instructions: Sequence[stim.CircuitInstruction], log: list, red: Redu
             if call is not None:
                 done.add(call)
             call, run = rec[0], []
-        full = _copied(rec[1], red)
+        key = tuple(rec[1])
+        full = red.copies.get(key)
         if full is None:
+            full = red.copies[key] = _copied(rec[1], red)
+        if full is False:
             return None
-        run.append((full[0][0], inst, [q for group in full for q in group]))
+        run.append((full.targets[0], inst, full))
     return out if _flush(run, out) else None
 
 
-def _copied(groups: list[tuple[int, ...]], red: Reduction) -> list[tuple[int, ...]] | None:
-    """The representatives' target ``groups`` copied to every member of their classes, sorted."""
+@dataclass(frozen=True)
+class Copy:
+    """The full targets of one copied instruction, and their Stim text."""
+
+    targets: list[int]
+    text: str
+
+
+def _copied(groups: list[tuple[int, ...]], red: Reduction) -> Copy | bool:
+    """The representatives' target ``groups`` copied to every member of their classes, sorted
+    (``False`` if a group spans representatives or holds a qubit outside the operation)."""
     full: list[tuple[int, ...]] = []
     for group in groups:
         spots = [red.where.get(q) for q in group]
         if None in spots or len({k for k, _ in spots}) != 1:
-            return None
+            return False
         members = red.members[spots[0][0]]
         if len(group) == 1:
             j = spots[0][1]
@@ -105,7 +119,8 @@ def _copied(groups: list[tuple[int, ...]], red: Reduction) -> list[tuple[int, ..
         else:
             full.extend(tuple(m[j] for _, j in spots) for m in members)
     full.sort()
-    return full
+    targets = [q for group in full for q in group]
+    return Copy(targets, " ".join(map(str, targets)))
 
 
 def _flush(run: list, out: list) -> bool:

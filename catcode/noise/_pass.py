@@ -21,7 +21,7 @@ import stim
 
 from catcode.errors import CatcodeError
 from catcode.layout import derived_cache
-from catcode.noise._classes import Reduction, expand, reduce_groups
+from catcode.noise._classes import Copy, Reduction, expand, reduce_groups
 from catcode.noise.model import (
     GROUPED_LOG,
     HERALD_FLAG,
@@ -462,24 +462,39 @@ class _NoisePass:
             total = before.noisy_total + g.num_measurements + after.noisy_total + pad.noisy_total
             chunks.append(_Chunk(text, before.noisy_total, g.num_measurements, total))
         idle = None
-        idle_qubits = tuple(q for q in self.all_qubits if q not in touched)
-        if idle_qubits:
-            red = self._qubit_reduction(idle_qubits)
+        red = self._idle_reduction(layer.operations, touched)
+        if red is not None:
             idle = self._copied(lambda: self.model.idle(red.targets, layer, self.ctx), red)
             if idle is None:
                 return None
         return head, chunks, idle
 
     def _reduction(self, op: Operation) -> Reduction:
-        """``op``'s groups (pairs for a CX, else qubits) by noise class, once per layout."""
-        key = ("op", self.labels_key, op)
-        red = self.layout_memo.get(key)
-        if red is None:
-            if op.kind == "cx":
-                red = reduce_groups(op.pairs, self.labels.pair.get)
-            else:
-                red = reduce_groups([(q,) for q in op.targets], lambda g: self.labels.qubit[g[0]])
-            self.layout_memo[key] = red
+        """``op``'s groups (pairs for a CX, else qubits) by noise class, once per layout.
+
+        Keyed by identity (the compiler's operations live as long as the layout); the memo keeps
+        the operation, so an id is never reused for another one while it is cached.
+        """
+        key = ("op", self.labels_key, id(op))
+        hit = self.layout_memo.get(key)
+        if hit is not None and hit[0] is op:
+            return hit[1]
+        if op.kind == "cx":
+            red = reduce_groups(op.pairs, self.labels.pair.get)
+        else:
+            red = reduce_groups([(q,) for q in op.targets], lambda g: self.labels.qubit[g[0]])
+        self.layout_memo[key] = (op, red)
+        return red
+
+    def _idle_reduction(self, ops: tuple[Operation, ...], touched: set[int]) -> Reduction | None:
+        """The qubits a layer of ``ops`` leaves idle, by noise class (``None``: no idle qubit)."""
+        key = ("idle", self.labels_key, tuple(map(id, ops)))
+        hit = self.layout_memo.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], ops)):
+            return hit[1]
+        idle = tuple(q for q in self.all_qubits if q not in touched)
+        red = self._qubit_reduction(idle) if idle else None
+        self.layout_memo[key] = (ops, red)
         return red
 
     def _qubit_reduction(self, qubits: tuple[int, ...]) -> Reduction:
@@ -544,7 +559,7 @@ class _NoisePass:
         """Text of noise instructions; each herald bit becomes ``DETECTOR(x, y, 0, 1)``."""
         return self._noise_of([(inst, None) for inst in noise])
 
-    def _noise_of(self, noise: Sequence[tuple[stim.CircuitInstruction, list[int] | None]]) -> _Chunk:
+    def _noise_of(self, noise: Sequence[tuple[stim.CircuitInstruction, Copy | None]]) -> _Chunk:
         """:meth:`_noise` of instructions, each with the targets to write instead of its own (or None)."""
         lines: list[str] = []
         heralds = 0
@@ -559,9 +574,9 @@ class _NoisePass:
             if targets is None:
                 lines.append(instruction_text(inst))
             else:
-                lines.append(_heads(name, inst.tag, tuple(inst.gate_args_copy()))[0] + " " + " ".join(map(str, targets)))
+                lines.append(_heads(name, inst.tag, tuple(inst.gate_args_copy()))[0] + " " + targets.text)
             if kind == 2:
-                qubits = [t.value for t in inst.targets_copy()] if targets is None else targets
+                qubits = [t.value for t in inst.targets_copy()] if targets is None else targets.targets
                 n = len(qubits)
                 heralds += n
                 lines.append(self._herald_detectors(tuple(qubits)))
