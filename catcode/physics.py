@@ -483,12 +483,23 @@ def _product(p: str, q: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=8)
 def _channel_keys(num_qubits: int) -> tuple[str, ...]:
     """Non-identity Pauli strings in Stim's order (lexicographic in I, X, Y, Z)."""
     return tuple("".join(t) for t in itertools.product("IXYZ", repeat=num_qubits))[1:]
 
 
+@functools.lru_cache(maxsize=8)
+def _valid_keys(num_qubits: int) -> frozenset[str]:
+    return frozenset(_channel_keys(num_qubits))
+
+
 def _validated_channel(name: str, channel: Mapping[str, float]) -> tuple[int, dict[str, float]]:
+    first = next(iter(channel), None)
+    if type(first) is str and 0 < len(first) <= 3 and _valid_keys(len(first)).issuperset(channel):
+        out = dict(channel)  # the common case, checked at once: float probabilities, valid keys
+        if all(type(v) is float and 0.0 <= v <= 1.0 for v in out.values()) and sum(out.values()) <= 1.0 + 1e-12:
+            return len(first), out
     if not channel:
         raise CatcodeError(f"{name} must be a non-empty dict from Pauli strings to probabilities; got {{}}")
     lengths = {len(k) if isinstance(k, str) else -1 for k in channel}

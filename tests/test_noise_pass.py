@@ -331,3 +331,46 @@ def test_noisy_circuit_keeps_every_probability_to_the_last_bit():
     p2 = {tuple(i.gate_args_copy()) for i in flat if i.name == "PAULI_CHANNEL_2"}
     assert p1 == {model.single_qubit_probabilities()}
     assert p2 == {model.two_qubit_probabilities()}
+
+
+def _random_repeat_circuit(rng) -> str:
+    """R, a few measurements, then a REPEAT block of measurements and detectors looking back into
+    the block and before it; the body is delimited by two QUBIT_COORDS markers (kept by flattening)."""
+    lines, measured = ["R 0 1 2", "TICK"], 0
+    for _ in range(rng.randint(0, 3)):
+        lines += [f"M {rng.randint(0, 2)}", "TICK"]
+        measured += 1
+    body, inside = ["QUBIT_COORDS(1) 0"], 0
+    for _ in range(rng.randint(1, 3)):
+        body += [f"M {rng.randint(0, 2)}"]
+        inside += 1
+        for _ in range(rng.randint(0, 2)):
+            body.append(f"DETECTOR rec[-{rng.randint(1, measured + inside)}]")
+        body.append("TICK")
+    body.append("QUBIT_COORDS(2) 0")
+    return "\n".join(lines + [f"REPEAT {rng.randint(2, 4)} {{", *body, "}", "M 0 1 2"])
+
+
+def test_repeat_iteration_check_agrees_with_the_flattened_circuit():
+    """The pass keeps a REPEAT block iff its noisy iterations are identical, and then its result
+    is exactly the pass applied to the flattened circuit (checked on random circuits whose
+    lookbacks reach before the block through heralded records)."""
+    import random
+
+    rng = random.Random(11)
+    layout, kept, refused = Layout.chain(2), 0, 0
+    for _ in range(300):
+        circuit = stim.Circuit(_random_repeat_circuit(rng))
+        flat = HeraldOnMeasure().apply(circuit.flattened(), layout)
+        text = str(flat)
+        iterations = [chunk.split("QUBIT_COORDS(2) 0")[0] for chunk in text.split("QUBIT_COORDS(1) 0")[1:]]
+        periodic = len(set(iterations)) == 1
+        try:
+            noisy = HeraldOnMeasure().apply(circuit, layout)
+        except CatcodeError as exc:
+            assert "different noisy body" in str(exc) and not periodic, circuit
+            refused += 1
+            continue
+        assert periodic and str(noisy.flattened()) == str(flat), circuit
+        kept += 1
+    assert kept > 50 and refused > 20, (kept, refused)

@@ -347,20 +347,16 @@ class _NoisePass:
             same = False
         if rec.identity:  # with the noisy record equal to the ideal one, lookbacks keep their values
             log = []
-        log = [(n.recs, ideal_at, noisy_at) for item, ideal_at, noisy_at in log
-               for n in (item.notes if isinstance(item, Notes) else (item,)) if n.recs]
-        depth = max((-k - (ideal_at - i0) for ks, ideal_at, _ in log for k in ks), default=0)
-        if same and depth > 0:
-            last = min(block.count, 2 + (depth // per_ideal if per_ideal else 0))
-            lo = min(ideal_at + k for ks, ideal_at, _ in log for k in ks)
-            hi = max(ideal_at + k for ks, ideal_at, _ in log for k in ks) + (last - 1) * per_ideal + 1
-            table = rec.noisy_range(lo, hi)  # every record the iterations' lookbacks reach
-            for ks, ideal_at, noisy_at in log:
-                first = tuple(table[ideal_at + k - lo] - noisy_at for k in ks)
-                for it in range(1, last):
-                    ia, na = ideal_at + it * per_ideal - lo, noisy_at + it * per_noisy
-                    if tuple(table[ia + k] - na for k in ks) != first:
-                        same = False
+        # A lookback to record t of the first iteration is re-indexed alike in iteration ``it`` iff
+        # noisy(t + it * per_ideal) - noisy(t) == it * per_noisy; inside the body that holds by
+        # construction, so only the records before the block need checking.
+        before = sorted({t for item, ideal_at, _ in log for n in (item.notes if isinstance(item, Notes) else (item,))
+                         for t in (ideal_at + k for k in n.recs) if t < i0})
+        if same and before:
+            lo = before[0]
+            last = min(block.count, 2 + ((i0 - lo) // per_ideal if per_ideal else 0))
+            table = rec.noisy_range(lo, before[-1] + (last - 1) * per_ideal + 1)  # every record they reach
+            same = all(table[t - lo + it * per_ideal] - table[t - lo] == it * per_noisy for t in before for it in range(1, last))
         if not same:
             raise CatcodeError(
                 f"noise model {self.model!r} gives a different noisy body in different iterations of a "
