@@ -464,6 +464,7 @@ class _LayoutFacts:
     of_pair: dict[frozenset, int]  # CX layer of each (ancilla, data) coupling, by qubit indices
     layer_reps: tuple[tuple[tuple[int, int], ...], ...]  # per CX layer, one (ancilla, data) pair per label
     kinds: dict[str, frozenset[str]]  # qubit kinds of each role
+    first_layer: frozenset[tuple[int, int]]  # (ancilla, data) pairs of the first CX layer
 
 
 def _facts(layout: Layout) -> _LayoutFacts:
@@ -475,7 +476,7 @@ def _facts(layout: Layout) -> _LayoutFacts:
         of_pair = {frozenset(p): k for k, pairs in enumerate(layers) for p in pairs}
         reps = tuple(reduce_groups(pairs, labels.pair.get).reps for pairs in layers)
         kinds = {role: frozenset(map(layout.kind, qubits)) for role, qubits in (("data", layout.data_qubits), ("ancilla", layout.ancilla_qubits))}
-        memo["facts"] = _LayoutFacts(labels, of_pair, reps, kinds)
+        memo["facts"] = _LayoutFacts(labels, of_pair, reps, kinds, frozenset(map(tuple, layers[0] if layers else ())))
     return memo["facts"]
 
 
@@ -1139,8 +1140,7 @@ class CatCat(_PresetBase):
             return False
         if any(not gates for gates in ctx.layout.cx_layers):  # the layout's empty layers are its idle steps
             return False
-        idx = ctx.layout.qubit_index
-        first = {(idx[a], idx[d]) for a, d in ctx.layout.cx_layers[0]}
+        first = _facts(ctx.layout).first_layer
         return any(pair in first for op in layer.operations if op.kind == "cx" for pair in op.pairs)
 
     def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
