@@ -13,8 +13,8 @@ the timed region): catcode caches what depends only on the layout (kinds, coordi
 round's instructions) on the layout object, so the repetitions measure a sweep that reuses it.
 Every repetition uses a new noise model whose parameter differs by a factor 1 + 1e-6 k (as a
 sweep over p or nbar does), so nothing computed from the noise parameters is reused between
-repetitions. ``--quick`` drops the largest distances; cat_cat at d = 501 runs only with ``--all`` (the preset's
-own rules are quadratic in d there, ~100 s).
+repetitions. ``--quick`` drops the largest distances. ``benchmarks/bench_presets.py`` compares the
+physics presets with the generic ones directly (interleaved).
 
 A last block checks that compile time does not grow with rounds (REPEAT blocks): rounds = 10 and
 rounds = 10**5 on a d = 51 chain, with and without ``verify_structure``.
@@ -58,16 +58,15 @@ def stim_reference(code: str, d: int) -> Callable[[], stim.Circuit]:
     )
 
 
-def cases(quick: bool, everything: bool) -> list[tuple[str, int, str, Callable[[], Layout], Callable[[], object]]]:
+def cases(quick: bool) -> list[tuple[str, int, str, Callable[[], Layout], Callable[[], object]]]:
     rep = (5, 51) if quick else (5, 51, 501)
     surf = (5, 21) if quick else (5, 21, 51)
     out = []
     for d in rep:
         out.append(("repetition", d, "depolarizing", lambda d=d: Layout.chain(d), lambda f: noise.depolarizing(P * f)))
         out.append(("repetition", d, "ocelot", lambda d=d: Layout.chain(d), lambda f: noise.ocelot(nbar=2.0 * f)))
-        if d < 501 or everything:
-            out.append(("repetition", d, "cat_cat", lambda d=d: Layout.chain(d, ancilla="cat"),
-                        lambda f: noise.cat_cat(nbar=4.0 * f, k1_over_k2=1e-3)))
+        out.append(("repetition", d, "cat_cat", lambda d=d: Layout.chain(d, ancilla="cat"),
+                    lambda f: noise.cat_cat(nbar=4.0 * f, k1_over_k2=1e-3)))
     for d in surf:
         out.append(("surface", d, "depolarizing", lambda d=d: Layout.rotated_surface(d), lambda f: noise.depolarizing(P * f)))
         out.append(("surface", d, "si1000", lambda d=d: Layout.rotated_surface(d), lambda f: noise.si1000(P * f)))
@@ -76,11 +75,11 @@ def cases(quick: bool, everything: bool) -> list[tuple[str, int, str, Callable[[
 
 
 def main() -> None:
-    quick, everything = "--quick" in sys.argv, "--all" in sys.argv
+    quick = "--quick" in sys.argv
     print(f"stim {stim.__version__}; min / median of {REPS} interleaved repetitions; basis X; rounds = d")
     print(f"{'code':<10} {'d':>4} {'preset':<13} {'catcode min':>11} {'med':>9} {'stim min':>9} {'med':>9} "
           f"{'ratio min':>9} {'med':>7} {'cold':>8} {'ratio':>6}  load(1,5,15)")
-    for code, d, preset, make_layout, make_noise in cases(quick, everything):
+    for code, d, preset, make_layout, make_noise in cases(quick):
         layout = make_layout()
         ref = stim_reference(code, d)
         models = iter([make_noise(1 + 1e-6 * k) for k in range(REPS + 1)])  # built outside the timed region

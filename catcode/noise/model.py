@@ -302,7 +302,9 @@ def grouped(gate: str, entries: Iterable[tuple[Sequence[int], Sequence[float]]],
         target_groups.sort()
         flat = [t for group in target_groups for t in group]
         out.append((flat[0], _fast_instruction(gate, flat, list(args_t), tag), target_groups))
-    out.sort(key=lambda p: (p[0], str(p[1])))
+    out.sort(key=lambda p: p[0])
+    if any(a[0] == b[0] for a, b in zip(out, out[1:])):  # ties (rare): by text, as documented
+        out.sort(key=lambda p: (p[0], str(p[1])))
     log = GROUPED_LOG.get()
     if log is not None:  # the noise pass copies a representative's noise to its class (noise_labels)
         call = len(log)
