@@ -436,8 +436,8 @@ class _NoisePass:
     # -- rules once per noise class ----------------------------------------------------------
     def _by_class(self, gates: list[Gate], starts: bool, touched: set[int]) -> tuple | None:
         """:meth:`_noisy_layer` with every rule called on one representative per noise class."""
-        reds = [self._reduction(g.op) for g in gates]
-        ops = [dataclasses.replace(g.op, targets=red.targets) for g, red in zip(gates, reds)]
+        reduced = [self._reduction(g.op) for g in gates]
+        reds, ops = [r for r, _ in reduced], [op for _, op in reduced]
         op_ns = [self._duration(op) for op in ops]
         duration = max(op_ns)
         layer = Layer(tuple(g.op for g in gates), duration)
@@ -465,8 +465,9 @@ class _NoisePass:
                 return None
         return head, chunks, idle
 
-    def _reduction(self, op: Operation) -> Reduction:
-        """``op``'s groups (pairs for a CX, else qubits) by noise class, once per layout.
+    def _reduction(self, op: Operation) -> tuple[Reduction, Operation]:
+        """``op``'s groups (pairs for a CX, else qubits) by noise class, and ``op`` on their
+        representatives; once per layout.
 
         Keyed by identity (the compiler's operations live as long as the layout); the memo keeps
         the operation, so an id is never reused for another one while it is cached.
@@ -479,8 +480,9 @@ class _NoisePass:
             red = reduce_groups(op.pairs, self.labels.pair.get)
         else:
             red = reduce_groups([(q,) for q in op.targets], lambda g: self.labels.qubit[g[0]])
-        self.layout_memo[key] = (op, red)
-        return red
+        got = (red, dataclasses.replace(op, targets=red.targets))
+        self.layout_memo[key] = (op, got)
+        return got
 
     def _idle_reduction(self, ops: tuple[Operation, ...], touched: set[int]) -> Reduction | None:
         """The qubits a layer of ``ops`` leaves idle, by noise class (``None``: no idle qubit)."""

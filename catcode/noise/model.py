@@ -293,10 +293,11 @@ def grouped(gate: str, entries: Iterable[tuple[Sequence[int], Sequence[float]]],
     """
     by_args: dict[tuple[float, ...], list[tuple[int, ...]]] = {}
     for targets, args in entries:
-        args_t = tuple(float(a) for a in args)
-        if not any(args_t):
-            continue
-        by_args.setdefault(args_t, []).append(tuple(targets))
+        args_t = tuple(map(float, args))
+        if any(args_t):
+            by_args.setdefault(args_t, []).append(tuple(targets))
+    if not by_args:
+        return []
     out = []
     for args_t, target_groups in by_args.items():
         target_groups.sort()
