@@ -438,6 +438,8 @@ class _NoisePass:
         """:meth:`_noisy_layer` with every rule called on one representative per noise class."""
         reduced = [self._reduction(g.op) for g in gates]
         reds, ops = [r for r, _ in reduced], [op for _, op in reduced]
+        if all(len(r.reps) == sum(map(len, r.members)) > 1 for r in reds):
+            return None  # no two qubits (pairs) share a class (overrides everywhere): copying would only cost
         op_ns = [self._duration(op) for op in ops]
         duration = max(op_ns)
         layer = Layer(tuple(g.op for g in gates), duration)
