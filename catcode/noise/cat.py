@@ -709,6 +709,15 @@ class Ocelot(_PresetBase):
     def _cat_prep(cat: CatParams, basis: str) -> physics.OperationError:
         return physics.cat_prepare_plus(cat) if basis == "X" else physics.cat_prepare_zero(cat)
 
+    def _prep_error(self, cat: CatParams, basis: str) -> physics.OperationError:
+        """:meth:`_cat_prep`, computed once per (cat parameters, basis)."""
+        return self._cached(("prep", cat, basis), lambda: self._cat_prep(cat, basis))
+
+    def _measure_flip(self, cat: CatParams, vals: Mapping[str, Any], basis: str) -> float:
+        """:meth:`_cat_measure_flip`, computed once per (cat parameters, readout settings, basis)."""
+        key = ("measure", cat, vals["cat_readout_error"], vals["cat_readout_ns"], basis)
+        return self._cached(key, lambda: self._cat_measure_flip(cat, vals, basis))
+
     @staticmethod
     def _cat_measure_flip(cat: CatParams, vals: Mapping[str, Any], basis: str) -> float:
         """Final data-cat readout flip: readout error, plus (X basis) the parity readout's n k1 T.
@@ -741,7 +750,7 @@ class Ocelot(_PresetBase):
         if op.kind == "prepare":
             if kind == "transmon":
                 return self._values["ancilla_prep_ns"]
-            return max(self._cat_prep(self.cat(ctx, q), op.basis).duration_ns for q in op.targets)
+            return max(self._prep_error(self.cat(ctx, q), op.basis).duration_ns for q in op.targets)
         if op.kind == "measure":
             if kind == "transmon":
                 return self.measure_ns(ctx)
@@ -755,7 +764,7 @@ class Ocelot(_PresetBase):
             return OpNoise(after=grouped(flip, [((q,), (self.transmon(ctx, q).reset_error,)) for q in op.targets]))
         entries, pad = [], []
         errors = [(q, self.cat(ctx, q)) for q in op.targets]
-        errors = [(q, cat, self._cat_prep(cat, op.basis)) for q, cat in errors]
+        errors = [(q, cat, self._prep_error(cat, op.basis)) for q, cat in errors]
         # The data are prepared in the layer of the first ancilla preparation, which lasts as long
         # as its longest preparation (duration_ns: the layer is lengthened, never truncated); a
         # faster cat preparation is followed by idling until the layer ends.
@@ -774,7 +783,7 @@ class Ocelot(_PresetBase):
             return OpNoise(before=grouped(flip, [((q,), (self.transmon(ctx, q).readout_error,)) for q in op.targets]))
         entries = []
         for q in op.targets:
-            entries.append(((q,), (self._cat_measure_flip(self.cat(ctx, q), self._cat_vals(ctx, q), op.basis),)))
+            entries.append(((q,), (self._measure_flip(self.cat(ctx, q), self._cat_vals(ctx, q), op.basis),)))
         return OpNoise(before=grouped("Z_ERROR" if op.basis == "X" else "X_ERROR", entries))
 
     def cx(self, op: Operation, ctx: NoiseContext) -> OpNoise:
