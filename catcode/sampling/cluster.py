@@ -6,8 +6,8 @@ The driver (this process) owns the stopping rules and the CSV:
   holds for its strong id minus what was recorded since;
 - a task is cut into chunks; a chunk's size is chosen from the measured time per shot (aiming at
   ``chunk_seconds`` of work) and from the measured error rate (so the errors expected from all
-  chunks in flight stay within the errors still wanted); the first chunk of a task runs alone to
-  measure both; no chunk is bigger than an even share (over twice the worker threads) of the
+  chunks in flight stay within the errors still wanted); the first chunks of a task, one small
+  chunk per worker thread (each worker compiles the task meanwhile), measure both; no chunk is bigger than an even share (over twice the worker threads) of the
   shots not yet handed out, so chunks shrink towards the end and the workers finish together;
   chunks never cover more shots than are left, so ``max_shots`` is met exactly;
 - at most ``2 x`` (worker threads) chunks are outstanding, so nothing is submitted far beyond
@@ -241,7 +241,7 @@ class _Run:
     new: sinter.AnonTaskStats = dataclasses.field(default_factory=sinter.AnonTaskStats)
     in_flight: dict[Any, int] = dataclasses.field(default_factory=dict)
     failures: int = 0
-    largest: int = 0  # largest finished chunk: chunks grow at most 8x (64x while tiny) per step
+    largest: int = 0  # largest finished chunk: chunks grow at most 8x (1024x while tiny) per step
 
     def done(self) -> bool:
         return (self.shots_left <= 0 or self.errors_left <= 0) and not self.in_flight
@@ -266,12 +266,12 @@ class _Run:
         if unassigned <= 0:
             return 0
         if self.new.shots == 0 or self.new.seconds <= 0:
-            # Nothing measured yet: one small chunk alone.
-            return 0 if self.in_flight else min(unassigned, start)
+            # Nothing measured yet: one small chunk per worker (each compiles the task meanwhile).
+            return 0 if len(self.in_flight) >= slots else min(unassigned, start)
         rate = self.new.shots / self.new.seconds
         # While everything measured so far is a small fraction of one chunk's work, the timing is
         # mostly overhead and each step costs a round trip: grow faster.
-        grow = 64 if self.new.seconds < chunk_seconds / 20 else 8
+        grow = 1024 if self.new.seconds < chunk_seconds / 20 else 8
         size = min(chunk_seconds * rate, grow * self.largest)
         # Guided self-scheduling: no chunk takes more than an even share of what is left, so the
         # last chunks shrink and all workers finish together (one 2 s chunk alone at the end
