@@ -99,8 +99,7 @@ import sinter
 import stim
 
 from catcode.errors import CatcodeError
-from catcode.noise.model import HERALD_FLAG as _HERALD_FLAG
-from catcode.noise.model import is_herald
+from catcode.heralds import HERALD_FLAG, is_herald  # noqa: F401 (HERALD_FLAG: public here too)
 
 if TYPE_CHECKING:  # imported where used: `catcode collect`'s driver never needs it (0.5 s)
     import pymatching
@@ -117,9 +116,6 @@ __all__ = [
     "default_decoder",
     "resolve_decoder_name",
 ]
-
-#: Fourth detector coordinate that marks a herald (erasure flag) detector; set by the noise pass.
-HERALD_FLAG: float = _HERALD_FLAG
 
 _P_MAX = 1.0 - 1e-15  # keep log((1-p)/p) finite for a certain flip
 

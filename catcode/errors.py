@@ -133,3 +133,25 @@ def require_positive(name: str, value: float, *, allow_zero: bool = False) -> fl
         bound = ">= 0" if allow_zero else "> 0"
         raise CatcodeError(f"{name} must be a finite number {bound}; got {_short(value)}")
     return v
+
+
+def value_tuple(name: str, value: object) -> tuple:
+    """``value`` as a non-empty tuple of distinct values (a scalar or string is one value), else raise.
+
+    >>> value_tuple("d", 5), value_tuple("d", [3, 5])
+    ((5,), (3, 5))
+    >>> value_tuple("d", [3, 3])
+    Traceback (most recent call last):
+    catcode.errors.CatcodeError: d lists 3 more than once; give each value once
+    """
+    from collections.abc import Iterable
+
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        value = (value,)
+    out = tuple(value)
+    if not out:
+        raise CatcodeError(f"{name} must list at least one value; got an empty range")
+    for i, v in enumerate(out):
+        if any(v == w for w in out[:i]):
+            raise CatcodeError(f"{name} lists {v!r} more than once; give each value once")
+    return out

@@ -23,15 +23,14 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
 import math
-import pathlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from catcode.circuit_files import DEFAULT_DECODER, read_circuit_file, tasks_from_circuit_files
 from catcode.compiler import BASES, MAX_ROUNDS
-from catcode.errors import CatcodeError, _short, require_choice, require_int_at_least
+from catcode.errors import CatcodeError, _short, require_choice, require_int_at_least, value_tuple
 from catcode.experiment import LAYOUTS, STRUCTURE_KEYS, build_layout, experiment_metadata, max_distance
 from catcode.layout import QUBIT_KINDS
 from catcode.ldpc_cat import BOUNDARIES as LDPC_BOUNDARIES
@@ -50,7 +49,6 @@ __all__ = [
     "tasks_from_circuit_files",
 ]
 
-DEFAULT_DECODER = "auto"  # catcode.decoders.default_decoder: erasure matching iff heralds
 #: Keys of a sweep dict that are not noise parameters.
 SWEEP_KEYS: tuple[str, ...] = ("d", "b", "noise", "layout", "ancilla", "section", "bit_d", "height", "width",
                                "boundary", "rounds", "decoders", "params")
@@ -128,18 +126,6 @@ def parse_value(text: str) -> int | float | str | bool | None:
     return None if t.lower() == "none" else t
 
 
-def _as_tuple(name: str, value: Any) -> tuple:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        value = (value,)
-    out = tuple(value)
-    if not out:
-        raise CatcodeError(f"{name} must list at least one value; got an empty range")
-    for i, v in enumerate(out):
-        if any(v == w for w in out[:i]):
-            raise CatcodeError(f"{name} lists {v!r} more than once; give each value once")
-    return out
-
-
 def _python_scalar(value: Any) -> Any:
     """A numpy scalar as the Python number it holds (``np.int64(3)`` -> ``3``); anything else unchanged."""
     item = getattr(value, "item", None)
@@ -209,24 +195,24 @@ class Sweep:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "layout", _as_tuple("layout", self.layout))
+        set_(self, "layout", value_tuple("layout", self.layout))
         for lay in self.layout:
             require_choice("layout", lay, LAYOUTS)
         self._check_distances()
-        set_(self, "b", _as_tuple("b", self.b))
+        set_(self, "b", value_tuple("b", self.b))
         for b in self.b:
             require_choice("b (basis)", b, BASES)
-        set_(self, "noise", _as_tuple("noise", self.noise))
+        set_(self, "noise", value_tuple("noise", self.noise))
         for name in self.noise:
             if not isinstance(name, str) or not name:
                 raise CatcodeError(f"noise must name presets as strings; got {name!r}")
-        set_(self, "ancilla", _as_tuple("ancilla", self.ancilla))
+        set_(self, "ancilla", value_tuple("ancilla", self.ancilla))
         for anc in self.ancilla:
             require_choice("ancilla", anc, QUBIT_KINDS)
         if self.ancilla != ("transmon",):
             self._only_for("ancilla", _ANCILLA_LAYOUTS)
         if self.section is not None:
-            set_(self, "section", _as_tuple("section", self.section))
+            set_(self, "section", value_tuple("section", self.section))
             self._only_for("section", ("ocelot",))
         self._check_ldpc_shape()
         for d in self.d:
@@ -239,12 +225,12 @@ class Sweep:
                 raise CatcodeError(f"noise parameter names must be identifiers; got {key!r}")
             if key in SWEEP_KEYS or key in STRUCTURE_KEYS:
                 raise CatcodeError(f"{key!r} is a sweep key, not a noise parameter")
-            params[key] = tuple(_python_scalar(v) for v in _as_tuple(key, values))
+            params[key] = tuple(_python_scalar(v) for v in value_tuple(key, values))
             for v in params[key]:
                 if not _json_scalar(v):
                     raise CatcodeError(f"values of {key} must be finite numbers, strings or booleans; got {v!r}")
         set_(self, "params", params)
-        set_(self, "decoders", _as_tuple("decoders", self.decoders))
+        set_(self, "decoders", value_tuple("decoders", self.decoders))
         for dec in self.decoders:
             if not isinstance(dec, str) or not dec:
                 raise CatcodeError(f"decoders must be names; got {dec!r}")
@@ -259,7 +245,7 @@ class Sweep:
         set_ = object.__setattr__
         others = [lay for lay in self.layout if lay != "ldpc_cat"]
         if others or self.d not in ((), None):
-            set_(self, "d", _as_tuple("d", self.d))
+            set_(self, "d", value_tuple("d", self.d))
         if not others and self.d:
             raise CatcodeError(f"layout 'ldpc_cat' takes no d (its distance follows from height, width and "
                                f"boundary); got d={self.d}")
@@ -269,7 +255,7 @@ class Sweep:
             if "rectangular_surface" in self.layout:
                 raise CatcodeError("layout 'rectangular_surface' needs bit_d (bit distances, integers >= 2); got none")
             return
-        set_(self, "bit_d", _as_tuple("bit_d", self.bit_d))
+        set_(self, "bit_d", value_tuple("bit_d", self.bit_d))
         self._only_for("bit_d", ("rectangular_surface",))
         set_(self, "bit_d", tuple(require_int_at_least("bit_d (bit distance)", d, 2, max_distance("rectangular_surface"))
                                   for d in self.bit_d))
@@ -278,7 +264,7 @@ class Sweep:
         set_ = object.__setattr__
         given = [k for k in ("height", "width", "boundary") if getattr(self, k) is not None]
         for key in given:
-            set_(self, key, tuple(_python_scalar(v) for v in _as_tuple(key, getattr(self, key))))
+            set_(self, key, tuple(_python_scalar(v) for v in value_tuple(key, getattr(self, key))))
             self._only_for(key, ("ldpc_cat",))
         if "ldpc_cat" not in self.layout:
             return
@@ -301,7 +287,7 @@ class Sweep:
         """
         if not isinstance(spec, Mapping):
             raise CatcodeError(f"a sweep specification must be a dict; got {type(spec).__name__}")
-        if "d" not in spec and set(_as_tuple("layout", spec.get("layout", "chain"))) != {"ldpc_cat"}:
+        if "d" not in spec and set(value_tuple("layout", spec.get("layout", "chain"))) != {"ldpc_cat"}:
             raise CatcodeError("a sweep specification needs 'd' (the code distances); got keys "
                                + ", ".join(repr(k) for k in spec))
         if "r" in spec:
@@ -412,75 +398,3 @@ class Sweep:
         return tasks
 
 
-def read_circuit_file(path: str | pathlib.Path, *, what: str = "circuit file") -> Any:
-    """The Stim circuit in ``path``, checked: a non-empty regular file, valid Stim text, and
-    deterministic detectors and observables (its error model exists); else a one-line CatcodeError.
-
-    >>> read_circuit_file("/")
-    Traceback (most recent call last):
-    catcode.errors.CatcodeError: circuit file '/' is a directory, not a file
-    """
-    import os
-
-    import stim
-
-    from catcode.io import check_input_file
-
-    if not isinstance(path, str | os.PathLike):
-        raise CatcodeError(f"{what} must be a path (a string or os.PathLike); got {_short(path)}")
-    p = check_input_file(path, what=what)
-    try:
-        circuit = stim.Circuit.from_file(str(p))
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise CatcodeError(f"{what} {str(p)!r} is not a readable Stim circuit: {_first_line(exc)}") from None
-    if circuit.num_detectors == 0 and circuit.num_observables == 0:
-        raise CatcodeError(f"{what} {str(p)!r} has no detectors and no observables: nothing to sample")
-    try:
-        circuit.detector_error_model(allow_gauge_detectors=False, approximate_disjoint_errors=True)
-    except ValueError as exc:
-        raise CatcodeError(f"{what} {str(p)!r} is not a valid memory experiment: {_first_line(exc)}") from None
-    return circuit
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
-
-
-def tasks_from_circuit_files(
-    paths: Sequence[str | pathlib.Path], *, decoders: Sequence[str] = (DEFAULT_DECODER,)
-) -> list[Any]:
-    """Tasks from ``.stim`` files whose names carry their metadata, ``key=value,...stim``, as sinter's.
-
-    The metadata is ``sinter.comma_separated_key_values(path)``, which is what
-    ``sinter collect --metadata_func auto`` uses, so strong ids agree with such sinter runs.
-    """
-    import sinter
-    import stim
-
-    if isinstance(paths, str | pathlib.PurePath) or not isinstance(paths, Iterable):
-        raise CatcodeError(f"paths must be a list of .stim file paths; got {_short(paths)}")
-    paths = list(paths)
-    if not paths:
-        raise CatcodeError("--circuits needs at least one .stim file")
-    from catcode.decoders import resolve_decoder_name
-
-    decoders = _as_tuple("decoders", decoders)
-    tasks = []
-    for path in paths:
-        from catcode.io import check_input_file
-
-        if not isinstance(path, str | pathlib.PurePath):
-            raise CatcodeError(f"circuit file must be a path (a string or pathlib.Path); got {_short(path)}")
-        p = check_input_file(path, what="circuit file")
-        try:
-            meta = sinter.comma_separated_key_values(str(p))
-        except ValueError:
-            raise CatcodeError(
-                f"circuit file name {p.name!r} must be comma-separated key=value terms ending in .stim, "
-                "e.g. 'layout=chain,d=5,r=5,b=X,noise=depolarizing,p=0.001.stim'") from None
-        circuit = read_circuit_file(p, what="circuit file")
-        json.dumps(meta)
-        for dec in dict.fromkeys(resolve_decoder_name(d, circuit) for d in decoders):
-            tasks.append(sinter.Task(circuit=circuit, decoder=dec, json_metadata=dict(meta)))
-    return tasks

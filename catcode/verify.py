@@ -12,7 +12,7 @@ import stim
 
 from catcode.errors import CatcodeError
 from catcode.layout import Layout
-from catcode.noise.model import is_herald
+from catcode.heralds import is_herald
 
 
 class CircuitCheckError(CatcodeError):

@@ -426,3 +426,21 @@ def test_collect_parser_imports_no_layouts() -> None:
              "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout.strip()
     assert out == "[]"
+
+
+def test_collect_on_circuit_files_imports_no_compiler_or_noise_model(tmp_path):
+    """Start-up (issue 15): `catcode collect --circuits` reads files and samples; its driver must not
+    import the compiler, the layouts (networkx) or the noise models (~0.3 s more than sinter)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "d=3,b=X,p=0.01.stim"
+    stim.Circuit.generated("repetition_code:memory", distance=3, rounds=3, before_round_data_depolarization=0.01).to_file(path)
+    code = (
+        "import sys\nfrom catcode.cli.collect import main\n"
+        f"main(command_line_args=['--circuits', {str(path)!r}, '--out', {str(tmp_path / 'o.csv')!r}, '--max_shots', '10', '--dry_run'])\n"
+        "heavy = [m for m in ('networkx', 'catcode.compiler', 'catcode.layout', 'catcode.noise', 'catcode.sweep') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

@@ -146,7 +146,7 @@ def _print_decoders(tasks: list[Any]) -> None:
 
 
 def _tasks(args: argparse.Namespace) -> list[Any]:
-    from catcode.sweep import tasks_from_circuit_files
+    from catcode.circuit_files import tasks_from_circuit_files  # not catcode.sweep: no compiler to import
 
     sweep = sweep_from_args(args, decoders=args.decoders)
     if sweep is None:

@@ -77,7 +77,7 @@ def main(*, command_line_args: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(command_line_args)
     from catcode.io import check_output_path
-    from catcode.sweep import read_circuit_file
+    from catcode.circuit_files import read_circuit_file
     _ = args.out is None or check_output_path(args.out)
     sweep = sweep_from_args(args, decoders=[args.decoder])
     tasks: list = []

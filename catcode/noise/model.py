@@ -51,23 +51,11 @@ from typing import Any
 import stim
 
 from catcode.errors import CatcodeError
+from catcode.heralds import HERALD_FLAG, is_herald  # noqa: F401 (re-exported)
 from catcode.layout import Layout
 
 #: Noise-channel gates a rule may emit that add bits to the measurement record (heralds).
 HERALDED_GATES = frozenset({"HERALDED_ERASE", "HERALDED_PAULI_CHANNEL_1"})
-
-#: Fourth detector coordinate marking a herald: heralds are ``DETECTOR(x, y, t, HERALD_FLAG)``,
-#: ordinary detectors have exactly three coordinates.
-HERALD_FLAG = 1.0
-
-
-def is_herald(coordinates: Sequence[float]) -> bool:
-    """Whether detector ``coordinates`` mark a herald (four of them, the fourth HERALD_FLAG).
-
-    >>> is_herald([1, 0, 2, 1]), is_herald([1, 0, 2])
-    (True, False)
-    """
-    return len(coordinates) == 4 and coordinates[3] == HERALD_FLAG
 
 _RESETS = {"R": "Z", "RZ": "Z", "RX": "X", "RY": "Y"}
 _MEASUREMENTS = {"M": "Z", "MZ": "Z", "MX": "X", "MY": "Y"}

@@ -22,6 +22,7 @@ counts none twice; ``max_shots`` totals come out exact.
 from __future__ import annotations
 
 import pathlib
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -164,9 +165,8 @@ def _prepare(tasks: Any, decoders: Sequence[str] | None,
              custom_decoders: Mapping[str, sinter.Decoder | sinter.Sampler] | None, *,
              dask: bool) -> tuple[list[sinter.Task], dict[str, Any]]:
     """The prepared tasks (circuits built, decoders chosen, DEMs made) and the custom decoders they use."""
-    from catcode.sweep import Sweep
-
-    if isinstance(tasks, Sweep):
+    sweep_module = sys.modules.get("catcode.sweep")  # a Sweep exists only once it is imported
+    if sweep_module is not None and isinstance(tasks, sweep_module.Sweep):
         if decoders is None:
             decoders = list(tasks.decoders)
         tasks = tasks.tasks()
