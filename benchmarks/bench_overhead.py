@@ -88,7 +88,7 @@ def bench_readme_targets() -> None:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "catcode.cli", "overhead", *README_ARGS], cwd=tmp,
+        proc = subprocess.Popen([sys.executable, "-m", "catcode", "overhead", *README_ARGS], cwd=tmp,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         last, gap = t0, 0.0
         assert proc.stderr is not None
