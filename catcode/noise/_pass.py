@@ -252,6 +252,9 @@ class _Chunk:
     noisy_total: int  # every record the chunk adds
 
 
+_NO_NOISE = _Chunk("", 0, 0, 0)
+
+
 class _NoisePass:
     def __init__(self, model: NoiseModel, ctx: NoiseContext) -> None:
         self.model = model
@@ -260,6 +263,7 @@ class _NoisePass:
         self.all_qubits = ctx.all_qubits
         self.data_qubits = ctx.data_qubits
         self.rules = {"prepare": model.prepare, "cx": model.cx, "measure": model.measure, "gate1": model.gate1}
+        self.pads = type(model).pad is not NoiseModel.pad  # the default pad adds nothing: not called
         self.layers: dict[tuple, tuple] = {}
         self.gate_kinds: dict[str, int] = {}
         self.logs: list[list] = []
@@ -350,7 +354,8 @@ class _NoisePass:
         # A lookback to record t of the first iteration is re-indexed alike in iteration ``it`` iff
         # noisy(t + it * per_ideal) - noisy(t) == it * per_noisy; inside the body that holds by
         # construction, so only the records before the block need checking.
-        before = sorted({t for item, ideal_at, _ in log for n in (item.notes if isinstance(item, Notes) else (item,))
+        before = sorted({t for item, ideal_at, _ in log if ideal_at + _deepest(item) < i0
+                         for n in (item.notes if isinstance(item, Notes) else (item,))
                          for t in (ideal_at + k for k in n.recs) if t < i0})
         if same and before:
             lo = before[0]
@@ -425,7 +430,7 @@ class _NoisePass:
             noise = self.rules[g.op.kind](g.op, self.ctx)
             before = self._noise(noise.before)
             after = self._noise(noise.after)
-            pad = self._noise(self.model.pad(g.op, duration - ns, layer, self.ctx))
+            pad = self._noise(self.model.pad(g.op, duration - ns, layer, self.ctx)) if self.pads else _NO_NOISE
             text = "\n".join(t for t in (before.text, g.text, after.text, pad.text) if t)
             total = before.noisy_total + g.num_measurements + after.noisy_total + pad.noisy_total
             chunks.append(_Chunk(text, before.noisy_total, g.num_measurements, total))
@@ -452,7 +457,7 @@ class _NoisePass:
         chunks = []
         for g, op, red, ns in zip(gates, ops, reds, op_ns):
             noise = self._copied_noise(lambda: self.rules[op.kind](op, self.ctx), red)
-            pad = self._copied(lambda: self.model.pad(op, duration - ns, layer, self.ctx), red)
+            pad = self._copied(lambda: self.model.pad(op, duration - ns, layer, self.ctx), red) if self.pads else _NO_NOISE
             if noise is None or pad is None:
                 return None
             before, after = noise
@@ -649,6 +654,11 @@ class _NoisePass:
         it = iter(new_t)
         targets = [stim.target_rec(next(it)) if t.is_measurement_record_target else t for t in note.inst.targets_copy()]
         return instruction_text(stim.CircuitInstruction(note.inst.name, targets, note.inst.gate_args_copy(), tag=note.inst.tag))
+
+
+def _deepest(item: Note | Notes) -> int:
+    """The most negative record lookback of an annotation or a run of them (0 if none)."""
+    return item.deepest if isinstance(item, Notes) else min(item.recs, default=0)
 
 
 def _shifted(seg, i0: int, n0: int):
