@@ -157,6 +157,10 @@ def _tasks(args: argparse.Namespace) -> list[Any]:
 def main(*, command_line_args: list[str] | None = None) -> int:
     """Run ``catcode collect``; see ``catcode collect --help``."""
     args = _parser().parse_args(command_line_args)
+    if args.scheduler == "local" and not args.dry_run:
+        from catcode.forkserver import prestart_local_workers
+
+        prestart_local_workers()  # its imports overlap with everything below
     from catcode.sampling import collect, prepare_tasks, resolve_decoders
     from catcode.sampling.csvio import check_output_path, scan_csv
 

@@ -107,7 +107,7 @@ def collect(
                                         start_batch_size=start_batch_size, chunk_seconds=chunk_seconds,
                                         scheduler_timeout=scheduler_timeout)
     if scheduler == "local":  # its worker processes start while the tasks are prepared here
-        from catcode.sampling.cluster import prestart_local_workers
+        from catcode.forkserver import prestart_local_workers
 
         prestart_local_workers()
     prepared, custom = _prepare(tasks, decoders, custom_decoders, dask=scheduler is not None)

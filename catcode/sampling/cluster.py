@@ -37,6 +37,7 @@ import numpy as np
 import sinter
 
 from catcode.errors import CatcodeError
+from catcode.forkserver import WORKER_PRELOAD, prestart_local_workers  # noqa: F401 (public here too)
 from catcode.sampling.csvio import ResumableCsv
 from catcode.sampling.progress import ProgressPrinter
 from catcode.sampling.tasks import default_batch_size, describe, task_limits
@@ -141,29 +142,6 @@ def sample_chunk(job: ChunkJob, shots: int) -> sinter.AnonTaskStats:
 
 # ---------------------------------------------------------------------------------------------
 # Driver side
-
-
-#: Modules a LocalCluster's worker processes get from the fork server instead of importing them
-#: each: everything :func:`sample_chunk` and the built-in and catcode decoders need.
-WORKER_PRELOAD = ("distributed", "numpy", "stim", "sinter", "pymatching", "catcode.sampling.cluster",
-                  "catcode.decoders")
-
-
-def prestart_local_workers() -> bool:
-    """Start the fork server of :func:`_forkserver_workers` now, without waiting for it.
-
-    It imports :data:`WORKER_PRELOAD` in its own process while this one goes on (importing Dask,
-    preparing the tasks), so that on two cores the two start-ups overlap. False where there is
-    no fork server.
-    """
-    import multiprocessing
-    import multiprocessing.forkserver
-
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return False
-    multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_PRELOAD))
-    multiprocessing.forkserver.ensure_running()
-    return True
 
 
 @contextlib.contextmanager
