@@ -113,7 +113,7 @@ def ideal_program(layout: Layout, *, rounds: int, basis: str) -> Program:
     require_choice("basis", basis, BASES)
     pieces = _pieces(layout, basis)
     repeat = (Repeat(rounds - 1, pieces.body),) if rounds > 1 else ()
-    return Program(pieces.prefix + repeat + pieces.suffix, True, layout.num_qubits)
+    return Program(pieces.prefix + repeat + pieces.suffix, True, layout.num_qubits, persistent=True)
 
 
 @dataclass(frozen=True)

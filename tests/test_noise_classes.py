@@ -174,3 +174,20 @@ def test_noisy_range_matches_noisy_of():
             lo = rng.randint(0, rec.ideal)
             hi = rng.randint(lo, rec.ideal)
             assert rec.noisy_range(lo, hi) == [rec.noisy_of(i) for i in range(lo, hi)]
+
+
+def test_memos_of_other_programs_do_not_grow_across_calls():
+    """Items of a circuit read by ``program_of`` are new objects on every call: what the pass derives
+    from them by identity stays in the pass, not in the layout's cache."""
+    from catcode.compiler import ideal_memory_circuit
+    from catcode.layout import derived_cache
+
+    layout = Layout.chain(5)
+    model = noise.ocelot(nbar=1.5)
+    circuit = ideal_memory_circuit(layout, rounds=3, basis="X")
+    model.apply(circuit, layout)
+    size = len(derived_cache(layout, "noise pass"))
+    outputs = {str(model.apply(circuit, layout)) for _ in range(5)}
+    assert len(derived_cache(layout, "noise pass")) == size and len(outputs) == 1
+    compiled = memory_circuit(layout, model, rounds=3, basis="X")  # the compiler's items: kept per layout
+    assert str(compiled) in outputs and len(derived_cache(layout, "noise pass")) > size

@@ -107,11 +107,14 @@ class Program:
 
     ``declares_round_starts``: the layers that start a round carry :data:`ROUND_START` markers;
     otherwise the pass uses the fallback rule (a CX layer after a layer without CX).
+    ``persistent``: the items live as long as the layout (the compiler's cache), so the pass may
+    keep what it derives from them per layout, keyed by their identity; otherwise per pass only.
     """
 
     items: tuple
     declares_round_starts: bool
     num_qubits: int
+    persistent: bool = False
 
 
 def program_of(circuit: stim.Circuit) -> Program:
@@ -291,6 +294,9 @@ class _NoisePass:
                 "apply a noise model to a circuit compiled from the same layout"
             )
         self.declared = program.declares_round_starts
+        # memos keyed by the identity of program items (they keep the items alive): per layout for
+        # the compiler's cached items, per pass for any other program (no growth across calls)
+        self.item_memo = self.layout_memo if program.persistent else {}
         out: list[str] = []
         self._block(program.items, out, _Records())
         return stim.Circuit("\n".join(out))
@@ -480,7 +486,7 @@ class _NoisePass:
         the operation, so an id is never reused for another one while it is cached.
         """
         key = ("op", self.labels_key, id(op))
-        hit = self.layout_memo.get(key)
+        hit = self.item_memo.get(key)
         if hit is not None and hit[0] is op:
             return hit[1]
         if op.kind == "cx":
@@ -488,18 +494,18 @@ class _NoisePass:
         else:
             red = reduce_groups([(q,) for q in op.targets], lambda g: self.labels.qubit[g[0]])
         got = (red, dataclasses.replace(op, targets=red.targets))
-        self.layout_memo[key] = (op, got)
+        self.item_memo[key] = (op, got)
         return got
 
     def _idle_reduction(self, ops: tuple[Operation, ...], touched: set[int]) -> Reduction | None:
         """The qubits a layer of ``ops`` leaves idle, by noise class (``None``: no idle qubit)."""
         key = ("idle", self.labels_key, tuple(map(id, ops)))
-        hit = self.layout_memo.get(key)
+        hit = self.item_memo.get(key)
         if hit is not None and all(a is b for a, b in zip(hit[0], ops)):
             return hit[1]
         idle = tuple(q for q in self.all_qubits if q not in touched)
         red = self._qubit_reduction(idle) if idle else None
-        self.layout_memo[key] = (ops, red)
+        self.item_memo[key] = (ops, red)
         return red
 
     def _qubit_reduction(self, qubits: tuple[int, ...]) -> Reduction:
@@ -621,14 +627,14 @@ class _NoisePass:
         lo = max(0, rec.ideal + item.deepest)
         shape = tuple(n - rec.noisy for n in rec.noisy_range(lo, rec.ideal))
         key = ("notes", id(item), shape)
-        hit = self.layout_memo.get(key)
+        hit = self.item_memo.get(key)
         if hit is not None and hit[0] is item and lo == rec.ideal + item.deepest:  # the item itself is kept: ids stay unique
             for log in self.logs:
                 log.append((item, rec.ideal, rec.noisy))
             return hit[1]
         window = (lo, [n + rec.noisy for n in shape])
         text = "\n".join(self._remapped(note, rec, window) for note in item.notes)
-        self.layout_memo[key] = (item, text)
+        self.item_memo[key] = (item, text)
         return text
 
     def _remapped(self, note: Note, rec: _Records, window: tuple[int, list[int]] | None = None) -> str:
