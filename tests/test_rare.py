@@ -904,3 +904,45 @@ def test_vectorised_mechanism_costs_match_a_per_mechanism_loop(circuit):
     # a missing edge is no claim, in both
     dropped = dict(list(edge_info.items())[1:])
     assert mechanism_costs(faults, dropped) is None and _costs_by_loop(faults, dropped) is None
+
+
+@pytest.mark.parametrize("target", [1.05, 1.0001], ids=["converges", "budget ends"])
+def test_direct_batches_sampled_ahead_are_those_of_the_serial_loop(target):
+    """Issue 15: direct mode samples the next batch while the workers decode this one. The shots
+    and failures must be exactly those of sampling and decoding the batches one after the other."""
+    import math
+    import types
+
+    from catcode.rare._estimate import _Estimator, _relative_width, clopper_pearson
+    from catcode.rare._faults import FaultModel
+    from catcode.rare._oracle import FailureOracle
+
+    circuit = surface_code("X", 3, 0.01)
+    faults = FaultModel.from_dem(circuit.detector_error_model(decompose_errors=True))
+    settings = types.SimpleNamespace(max_shots=150_000, alpha=0.05, target=target, deadline=math.inf)
+
+    def run(workers: int) -> tuple[int, int, int]:
+        with FailureOracle(faults, "pymatching", workers=workers) as oracle:
+            est = types.SimpleNamespace(s=settings, oracle=oracle)
+            est.out_of_budget = lambda: _Estimator.out_of_budget(est)
+            est._direct_size = lambda shots, decodes: _Estimator._direct_size(est, shots, decodes)
+            sampler = faults.dem.compile_sampler(seed=5)
+            shots, fails = _Estimator.direct_until_target(est, sampler, 1024, 3)
+            return shots, fails, oracle.decodes
+
+    def serial() -> tuple[int, int]:
+        with FailureOracle(faults, "pymatching") as oracle:
+            sampler = faults.dem.compile_sampler(seed=5)
+            shots, fails = 1024, 3
+            while oracle.decodes < settings.max_shots:
+                lo, hi = (float(x[0]) for x in clopper_pearson(np.array([fails]), np.array([shots]), settings.alpha))
+                if fails > 0 and _relative_width(fails / shots, lo, hi) <= settings.target:
+                    break
+                n = max(1, min(shots, 1 << 20, settings.max_shots - oracle.decodes))
+                dets, obs, _ = sampler.sample(n, bit_packed=True)
+                shots, fails = shots + n, fails + int(oracle.fails_packed(dets, obs).sum())
+            return shots, fails
+
+    one, two = run(1), run(2)
+    assert one[:2] == two[:2] == serial() and one[2] == two[2] == one[0] - 1024
+    assert (one[2] == settings.max_shots) == (target < 1.01)

@@ -741,11 +741,7 @@ class _Estimator:
         self.report.log(f"pilots ({shots} direct shots, {fails} failures): {choice.reason}")
         if choice.method != "direct":
             return None
-        while not self.out_of_budget():
-            lo, hi = (float(x[0]) for x in clopper_pearson(np.array([fails]), np.array([shots]), self.s.alpha))
-            if fails > 0 and _relative_width(fails / shots, lo, hi) <= self.s.target:
-                break
-            shots, fails = self.direct_batch(sampler, min(shots, 1 << 20), shots, fails)
+        shots, fails = self.direct_until_target(sampler, shots, fails)
         lo, hi = (float(x[0]) for x in clopper_pearson(np.array([fails]), np.array([shots]), self.s.alpha))
         est = fails / shots
         converged = _relative_width(est, lo, hi) <= self.s.target
@@ -757,6 +753,31 @@ class _Estimator:
             silent_logical_probability=self.q, strata=(), chain_round_trips=0.0, converged=converged,
             note="" if converged else self.note(est, lo, hi), choice=self.choice,
         )
+
+    def direct_until_target(self, sampler: stim.CompiledDemSampler, shots: int, fails: int) -> tuple[int, int]:
+        """Direct batches (each as large as all before it, at most 2^20 shots) until the interval
+        reaches the target or the budget ends; running totals.
+
+        The next batch is sampled while the workers decode this one (the oracle decodes a smaller
+        share here meanwhile), so sampling costs no wall time; the batches, and so the shots, are
+        exactly those of sampling them one after the other. A batch sampled ahead when the loop
+        stops is discarded.
+        """
+        ahead = None
+        while not self.out_of_budget():
+            lo, hi = (float(x[0]) for x in clopper_pearson(np.array([fails]), np.array([shots]), self.s.alpha))
+            if fails > 0 and _relative_width(fails / shots, lo, hi) <= self.s.target:
+                break
+            n = self._direct_size(shots, self.oracle.decodes)
+            dets, obs = ahead if ahead is not None else sampler.sample(n, bit_packed=True)[:2]
+            after = self._direct_size(shots + n, self.oracle.decodes + n)
+            failed, ahead = self.oracle.fails_packed_overlapping(dets, obs, lambda: sampler.sample(after, bit_packed=True)[:2])
+            shots, fails = shots + n, fails + int(failed.sum())
+        return shots, fails
+
+    def _direct_size(self, shots: int, decodes: int) -> int:
+        """Shots of the next direct batch after ``shots`` (with ``decodes`` of the budget used)."""
+        return max(1, min(shots, 1 << 20, self.s.max_shots - decodes))
 
     def direct_batch(self, sampler: stim.CompiledDemSampler, n: int, shots: int, fails: int) -> tuple[int, int]:
         """``n`` more direct shots (all mechanisms, silent flips included); running totals."""

@@ -7,6 +7,7 @@ import math
 import multiprocessing
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -64,6 +65,8 @@ class FailureOracle:
         self.faults = faults
         self.decodes = 0
         self._workers: list[tuple[object, object]] = []
+        self._row_seconds: float | None = None  # this process's decoding time per row (overlapped runs)
+        self._work_seconds = 0.0  # the last overlapped work's duration
         self.matching = None
         if decoder == "auto":  # the one default rule: erasure matching iff the circuit has heralds
             from catcode.decoders import default_decoder
@@ -152,6 +155,38 @@ class FailureOracle:
         for _, conn in self._workers:
             parts.append(np.frombuffer(conn.recv_bytes(), dtype=np.uint8).reshape(-1, width))  # type: ignore[attr-defined]
         return np.concatenate(parts)
+
+    def fails_packed_overlapping(self, dets: np.ndarray, obs: np.ndarray, work: Callable[[], Any]) -> tuple[np.ndarray, Any]:
+        """``(fails_packed(dets, obs), work())``, running ``work`` here while the workers decode.
+
+        This process decodes a share of the rows that leaves it as busy as each worker: its share
+        shrinks by the time ``work`` took last time (measured against its own decoding speed). The
+        predictions are those of :meth:`fails_packed` (each row is decoded on its own).
+        """
+        n, k = dets.shape[0], len(self._workers)
+        if k == 0 or n < 64 * (k + 1) or self.faults.num_detectors == 0:
+            return self.fails_packed(dets, obs), work()
+        self.decodes += n
+        dets = np.ascontiguousarray(dets)
+        per_row = self._row_seconds or 0.0
+        mine = n // (k + 1)
+        if per_row > 0:  # busy(self) = work + mine * per_row = busy(worker) = (n - mine) / k * per_row
+            mine = int(max(0.0, min(mine, (n / k - self._work_seconds / per_row) / (1 + 1 / k))))
+        bounds = np.linspace(mine, n, k + 1).astype(np.int64)
+        for (_, conn), a, b in zip(self._workers, bounds[:-1], bounds[1:]):
+            conn.send_bytes(dets[a:b].tobytes())  # type: ignore[attr-defined]
+        t0 = time.perf_counter()
+        result = work()
+        t1 = time.perf_counter()
+        parts = [np.asarray(self._decode(dets[:mine]), dtype=np.uint8)] if mine else []
+        t2 = time.perf_counter()
+        for (_, conn), a, b in zip(self._workers, bounds[:-1], bounds[1:]):
+            parts.append(np.frombuffer(conn.recv_bytes(), dtype=np.uint8).reshape(b - a, -1))  # type: ignore[attr-defined]
+        self._work_seconds = t1 - t0
+        if mine:
+            self._row_seconds = (t2 - t1) / mine
+        pred = np.concatenate(parts)
+        return np.any(pred[:, : obs.shape[1]] != obs, axis=1), result
 
     def fails_packed(self, dets: np.ndarray, obs: np.ndarray) -> np.ndarray:
         """Boolean array: does the decoder's prediction differ from the true observable flips?"""
