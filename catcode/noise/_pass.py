@@ -517,22 +517,13 @@ class _NoisePass:
 
     def _copied(self, rule, red: Reduction) -> _Chunk | None:
         """The chunk of ``rule()``'s noise on the representatives, copied to their classes."""
-        token = GROUPED_LOG.set([])
-        try:
-            insts = rule()
-            log = GROUPED_LOG.get()
-        finally:
-            GROUPED_LOG.reset(token)
+        insts, log = _logged(rule)
         full = expand(insts, log, red)
         return None if full is None else self._noise_of(full)
 
     def _copied_noise(self, rule, red: Reduction) -> tuple[_Chunk, _Chunk] | None:
-        token = GROUPED_LOG.set([])
-        try:
-            noise = rule()
-            log = GROUPED_LOG.get()
-        finally:
-            GROUPED_LOG.reset(token)
+        """:meth:`_copied` for a rule that returns an :class:`OpNoise` (noise before and after)."""
+        noise, log = _logged(rule)
         before, after = expand(noise.before, log, red), expand(noise.after, log, red)
         if before is None or after is None:
             return None
@@ -660,6 +651,15 @@ class _NoisePass:
         it = iter(new_t)
         targets = [stim.target_rec(next(it)) if t.is_measurement_record_target else t for t in note.inst.targets_copy()]
         return instruction_text(stim.CircuitInstruction(note.inst.name, targets, note.inst.gate_args_copy(), tag=note.inst.tag))
+
+
+def _logged(rule):
+    """``(rule(), what grouped() built while it ran)`` (see :data:`GROUPED_LOG`)."""
+    token = GROUPED_LOG.set([])
+    try:
+        return rule(), GROUPED_LOG.get()
+    finally:
+        GROUPED_LOG.reset(token)
 
 
 def _deepest(item: Note | Notes) -> int:

@@ -141,65 +141,52 @@ class FailureOracle:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _predict(self, dets: np.ndarray) -> np.ndarray:
-        n = dets.shape[0]
-        k = len(self._workers)
-        if k == 0 or n < 64 * (k + 1):
-            return np.asarray(self._decode(dets), dtype=np.uint8)
-        bounds = np.linspace(0, n, k + 2).astype(np.int64)
-        for (_, conn), a, b in zip(self._workers, bounds[1:-1], bounds[2:]):
-            conn.send_bytes(np.ascontiguousarray(dets[a:b]).tobytes())  # type: ignore[attr-defined]
-        head = np.asarray(self._decode(np.ascontiguousarray(dets[: bounds[1]])), dtype=np.uint8)
-        width = head.shape[1]
-        parts = [head]
-        for _, conn in self._workers:
-            parts.append(np.frombuffer(conn.recv_bytes(), dtype=np.uint8).reshape(-1, width))  # type: ignore[attr-defined]
-        return np.concatenate(parts)
-
-    def fails_packed_overlapping(self, dets: np.ndarray, obs: np.ndarray, work: Callable[[], Any]) -> tuple[np.ndarray, Any]:
-        """``(fails_packed(dets, obs), work())``, running ``work`` here while the workers decode.
-
-        This process decodes a share of the rows that leaves it as busy as each worker: its share
-        shrinks by the time ``work`` took last time (measured against its own decoding speed). The
-        predictions are those of :meth:`fails_packed` (each row is decoded on its own).
-        """
+    def _predict(self, dets: np.ndarray, work: Callable[[], Any] | None) -> tuple[np.ndarray, Any]:
+        """Packed predictions for ``dets``, and ``work()`` (None without work) run here while the
+        workers decode. This process decodes the first rows: an even share, or, with ``work``, a
+        share shrunk by the time ``work`` took last time, so that it is as busy as each worker."""
         n, k = dets.shape[0], len(self._workers)
-        if k == 0 or n < 64 * (k + 1) or self.faults.num_detectors == 0:
-            return self.fails_packed(dets, obs), work()
-        self.decodes += n
-        dets = np.ascontiguousarray(dets)
-        per_row = self._row_seconds or 0.0
+        if k == 0 or n < 64 * (k + 1):
+            return np.asarray(self._decode(dets), dtype=np.uint8), (work() if work else None)
         mine = n // (k + 1)
-        if per_row > 0:  # busy(self) = work + mine * per_row = busy(worker) = (n - mine) / k * per_row
+        per_row = self._row_seconds if work else None
+        if per_row:  # busy(self) = work + mine * per_row = busy(worker) = (n - mine) / k * per_row
             mine = int(max(0.0, min(mine, (n / k - self._work_seconds / per_row) / (1 + 1 / k))))
         bounds = np.linspace(mine, n, k + 1).astype(np.int64)
         for (_, conn), a, b in zip(self._workers, bounds[:-1], bounds[1:]):
             conn.send_bytes(dets[a:b].tobytes())  # type: ignore[attr-defined]
         t0 = time.perf_counter()
-        result = work()
+        result = work() if work else None
         t1 = time.perf_counter()
         parts = [np.asarray(self._decode(dets[:mine]), dtype=np.uint8)] if mine else []
         t2 = time.perf_counter()
         for (_, conn), a, b in zip(self._workers, bounds[:-1], bounds[1:]):
             parts.append(np.frombuffer(conn.recv_bytes(), dtype=np.uint8).reshape(b - a, -1))  # type: ignore[attr-defined]
-        self._work_seconds = t1 - t0
-        if mine:
-            self._row_seconds = (t2 - t1) / mine
-        pred = np.concatenate(parts)
-        return np.any(pred[:, : obs.shape[1]] != obs, axis=1), result
+        if work:
+            self._work_seconds = t1 - t0
+            if mine:
+                self._row_seconds = (t2 - t1) / mine
+        return np.concatenate(parts), result
+
+    def fails_packed_overlapping(self, dets: np.ndarray, obs: np.ndarray, work: Callable[[], Any]) -> tuple[np.ndarray, Any]:
+        """``(fails_packed(dets, obs), work())``, running ``work`` here while the workers decode.
+
+        The predictions are those of :meth:`fails_packed` (each row is decoded on its own); only
+        how the rows are shared between the processes changes.
+        """
+        return self._fails(dets, obs, work)
 
     def fails_packed(self, dets: np.ndarray, obs: np.ndarray) -> np.ndarray:
         """Boolean array: does the decoder's prediction differ from the true observable flips?"""
+        return self._fails(dets, obs, None)[0]
+
+    def _fails(self, dets: np.ndarray, obs: np.ndarray, work: Callable[[], Any] | None) -> tuple[np.ndarray, Any]:
         n = dets.shape[0]
-        if n == 0:
-            return np.zeros(0, dtype=bool)
         self.decodes += n
-        if self.faults.num_detectors == 0:
-            pred = np.zeros_like(obs)
-        else:
-            pred = self._predict(np.ascontiguousarray(dets))
-        k = obs.shape[1]
-        return np.any(pred[:, :k] != obs, axis=1)
+        if n == 0 or self.faults.num_detectors == 0:  # nothing to decode: the prediction is "no flip"
+            return np.any(np.zeros_like(obs) != obs, axis=1), (work() if work else None)
+        pred, result = self._predict(np.ascontiguousarray(dets), work)
+        return np.any(pred[:, : obs.shape[1]] != obs, axis=1), result
 
     def fails(self, fault_sets: np.ndarray) -> np.ndarray:
         """Boolean array over the rows of ``fault_sets`` (int array (shots, w) of mechanism indices)."""
