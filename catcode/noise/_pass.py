@@ -273,9 +273,9 @@ class _NoisePass:
         self.declared = False
         self.layout_memo = derived_cache(ctx.layout, "noise pass")
         self.labels_key = type(model).noise_labels
-        self.labels: NoiseLabels | None = self.layout_memo.get(("labels", self.labels_key))
         if ("labels", self.labels_key) not in self.layout_memo:
-            self.labels = self.layout_memo[("labels", self.labels_key)] = model.noise_labels(ctx.layout)
+            self.layout_memo[("labels", self.labels_key)] = model.noise_labels(ctx.layout)
+        self.labels: NoiseLabels | None = self.layout_memo[("labels", self.labels_key)]
 
     @property
     def coords(self) -> dict[int, tuple[str, str]]:
@@ -616,14 +616,14 @@ class _NoisePass:
         """A run of annotations re-indexed; its lookbacks all land in the last ``-deepest`` records,
         so those are mapped once, and the text is kept per layout for that record shape."""
         lo = max(0, rec.ideal + item.deepest)
-        shape = tuple(n - rec.noisy for n in rec.noisy_range(lo, rec.ideal))
-        key = ("notes", id(item), shape)
+        noisy = rec.noisy_range(lo, rec.ideal)
+        key = ("notes", id(item), tuple(n - rec.noisy for n in noisy))  # the records' shape, relative to here
         hit = self.item_memo.get(key)
         if hit is not None and hit[0] is item and lo == rec.ideal + item.deepest:  # the item itself is kept: ids stay unique
             for log in self.logs:
                 log.append((item, rec.ideal, rec.noisy))
             return hit[1]
-        window = (lo, [n + rec.noisy for n in shape])
+        window = (lo, noisy)
         text = "\n".join(self._remapped(note, rec, window) for note in item.notes)
         self.item_memo[key] = (item, text)
         return text
