@@ -85,7 +85,7 @@ def memory_circuit(
     if noise is not None and not hasattr(noise, "apply"):
         raise CatcodeError(f"noise must be a catcode.noise model (e.g. noise.depolarizing(1e-3)) or None; got {noise!r}")
     program = ideal_program(layout, rounds=rounds, basis=basis)
-    circuit = stim.Circuit(_ideal_text(layout, rounds, basis))
+    circuit = _ideal_circuit(layout, rounds, basis)
     if noise is not None:
         with handoff(circuit, program):  # tells the pass which layers start a round
             circuit = noise.apply(circuit, layout)
@@ -100,7 +100,24 @@ def ideal_memory_circuit(layout: Layout, *, rounds: int, basis: str) -> stim.Cir
     """The noiseless, tagged memory circuit (see :func:`memory_circuit`)."""
     require_int_at_least("rounds", rounds, 1, MAX_ROUNDS)
     require_choice("basis", basis, BASES)
-    return stim.Circuit(_ideal_text(layout, rounds, basis))
+    return _ideal_circuit(layout, rounds, basis)
+
+
+#: How many (rounds, basis) ideal circuits a layout keeps parsed (a sweep uses a few).
+_IDEAL_CIRCUITS_KEPT = 8
+
+
+def _ideal_circuit(layout: Layout, rounds: int, basis: str) -> stim.Circuit:
+    """A new copy of the parsed ideal circuit; the parse is kept per layout (issue 15: copying a
+    ``stim.Circuit`` costs ~1/15 of parsing its text), the last few (rounds, basis) only."""
+    kept = derived_cache(layout, "compiler").setdefault("ideal circuits", {})
+    circuit = kept.pop((rounds, basis), None)
+    if circuit is None:
+        circuit = stim.Circuit(_ideal_text(layout, rounds, basis))
+        if len(kept) >= _IDEAL_CIRCUITS_KEPT:
+            del kept[next(iter(kept))]  # the least recently used
+    kept[rounds, basis] = circuit  # most recently used last
+    return circuit.copy()
 
 
 def ideal_program(layout: Layout, *, rounds: int, basis: str) -> Program:
