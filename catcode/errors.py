@@ -81,6 +81,9 @@ def _short(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+_INF = float("inf")
+
+
 def _real(value: object) -> float:
     """``value`` as a float if it is a real number (int, float, numpy scalar; not bool/str), else NaN.
 
@@ -115,6 +118,8 @@ def require_probability(name: str, value: float, *, maximum: float = 0.5) -> flo
     >>> require_probability("p", 0.01)
     0.01
     """
+    if type(value) is float and 0.0 <= value <= maximum:  # the common case, in one step
+        return value
     v = _real(value)
     if not (0.0 <= v <= maximum):  # also rejects NaN
         raise CatcodeError(f"{name} must be a probability in [0, {maximum}]; got {_short(value)}")
@@ -127,8 +132,10 @@ def require_positive(name: str, value: float, *, allow_zero: bool = False) -> fl
     >>> require_positive("nbar", 2.0)
     2.0
     """
+    if type(value) is float and (value >= 0.0 if allow_zero else value > 0.0) and value != _INF:  # the common case
+        return value
     v = _real(value)
-    ok = (v >= 0.0 if allow_zero else v > 0.0) and v != float("inf")
+    ok = (v >= 0.0 if allow_zero else v > 0.0) and v != _INF
     if not ok:
         bound = ">= 0" if allow_zero else "> 0"
         raise CatcodeError(f"{name} must be a finite number {bound}; got {_short(value)}")

@@ -473,20 +473,21 @@ def compose_flips(a: float, b: float) -> float:
 
 # Pauli letters as (x, z) bits; products ignore phases.
 _BITS = {"I": (0, 0), "X": (1, 0), "Z": (0, 1), "Y": (1, 1)}
-_LETTER = {v: k for k, v in _BITS.items()}
-
-
-@functools.lru_cache(maxsize=4096)
-def _product(p: str, q: str) -> str:
-    return "".join(
-        _LETTER[(_BITS[a][0] ^ _BITS[b][0], _BITS[a][1] ^ _BITS[b][1])] for a, b in zip(p, q)
-    )
 
 
 @functools.lru_cache(maxsize=8)
 def _channel_keys(num_qubits: int) -> tuple[str, ...]:
     """Non-identity Pauli strings in Stim's order (lexicographic in I, X, Y, Z)."""
     return tuple("".join(t) for t in itertools.product("IXYZ", repeat=num_qubits))[1:]
+
+
+@functools.lru_cache(maxsize=8)
+def _pauli_codes(num_qubits: int) -> dict[str, int]:
+    """Pauli strings (identity included) -> their (x, z) bits as an int: products are XORs."""
+    return {
+        "".join(t): sum((_BITS[c][0] | _BITS[c][1] << 1) << 2 * k for k, c in enumerate(t))
+        for t in itertools.product("IXYZ", repeat=num_qubits)
+    }
 
 
 @functools.lru_cache(maxsize=8)
@@ -520,33 +521,44 @@ def _validated_channel(name: str, channel: Mapping[str, float]) -> tuple[int, di
     return n, out
 
 
-def compose_pauli_channels(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
+def compose_pauli_channels(a: Mapping[str, float], b: Mapping[str, float], *more: Mapping[str, float]) -> dict[str, float]:
     """Pauli channel of ``a`` followed by ``b`` (independent): p(P) = sum over Q R = P of a(Q) b(R).
 
     Generalises :func:`compose_flips` (docs/physics.md §1) to n-qubit Pauli channels. Keys are Pauli
     strings of one length (identity implied as the remainder); the result has every non-identity
-    key, in Stim's order.
+    key, in Stim's order. Further channels ``more`` follow in turn: ``compose_pauli_channels(a, b,
+    c)`` is ``compose_pauli_channels(compose_pauli_channels(a, b), c)``, float for float (the
+    intermediate channels are not validated again).
 
     >>> c = compose_pauli_channels({"ZI": 0.1}, {"IZ": 0.2})
     >>> {k: round(v, 6) for k, v in c.items() if v}
     {'IZ': 0.18, 'ZI': 0.08, 'ZZ': 0.02}
     """
-    na, ca = _validated_channel("a", a)
-    nb, cb = _validated_channel("b", b)
-    if na != nb:
-        raise CatcodeError(f"channels must act on the same number of qubits; got {na} and {nb}")
-    identity = "I" * na
+    n, out = _validated_channel("a", a)
+    for k, channel in enumerate((b, *more)):
+        m, valid = _validated_channel("b" if k == 0 else f"channel {k + 2}", channel)
+        if m != n:
+            raise CatcodeError(f"channels must act on the same number of qubits; got {n} and {m}")
+        out = _composed(out, valid, n)
+    return out
+
+
+def _composed(ca: dict[str, float], cb: dict[str, float], n: int) -> dict[str, float]:
+    """:func:`compose_pauli_channels` of two validated channels (fresh dicts: the identity is added to them)."""
+    identity = "I" * n
     ca[identity] = max(0.0, 1.0 - sum(ca.values()))
     cb[identity] = max(0.0, 1.0 - sum(cb.values()))
-    out = dict.fromkeys(_channel_keys(na), 0.0)
+    codes = _pauli_codes(n)
+    # Products as XOR of (x, z) codes; zero terms skipped (adding 0.0 changes no sum), the
+    # remaining ones added in the order of a's then b's keys, as the double sum is written.
+    terms_b = [(codes[q], pb) for q, pb in cb.items() if pb != 0.0]
+    acc = [0.0] * (4**n)
     for p, pa in ca.items():
-        if pa == 0.0:
-            continue
-        for q, pb in cb.items():
-            r = _product(p, q)
-            if r != identity:
-                out[r] += pa * pb
-    return out
+        if pa != 0.0:
+            cp = codes[p]
+            for cq, pb in terms_b:
+                acc[cp ^ cq] += pa * pb
+    return {key: acc[codes[key]] for key in _channel_keys(n)}
 
 
 def pauli_channel_2_args(channel: Mapping[str, float]) -> tuple[float, ...]:
@@ -1081,9 +1093,7 @@ def cat_transmon_cx_channel(
     heralded, unheralded = transmon_decay_split(transmon, t_ns)
     p_anc_z = compose_flips(transmon_dephasing_probability(transmon, t_ns), unheralded / 2.0)
 
-    channel = compose_pauli_channels(before, after)
-    channel = compose_pauli_channels(channel, {"ZI": p_anc_z})
-    channel = compose_pauli_channels(channel, {"IX": residual})
+    channel = compose_pauli_channels(before, after, {"ZI": p_anc_z}, {"IX": residual})
 
     fixes = {
         "ZZ": "reduce cx_duration_ns or the cat's kappa_1_hz / nbar",
@@ -1183,10 +1193,10 @@ def cat_controlled_transmon_cx_channel(
     px, py, pz = pauli_probabilities(gx / 2.0, gx / 2.0, phase_flip_factor * cat_phase_flip_rate_hz(cat), t_ns / 2.0)
     half_dephasing = transmon_dephasing_probability(transmon, t_ns / 2.0)
     heralded, unheralded = transmon_decay_split(transmon, t_ns)
-    channel = compose_pauli_channels({"XX": px, "YX": py, "ZI": pz}, {"XI": px, "YI": py, "ZI": pz})
-    channel = compose_pauli_channels(channel, {"ZZ": half_dephasing})
-    channel = compose_pauli_channels(channel, {"IZ": half_dephasing})
-    channel = compose_pauli_channels(channel, {"IX": unheralded / 2.0})
+    channel = compose_pauli_channels(
+        {"XX": px, "YX": py, "ZI": pz}, {"XI": px, "YI": py, "ZI": pz},
+        {"ZZ": half_dephasing}, {"IZ": half_dephasing}, {"IX": unheralded / 2.0},
+    )
     for key, value in channel.items():
         _checked(value, f"cat-controlled CX {key} error", "reduce cx_duration_ns, the cat's kappa_1_hz / nbar or the flip factors")
     _checked(heralded, "cat-controlled CX erasure", "reduce cx_duration_ns or increase t1_us")

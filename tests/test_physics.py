@@ -140,6 +140,32 @@ def test_compose_pauli_channels_is_commutative_and_conserves_probability(a, b):
     assert sum(ab.values()) + p_id == pytest.approx(1.0, abs=1e-12)
 
 
+def _pauli_product(p: str, q: str) -> str:
+    """Letter-wise product ignoring phases, from the multiplication table (independent of catcode)."""
+    table = {("I", x): x for x in "IXYZ"} | {(x, "I"): x for x in "IXYZ"} | {(x, x): "I" for x in "XYZ"}
+    table |= {("X", "Y"): "Z", ("Y", "X"): "Z", ("Y", "Z"): "X", ("Z", "Y"): "X", ("X", "Z"): "Y", ("Z", "X"): "Y"}
+    return "".join(table[a, b] for a, b in zip(p, q))
+
+
+@SETTINGS
+@given(
+    st.dictionaries(st.sampled_from(PAULI_CHANNEL_2_ORDER), st.one_of(st.just(0.0), st.floats(0, 0.06)), min_size=1),
+    st.dictionaries(st.sampled_from(PAULI_CHANNEL_2_ORDER), st.one_of(st.just(0.0), st.floats(0, 0.06)), min_size=1),
+)
+def test_compose_pauli_channels_equals_the_double_sum_bit_for_bit(a, b):
+    # p(R) = sum over P Q = R of a(P) b(Q), identity terms included, summed in a's then b's order:
+    # the fast path (XOR codes, zero terms skipped) must give the same floats exactly.
+    fa = {**a, "II": max(0.0, 1.0 - sum(a.values()))}
+    fb = {**b, "II": max(0.0, 1.0 - sum(b.values()))}
+    want = dict.fromkeys(PAULI_CHANNEL_2_ORDER, 0.0)
+    for p, pa in fa.items():
+        for q, pb in fb.items():
+            r = _pauli_product(p, q)
+            if r != "II":
+                want[r] += pa * pb
+    assert compose_pauli_channels(a, b) == want
+
+
 def test_compose_pauli_channels_rejects_bad_input():
     with pytest.raises(CatcodeError, match="same number of qubits"):
         compose_pauli_channels({"X": 0.1}, {"XX": 0.1})
@@ -147,6 +173,19 @@ def test_compose_pauli_channels_rejects_bad_input():
         compose_pauli_channels({"II": 0.1}, {"XX": 0.1})
     with pytest.raises(CatcodeError, match="sum to <= 1"):
         compose_pauli_channels({"X": 0.7, "Z": 0.7}, {"X": 0.1})
+    with pytest.raises(CatcodeError, match="channel 3 keys must be non-identity"):
+        compose_pauli_channels({"ZI": 0.1}, {"IZ": 0.1}, {"II": 0.1})
+    with pytest.raises(CatcodeError, match="same number of qubits; got 2 and 1"):
+        compose_pauli_channels({"ZI": 0.1}, {"IZ": 0.1}, {"Z": 0.1})
+
+
+@SETTINGS
+@given(st.lists(st.dictionaries(st.sampled_from(PAULI_CHANNEL_2_ORDER), st.floats(0, 0.06), min_size=1), min_size=3, max_size=5))
+def test_compose_pauli_channels_of_several_is_the_nested_composition_bit_for_bit(channels):
+    nested = compose_pauli_channels(channels[0], channels[1])
+    for c in channels[2:]:
+        nested = compose_pauli_channels(nested, c)
+    assert compose_pauli_channels(*channels) == nested
 
 
 def test_pauli_channel_2_order_matches_stim_semantics():
