@@ -374,3 +374,21 @@ def test_repeat_iteration_check_agrees_with_the_flattened_circuit():
         assert periodic and str(noisy.flattened()) == str(flat), circuit
         kept += 1
     assert kept > 50 and refused > 20, (kept, refused)
+
+
+@pytest.mark.parametrize("tag", ["", "cx:transmon-cat", "a b=1"])
+def test_exact_head_equals_the_head_stim_prints_at_full_precision(tag):
+    # exact_head writes a noise instruction's head without asking Stim to print it (issue 15);
+    # it must match Stim's own head (name, tag) with every argument at full precision, for every
+    # noise channel Stim has.
+    from catcode.noise.model import _heads, exact_head
+
+    rng = np.random.default_rng(7)
+    for name, data in stim.gate_data().items():
+        if not data.is_noisy_gate or data.name != name:
+            continue
+        count = min(data.num_parens_arguments_range[-1], 15)
+        for args in [(), tuple(float(x) for x in rng.uniform(0, 1 / 32, count) * rng.choice([1, 1e-7], count))]:
+            if len(args) not in data.num_parens_arguments_range:
+                continue
+            assert exact_head(name, tag, args) == _heads(name, tag, args)[0], (name, tag, args)

@@ -32,6 +32,7 @@ from catcode.noise.model import (
     NoiseModel,
     Operation,
     _heads,
+    exact_head,
     instruction_text,
     num,
     operation_of,
@@ -228,7 +229,7 @@ class _Records:
                     it, r = divmod(i - i0, ideal_per)
                     stop = min(end - i0 - it * ideal_per, ideal_per)
                     base = n0 + it * noisy_per
-                    out.extend(base + x for x in inner.noisy_range(r, stop))
+                    out.extend(map(base.__add__, inner.noisy_range(r, stop)))
                     i = i0 + it * ideal_per + stop
             i = end
             j += 1
@@ -360,19 +361,38 @@ class _NoisePass:
         # A lookback to record t of the first iteration is re-indexed alike in iteration ``it`` iff
         # noisy(t + it * per_ideal) - noisy(t) == it * per_noisy; inside the body that holds by
         # construction, so only the records before the block need checking.
-        before = sorted({t for item, ideal_at, _ in log if ideal_at + _deepest(item) < i0
-                         for n in (item.notes if isinstance(item, Notes) else (item,))
-                         for t in (ideal_at + k for k in n.recs) if t < i0})
+        before = self._reaching_before(block, log, i0)
         if same and before:
             lo = before[0]
             last = min(block.count, 2 + ((i0 - lo) // per_ideal if per_ideal else 0))
             table = rec.noisy_range(lo, before[-1] + (last - 1) * per_ideal + 1)  # every record they reach
-            same = all(table[t - lo + it * per_ideal] - table[t - lo] == it * per_noisy for t in before for it in range(1, last))
+            offsets = [t - lo for t in before]
+            start = list(map(table.__getitem__, offsets))
+            for it in range(1, last):
+                shift, want = it * per_ideal, it * per_noisy
+                if list(map(table.__getitem__, map(shift.__add__, offsets))) != list(map(want.__add__, start)):
+                    same = False
+                    break
         if not same:
             raise CatcodeError(
                 f"noise model {self.model!r} gives a different noisy body in different iterations of a "
                 "REPEAT block (record offsets or noise depend on the iteration); this is not supported"
             )
+
+    def _reaching_before(self, block: Repeat, log: list, i0: int) -> list[int]:
+        """The records before ``block`` (which starts at ideal record ``i0``) that the lookbacks
+        logged in its first iteration reach, sorted. They depend on the program only (``log``
+        holds every annotation with its ideal position), so they are kept per block body (the
+        compiler rebuilds the ``Repeat`` around a cached body for every number of rounds)."""
+        key = ("before", id(block.items), i0, len(log))
+        hit = self.item_memo.get(key)
+        if hit is not None and hit[0] is block.items:
+            return hit[1]
+        before = sorted({t for item, ideal_at, _ in log if ideal_at + _deepest(item) < i0
+                         for n in (item.notes if isinstance(item, Notes) else (item,))
+                         for t in (ideal_at + k for k in n.recs) if t < i0})
+        self.item_memo[key] = (block.items, before)
+        return before
 
     # -- layers ---------------------------------------------------------------------------
     def _layer(self, items: list, out: list[str], rec: _Records, *, idle_step: bool) -> None:
@@ -576,7 +596,7 @@ class _NoisePass:
             if targets is None:
                 lines.append(instruction_text(inst))
             else:
-                lines.append(_heads(name, inst.tag, tuple(inst.gate_args_copy()))[0] + " " + targets.text)
+                lines.append(exact_head(name, inst.tag, tuple(inst.gate_args_copy())) + " " + targets.text)
             if kind == 2:
                 qubits = [t.value for t in inst.targets_copy()] if targets is None else targets.targets
                 n = len(qubits)
@@ -617,7 +637,7 @@ class _NoisePass:
         so those are mapped once, and the text is kept per layout for that record shape."""
         lo = max(0, rec.ideal + item.deepest)
         noisy = rec.noisy_range(lo, rec.ideal)
-        key = ("notes", id(item), tuple(n - rec.noisy for n in noisy))  # the records' shape, relative to here
+        key = ("notes", id(item), tuple(map((-rec.noisy).__add__, noisy)))  # the records' shape, relative to here
         hit = self.item_memo.get(key)
         if hit is not None and hit[0] is item and lo == rec.ideal + item.deepest:  # the item itself is kept: ids stay unique
             for log in self.logs:

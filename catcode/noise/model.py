@@ -288,12 +288,14 @@ def grouped(gate: str, entries: Iterable[tuple[Sequence[int], Sequence[float]]],
         return []
     out = []
     for args_t, target_groups in by_args.items():
-        target_groups.sort()
-        flat = [t for group in target_groups for t in group]
-        out.append((flat[0], _fast_instruction(gate, flat, list(args_t), tag), target_groups))
-    out.sort(key=lambda p: p[0])
-    if any(a[0] == b[0] for a, b in zip(out, out[1:])):  # ties (rare): by text, as documented
-        out.sort(key=lambda p: (p[0], str(p[1])))
+        if len(target_groups) > 1:
+            target_groups.sort()
+        flat = tuple(t for group in target_groups for t in group) if len(target_groups) > 1 else target_groups[0]
+        out.append((flat[0], _fast_instruction(gate, flat, args_t, tag), target_groups))
+    if len(out) > 1:
+        out.sort(key=lambda p: p[0])
+        if any(a[0] == b[0] for a, b in zip(out, out[1:])):  # ties (rare): by text, as documented
+            out.sort(key=lambda p: (p[0], str(p[1])))
     log = GROUPED_LOG.get()
     if log is not None:  # the noise pass copies a representative's noise to its class (noise_labels)
         call = len(log)
@@ -349,6 +351,21 @@ def _heads(name: str, tag: str, args: tuple[float, ...]) -> tuple[str, int]:
     return stim_head[: stim_head.rfind("(")] + "(" + ", ".join(map(num, args)) + ")", len(stim_head)
 
 
+@functools.lru_cache(maxsize=8192)
+def exact_head(name: str, tag: str, args: tuple[float, ...]) -> str:
+    """``name[tag](args)`` as exact Stim text (:func:`num`), without asking Stim to print it.
+
+    Equal to ``_heads(name, tag, args)[0]`` for a canonical gate name (``tests/test_noise_pass.py``);
+    a tag Stim would escape goes through Stim. ``args`` must be floats (``repr`` is :func:`num`).
+
+    >>> exact_head("PAULI_CHANNEL_1", "t", (0.1, 0.0, 1e-300))
+    'PAULI_CHANNEL_1[t](0.1, 0.0, 1e-300)'
+    """
+    if any(c in tag for c in "[]\\\r\n"):
+        return _heads(name, tag, args)[0]
+    return name + (f"[{tag}]" if tag else "") + (f"({', '.join(map(repr, args))})" if args else "")
+
+
 def instruction_text(inst: stim.CircuitInstruction) -> str:
     """Stim text of ``inst`` with its arguments at full precision (Stim prints its targets).
 
@@ -359,22 +376,21 @@ def instruction_text(inst: stim.CircuitInstruction) -> str:
     return head + str(inst)[stim_len:]
 
 
-def _fast_instruction(gate: str, targets: list[int], args: list[float], tag: str) -> stim.CircuitInstruction:
+def _fast_instruction(gate: str, targets: tuple, args: tuple[float, ...], tag: str) -> stim.CircuitInstruction:
     """``stim.CircuitInstruction(gate, targets, args, tag=tag)`` built by parsing text.
 
     Stim 1.16 converts Python target lists at ~10 us per target (Stim issue #1087); parsing the
     same instruction as text is ~50x faster and gives the identical instruction (exact doubles).
     Instructions are immutable, so identical requests share one (memoised).
     """
-    if not targets or any(c in tag for c in "[]\\\r\n") or not set(map(type, targets)) <= {int}:
-        return stim.CircuitInstruction(gate, targets, args, tag=tag)
-    return _parsed_instruction(gate, tuple(targets), tuple(args), tag)
+    if not targets or (tag and any(c in tag for c in "[]\\\r\n")) or not all(type(t) is int for t in targets):
+        return stim.CircuitInstruction(gate, list(targets), list(args), tag=tag)
+    return _parsed_instruction(gate, targets, args, tag)
 
 
 @functools.lru_cache(maxsize=4096)
 def _parsed_instruction(gate: str, targets: tuple[int, ...], args: tuple[float, ...], tag: str) -> stim.CircuitInstruction:
-    head = gate + (f"[{tag}]" if tag else "") + (f"({', '.join(map(num, args))})" if args else "")
-    return stim.Circuit(head + " " + " ".join(map(str, targets)))[0]
+    return stim.Circuit(exact_head(gate, tag, args) + " " + " ".join(map(str, targets)))[0]
 
 
 # The pass and the ideal program it reads live in catcode.noise._pass (imported last: it uses the
