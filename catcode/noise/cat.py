@@ -415,14 +415,30 @@ class _PresetBase(NoiseModel):
         return self._resolved(ctx, ("vals", qubit, scope), lambda: self._resolve_node(ctx, qubit, scope))
 
     def _overrides(self, ctx: NoiseContext) -> tuple[dict[str, dict[str, Any]], dict[frozenset, dict[str, Any]]]:
-        """The layout's overrides, validated once (:meth:`_SpecTable.check_layout`)."""
-        return self._resolved(ctx, ("overrides",), lambda: self._table.check_layout(ctx.layout))
+        """The layout's overrides, validated once per layout and preset (:meth:`_SpecTable.check_layout`)."""
+        return self._per_layout(ctx.layout, ("overrides",), lambda: self._table.check_layout(ctx.layout))
+
+    def _per_layout(self, layout: Layout, key: tuple, build: Any) -> Any:
+        """What depends only on the layout and this preset's table (not on the model's values):
+        kept on the layout (:func:`~catcode.layout.derived_cache`), shared by every model of the preset."""
+        memo = derived_cache(layout, "cat presets")
+        full = (id(self._table), *key)  # tables are module-level constants: ids are never reused
+        if full not in memo:
+            memo[full] = build()
+        return memo[full]
 
     def _resolve_node(self, ctx: NoiseContext, qubit: int, scope: str) -> dict[str, Any]:
-        nodes = self._overrides(ctx)[0]
-        node = ctx.node(qubit)
         vals = {n: self._values[n] for n in self._table.names(scope)}
-        vals.update({k: v for k, v in nodes.get(node, {}).items() if self._table.specs[k].scope == scope})
+        vals.update(self._per_layout(ctx.layout, ("node", qubit, scope), lambda: self._node_overrides(ctx, qubit, scope)))
+        return vals
+
+    def _node_overrides(self, ctx: NoiseContext, qubit: int, scope: str) -> dict[str, Any]:
+        """The overrides of ``qubit``'s node in ``scope``; for a cat, its buffer's kappa_2 too."""
+        nodes = self._overrides(ctx)[0]
+        if not nodes:
+            return {}
+        node = ctx.node(qubit)
+        vals = {k: v for k, v in nodes.get(node, {}).items() if self._table.specs[k].scope == scope}
         if scope == "cat":
             buf = next((nodes.get(n, {}) for n in ctx.layout.graph[node] if ctx.layout.graph.nodes[n]["kind"] == "buffer"), {})
             if buf:
@@ -465,6 +481,7 @@ class _LayoutFacts:
     layer_reps: tuple[tuple[tuple[int, int], ...], ...]  # per CX layer, one (ancilla, data) pair per label
     kinds: dict[str, frozenset[str]]  # qubit kinds of each role
     first_layer: frozenset[tuple[int, int]]  # (ancilla, data) pairs of the first CX layer
+    check: tuple[str | None, ...]  # per qubit index: the check basis of an ancilla, None for data
 
 
 def _facts(layout: Layout) -> _LayoutFacts:
@@ -476,7 +493,9 @@ def _facts(layout: Layout) -> _LayoutFacts:
         of_pair = {frozenset(p): k for k, pairs in enumerate(layers) for p in pairs}
         reps = tuple(reduce_groups(pairs, labels.pair.get).reps for pairs in layers)
         kinds = {role: frozenset(map(layout.kind, qubits)) for role, qubits in (("data", layout.data_qubits), ("ancilla", layout.ancilla_qubits))}
-        memo["facts"] = _LayoutFacts(labels, of_pair, reps, kinds, frozenset(map(tuple, layers[0] if layers else ())))
+        g = layout.graph
+        check = tuple(g.nodes[q].get("check", "X") if g.nodes[q]["role"] == "ancilla" else None for q in layout.qubits)
+        memo["facts"] = _LayoutFacts(labels, of_pair, reps, kinds, frozenset(map(tuple, layers[0] if layers else ())), check)
     return memo["facts"]
 
 
@@ -695,8 +714,7 @@ class Ocelot(_PresetBase):
         half = physics.flip_probability((cat_vals["cx_phase_flip_factor"] - 1.0) * physics.cat_phase_flip_rate_hz(cat), t_ns / 2)
         pauli = base.pauli
         if half > 0:
-            pauli = physics.compose_pauli_channels(pauli, {"ZZ": half})
-            pauli = physics.compose_pauli_channels(pauli, {"IZ": half})
+            pauli = physics.compose_pauli_channels(pauli, {"ZZ": half}, {"IZ": half})
         for key, p in pauli.items():
             if p > 0.5:
                 raise CatcodeError(
@@ -843,8 +861,11 @@ class Ocelot(_PresetBase):
                 cats.append(((q,), self._cat_idle(self.cat(ctx, q), layer.duration_ns)))
             elif layer.has("cx") or not layer.operations:  # an idle step sits between CX layers
                 transmons.append((q, self.transmon(ctx, q), layer.duration_ns))
-        x_check, z_check = _split_by_check(ctx, transmons)
-        return grouped("PAULI_CHANNEL_1", cats) + self._transmon_idle(x_check) + _z_check_transmon_idle(z_check)
+        out = grouped("PAULI_CHANNEL_1", cats)
+        if transmons:
+            x_check, z_check = _split_by_check(ctx, transmons)
+            out += self._transmon_idle(x_check) + _z_check_transmon_idle(z_check)
+        return out
 
 
 def _cat_readout_ns(cat: CatParams, vals: Mapping[str, Any]) -> float:
@@ -1110,10 +1131,9 @@ class CatCat(_PresetBase):
     def pad(self, op: Operation, rest_ns: float, layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         """Each of ``op``'s cats idles for the rest of the layer (per gate, when gates differ)."""
         entries = []
-        op_ns = None if op.kind == "cx" else self.duration_ns(op, ctx)
         for group in (op.pairs if op.kind == "cx" else [(q,) for q in op.targets]):
-            own = max(self._cx_of(ctx, *group)[0] if op_ns is None else op_ns, 0.0)
-            rest = layer.duration_ns - own if op.kind == "cx" else rest_ns
+            # a CX instruction's gates may differ in duration: each pads to the layer's end
+            rest = layer.duration_ns - max(self._cx_of(ctx, *group)[0], 0.0) if op.kind == "cx" else rest_ns
             if rest > 0:
                 entries += [((q,), self._cat_idle(self.cat(ctx, q), rest)) for q in group]
         slot = self._idle_slot(op.targets, ctx) if op.kind == "cx" and self._first_cx_layer(layer, ctx) else []
@@ -1150,7 +1170,10 @@ class CatCat(_PresetBase):
         if any(not gates for gates in ctx.layout.cx_layers):  # the layout's empty layers are its idle steps
             return False
         first = _facts(ctx.layout).first_layer
-        return any(pair in first for op in layer.operations if op.kind == "cx" for pair in op.pairs)
+        return self._resolved(  # once per layer of operations (a CX layer holds O(d) pairs)
+            ctx, ("first_cx", layer.operations),
+            lambda: any(pair in first for op in layer.operations if op.kind == "cx" for pair in op.pairs),
+        )
 
     def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         """Every idle cat: :func:`~catcode.physics.cat_idle_channel` over the layer's duration."""
@@ -1210,9 +1233,7 @@ def cat_cat(nbar: float, k1_over_k2: float, **overrides: Any) -> CatCat:
 
 def _check_of(ctx: NoiseContext, qubit: int) -> str | None:
     """The check basis (``"X"``/``"Z"``) of an ancilla qubit; ``None`` for a data qubit."""
-    if ctx.role(qubit) != "ancilla":
-        return None
-    return ctx.layout.graph.nodes[ctx.node(qubit)].get("check", "X")
+    return _facts(ctx.layout).check[qubit]
 
 
 def _in_z_check(ctx: NoiseContext, a: int, b: int) -> bool:
