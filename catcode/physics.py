@@ -574,9 +574,10 @@ def pauli_channel_2_args(channel: Mapping[str, float]) -> tuple[float, ...]:
     n, clean = _validated_channel("channel", channel)
     if n != 2:
         raise CatcodeError(f"channel keys must be two-letter Pauli strings like 'ZI'; got length {n}")
-    for key, value in clean.items():
-        require_probability(f"channel[{key!r}]", value)
-    return tuple(clean.get(k, 0.0) for k in PAULI_CHANNEL_2_ORDER)
+    if max(clean.values()) > 0.5:  # validated floats in [0, 1]: name the first one above 0.5
+        for key, value in clean.items():
+            require_probability(f"channel[{key!r}]", value)
+    return tuple(map(clean.get, PAULI_CHANNEL_2_ORDER, itertools.repeat(0.0)))
 
 
 # --------------------------------------------------------------------------- cat at rest

@@ -1105,6 +1105,8 @@ class CatCat(_PresetBase):
         return physics.cat_measure_z(cat, self._values["measure_z_ns"])
 
     def _check_cats(self, op: Operation, ctx: NoiseContext) -> None:
+        if _facts(ctx.layout).kinds["data"] | _facts(ctx.layout).kinds["ancilla"] <= {"cat"}:
+            return  # every qubit of the layout is a cat
         kinds = {ctx.kind(q) for q in op.targets}
         if kinds != {"cat"}:
             raise CatcodeError(
@@ -1178,8 +1180,9 @@ class CatCat(_PresetBase):
     def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         """Every idle cat: :func:`~catcode.physics.cat_idle_channel` over the layer's duration."""
         entries = []
+        all_cats = _facts(ctx.layout).kinds["data"] | _facts(ctx.layout).kinds["ancilla"] <= {"cat"}
         for q in qubits:
-            if ctx.kind(q) != "cat":
+            if not all_cats and ctx.kind(q) != "cat":
                 raise CatcodeError(f"noise preset 'cat_cat' models cat qubits only; qubit {ctx.node(q)!r} is a {ctx.kind(q)}")
             entries.append(((q,), self._cat_idle(self.cat(ctx, q), layer.duration_ns)))
         slot = self._idle_slot(qubits, ctx) if self._first_cx_layer(layer, ctx) else []
