@@ -279,6 +279,17 @@ def grouped(gate: str, entries: Iterable[tuple[Sequence[int], Sequence[float]]],
     >>> [str(i) for i in grouped("Z_ERROR", [((2,), (0.1,)), ((0,), (0.1,)), ((1,), (0.0,))])]
     ['Z_ERROR(0.1) 0 2']
     """
+    if type(entries) is list and len(entries) == 1:  # the common case: one entry, one instruction
+        targets, args = entries[0]
+        args_t = tuple(map(float, args))
+        if not any(args_t):
+            return []
+        group = tuple(targets)
+        inst = _INSTRUCTIONS.get((gate, group, args_t, tag)) or _fast_instruction(gate, group, args_t, tag)
+        log = GROUPED_LOG.get()
+        if log is not None:
+            log.append((inst, len(log), [group]))
+        return [inst]
     by_args: dict[tuple[float, ...], list[tuple[int, ...]]] = {}
     for targets, args in entries:
         args_t = tuple(map(float, args))
@@ -388,9 +399,19 @@ def _fast_instruction(gate: str, targets: tuple, args: tuple[float, ...], tag: s
     return _parsed_instruction(gate, targets, args, tag)
 
 
-@functools.lru_cache(maxsize=4096)
+#: Instructions :func:`_parsed_instruction` built, by (gate, targets, args, tag): a plain dict
+#: read first by :func:`grouped` (cleared when it reaches 4096 entries).
+_INSTRUCTIONS: dict[tuple, stim.CircuitInstruction] = {}
+
+
 def _parsed_instruction(gate: str, targets: tuple[int, ...], args: tuple[float, ...], tag: str) -> stim.CircuitInstruction:
-    return stim.Circuit(exact_head(gate, tag, args) + " " + " ".join(map(str, targets)))[0]
+    key = (gate, targets, args, tag)
+    inst = _INSTRUCTIONS.get(key)
+    if inst is None:
+        if len(_INSTRUCTIONS) >= 4096:
+            _INSTRUCTIONS.clear()
+        inst = _INSTRUCTIONS[key] = stim.Circuit(exact_head(gate, tag, args) + " " + " ".join(map(str, targets)))[0]
+    return inst
 
 
 # The pass and the ideal program it reads live in catcode.noise._pass (imported last: it uses the
