@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -485,6 +486,9 @@ class _LayoutFacts:
 
 
 def _facts(layout: Layout) -> _LayoutFacts:
+    last = _LAST_FACTS[0]
+    if last is not None and last[0]() is layout:  # the rules ask dozens of times per compile
+        return last[1]
     memo = derived_cache(layout, "cat presets")
     if "facts" not in memo:
         labels = _labels(layout)
@@ -496,7 +500,12 @@ def _facts(layout: Layout) -> _LayoutFacts:
         g = layout.graph
         check = tuple(g.nodes[q].get("check", "X") if g.nodes[q]["role"] == "ancilla" else None for q in layout.qubits)
         memo["facts"] = _LayoutFacts(labels, of_pair, reps, kinds, frozenset(map(tuple, layers[0] if layers else ())), check)
+    _LAST_FACTS[0] = (weakref.ref(layout), memo["facts"])
     return memo["facts"]
+
+
+#: The last layout :func:`_facts` answered for (a weak reference) and its facts.
+_LAST_FACTS: list = [None]
 
 
 def _labels(layout: Layout) -> NoiseLabels:
@@ -1172,10 +1181,7 @@ class CatCat(_PresetBase):
         if any(not gates for gates in ctx.layout.cx_layers):  # the layout's empty layers are its idle steps
             return False
         first = _facts(ctx.layout).first_layer
-        return self._resolved(  # once per layer of operations (a CX layer holds O(d) pairs)
-            ctx, ("first_cx", layer.operations),
-            lambda: any(pair in first for op in layer.operations if op.kind == "cx" for pair in op.pairs),
-        )
+        return any(not first.isdisjoint(op.pairs) for op in layer.operations if op.kind == "cx")
 
     def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         """Every idle cat: :func:`~catcode.physics.cat_idle_channel` over the layer's duration."""

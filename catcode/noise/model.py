@@ -52,7 +52,7 @@ import stim
 
 from catcode.errors import CatcodeError
 from catcode.heralds import HERALD_FLAG, is_herald  # noqa: F401 (re-exported)
-from catcode.layout import Layout
+from catcode.layout import Layout, derived_cache
 
 #: Noise-channel gates a rule may emit that add bits to the measurement record (heralds).
 HERALDED_GATES = frozenset({"HERALDED_ERASE", "HERALDED_PAULI_CHANNEL_1"})
@@ -94,8 +94,12 @@ class NoiseContext:
     layout: Layout
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
+    def __post_init__(self) -> None:
+        if isinstance(self.layout, Layout):  # answers depend on the layout only: kept with it
+            object.__setattr__(self, "_memo", derived_cache(self.layout, "noise context"))
+
     def _qubit(self, qubit: int) -> tuple[str, str, str, dict[str, Any]]:
-        """(node, kind, role, overrides) of a Stim qubit index, memoised."""
+        """(node, kind, role, overrides) of a Stim qubit index, memoised per layout."""
         got = self._memo.get(qubit)
         if got is None:
             node = self.layout.qubits[qubit]
