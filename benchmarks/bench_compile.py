@@ -11,7 +11,8 @@ catcode / Stim of the mins and of the medians, and the machine load (``os.getloa
 line was measured. ``cold`` is the first compile on a new layout object (the layout built outside
 the timed region): catcode caches what depends only on the layout (kinds, coordinates, one
 round's instructions) on the layout object, so the repetitions measure a sweep that reuses it.
-Every repetition uses a new noise model whose parameter differs by a factor 1 + 1e-6 k (as a
+Every repetition uses a new noise model whose parameter differs by a factor 1 + 1e-6 k, k never
+repeated in the run (as a
 sweep over p or nbar does), so nothing computed from the noise parameters is reused between
 repetitions. ``--quick`` drops the largest distances. ``benchmarks/bench_presets.py`` compares the
 physics presets with the generic ones directly (interleaved).
@@ -22,6 +23,7 @@ rounds = 10**5 on a d = 51 chain, with and without ``verify_structure``.
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import sys
@@ -34,6 +36,9 @@ from catcode import Layout, memory_circuit, noise
 
 P = 1e-3
 REPS = 5
+#: Parameter factors are never repeated within a run (a model repeating an earlier model's
+#: arguments would find its instructions in module-level caches).
+FRESH = itertools.count(1)
 
 
 def times(fn: Callable[[], object], reps: int) -> list[float]:
@@ -82,7 +87,7 @@ def main() -> None:
     for code, d, preset, make_layout, make_noise in cases(quick):
         layout = make_layout()
         ref = stim_reference(code, d)
-        models = iter([make_noise(1 + 1e-6 * k) for k in range(REPS + 1)])  # built outside the timed region
+        models = iter([make_noise(1 + 1e-6 * next(FRESH)) for _ in range(REPS + 1)])  # built outside the timed region
         ours_fn = lambda: memory_circuit(layout, next(models), rounds=d, basis="X", verify=False)  # noqa: E731
         ref()
         cold = times(ours_fn, 1)[0]  # first compile on this layout object

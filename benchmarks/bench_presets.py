@@ -8,8 +8,9 @@ physics preset and of each of three generic presets, measured pair by pair: for 
 reference, ``--reps`` repetitions compile the physics preset and the reference, in that order in
 even repetitions and reversed in odd ones (the compile that runs first after another model's
 pays for the switch, which alone moved the ratio by 15-20 %; a third and fourth model in the same
-loop moved it again), each repetition with new models whose parameter differs by a factor 1 + 1e-6 k (as a sweep over p or nbar does,
-so nothing computed from the parameters is reused). The generic references differ in what they
+loop moved it again), each repetition with new models whose parameter differs by a factor
+1 + 1e-6 k, k never repeated in the run (as a sweep over p or nbar does, so nothing computed
+from the parameters is reused). The generic references differ in what they
 emit: ``depolarizing`` has no idle noise (the smallest circuit), ``si1000`` idles with
 DEPOLARIZE1, ``biased`` puts PAULI_CHANNEL_1 on every idle qubit and PAULI_CHANNEL_2 on every CX
 (the channel structure of the cat presets). The layout is built once, outside the timed region,
@@ -21,6 +22,7 @@ medians; the last column is the machine load.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import time
@@ -33,6 +35,12 @@ GENERIC: dict[str, Callable[[float], object]] = {
     "si1000": lambda f: noise.si1000(1e-3 * f),
     "biased": lambda f: noise.biased(1e-3 * f, eta=100.0),
 }
+
+
+#: Every model of the run gets parameter values no other model had: values repeated between loops
+#: (the same k in every loop) let a model find instructions and heads built for an earlier
+#: model with the same arguments (module-level caches), which favoured whichever came later.
+FRESH = itertools.count(1)
 
 
 def cases() -> list[tuple[str, Callable[[], Layout], str, Callable[[float], object], int]]:
@@ -59,12 +67,11 @@ def main() -> None:
         compile_ = lambda model: memory_circuit(layout, model, rounds=d, basis="X", verify=False)  # noqa: E731
         cols = ""
         for make_reference in GENERIC.values():
-            compile_(make_model(1.0))
-            compile_(make_reference(1.0))
+            compile_(make_model(1 + 1e-6 * next(FRESH)))
+            compile_(make_reference(1 + 1e-6 * next(FRESH)))
             ours, theirs = [], []
             for k in range(1, args.reps + 1):
-                f = 1 + 1e-6 * k
-                pair = [(make_model(f), ours), (make_reference(f), theirs)]
+                pair = [(make_model(1 + 1e-6 * next(FRESH)), ours), (make_reference(1 + 1e-6 * next(FRESH)), theirs)]
                 for model, times in (pair if k % 2 == 0 else pair[::-1]):
                     t0 = time.perf_counter()
                     compile_(model)

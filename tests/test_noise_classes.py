@@ -191,3 +191,44 @@ def test_memos_of_other_programs_do_not_grow_across_calls():
     assert len(derived_cache(layout, "noise pass")) == size and len(outputs) == 1
     compiled = memory_circuit(layout, model, rounds=3, basis="X")  # the compiler's items: kept per layout
     assert str(compiled) in outputs and len(derived_cache(layout, "noise pass")) > size
+
+
+def test_pending_instructions_stand_for_the_instructions_grouped_would_build():
+    # Under a _PendingLog (the pass's copying path, for models that opt in) grouped returns
+    # instructions it has not built; each must answer as the instruction it stands for.
+    from catcode.noise.model import _canonical_name, _Pending, _PendingLog
+
+    entries = [((4,), (0.25, 0.0, 1e-9)), ((1,), (0.25, 0.0, 1e-9)), ((2,), (0.1, 0.0, 0.0))]
+    built = grouped("PAULI_CHANNEL_1", entries, tag="t")
+    token = GROUPED_LOG.set(_PendingLog())
+    try:
+        pending = grouped("PAULI_CHANNEL_1", entries, tag="t")
+        single = grouped("Z_ERROR", [((3,), (0.125,))])
+    finally:
+        GROUPED_LOG.reset(token)
+    assert all(type(p) is _Pending for p in pending + single)
+    assert [str(p) for p in pending] == [str(b) for b in built]
+    assert [p.built() for p in pending] == built
+    assert [p.targets_copy() for p in pending] == [b.targets_copy() for b in built]
+    assert single[0].built() == stim.Circuit("Z_ERROR(0.125) 3")[0] and single[0].num_measurements == 0
+    assert _canonical_name("CORRELATED_ERROR") == "E"  # pending instructions carry Stim's own names
+
+
+def test_models_that_do_not_opt_in_get_built_instructions_on_the_copying_path():
+    # A custom model with noise labels but without _pending_instructions sees real
+    # stim.CircuitInstruction objects from grouped, even while the pass copies its noise.
+    from catcode.noise.generic import Depolarizing
+
+    seen = []
+
+    class Labelled(Depolarizing):
+        def noise_labels(self, layout):
+            return NoiseLabels(tuple("q" for _ in range(layout.num_qubits)), {})
+
+        def _one(self, place, op, qubits):
+            out = super()._one(place, op, qubits)
+            seen.extend(out)
+            return out
+
+    memory_circuit(Layout.chain(5), Labelled(1e-3), rounds=2, basis="X", verify=False)
+    assert seen and all(type(i) is stim.CircuitInstruction for i in seen)

@@ -32,6 +32,8 @@ from catcode.noise.model import (
     NoiseModel,
     Operation,
     _heads,
+    _Pending,
+    _PendingLog,
     exact_head,
     instruction_text,
     num,
@@ -277,6 +279,8 @@ class _NoisePass:
         if ("labels", self.labels_key) not in self.layout_memo:
             self.layout_memo[("labels", self.labels_key)] = model.noise_labels(ctx.layout)
         self.labels: NoiseLabels | None = self.layout_memo[("labels", self.labels_key)]
+        # models whose rules only pass grouped()'s output on let the copying path skip building it
+        self.pending = bool(getattr(type(model), "_pending_instructions", False))
 
     @property
     def coords(self) -> dict[int, tuple[str, str]]:
@@ -537,13 +541,13 @@ class _NoisePass:
 
     def _copied(self, rule, red: Reduction) -> _Chunk | None:
         """The chunk of ``rule()``'s noise on the representatives, copied to their classes."""
-        insts, log = _logged(rule)
+        insts, log = _logged(rule, self.pending)
         full = expand(insts, log, red)
         return None if full is None else self._noise_of(full)
 
     def _copied_noise(self, rule, red: Reduction) -> tuple[_Chunk, _Chunk] | None:
         """:meth:`_copied` for a rule that returns an :class:`OpNoise` (noise before and after)."""
-        noise, log = _logged(rule)
+        noise, log = _logged(rule, self.pending)
         before, after = expand(noise.before, log, red), expand(noise.after, log, red)
         if before is None or after is None:
             return None
@@ -590,19 +594,22 @@ class _NoisePass:
             kind = self.gate_kinds.get(name)
             if kind is None:
                 data = stim.gate_data(name)
-                kind = self.gate_kinds[name] = 0 if not data.is_noisy_gate else 2 if name in HERALDED_GATES else 1
+                kind = self.gate_kinds[name] = (
+                    0 if not data.is_noisy_gate else 2 if name in HERALDED_GATES else 3 if data.produces_measurements else 1
+                )
             if kind == 0:
                 raise CatcodeError(f"noise model {self.model!r} emitted {inst}, which is not a noise channel")
             if targets is None:
                 lines.append(instruction_text(inst))
-            else:
-                lines.append(exact_head(name, inst.tag, tuple(inst.gate_args_copy())) + " " + targets.text)
+            else:  # a copied instruction: the head from its fields, the targets' text from the copy
+                args = inst.args if type(inst) is _Pending else tuple(inst.gate_args_copy())
+                lines.append(exact_head(name, inst.tag, args) + " " + targets.text)
             if kind == 2:
                 qubits = [t.value for t in inst.targets_copy()] if targets is None else targets.targets
                 n = len(qubits)
                 heralds += n
                 lines.append(self._herald_detectors(tuple(qubits)))
-            elif inst.num_measurements:
+            elif kind == 3 and (targets is not None or inst.num_measurements):
                 raise CatcodeError(f"noise model {self.model!r} emitted {inst}, which adds unsupported measurement results")
         return _Chunk("\n".join(lines), heralds, 0, heralds)
 
@@ -673,9 +680,10 @@ class _NoisePass:
         return instruction_text(stim.CircuitInstruction(note.inst.name, targets, note.inst.gate_args_copy(), tag=note.inst.tag))
 
 
-def _logged(rule):
-    """``(rule(), what grouped() built while it ran)`` (see :data:`GROUPED_LOG`)."""
-    token = GROUPED_LOG.set([])
+def _logged(rule, pending: bool = False):
+    """``(rule(), what grouped() built while it ran)`` (see :data:`GROUPED_LOG`); with
+    ``pending``, ``grouped`` returns instructions it has not built (:class:`_Pending`)."""
+    token = GROUPED_LOG.set(_PendingLog() if pending else [])
     try:
         return rule(), GROUPED_LOG.get()
     finally:

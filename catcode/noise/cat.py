@@ -350,6 +350,9 @@ class _PresetBase(NoiseModel):
     """Shared machinery: parameter resolution with per-node / per-edge overrides, caching."""
 
     _table: _SpecTable
+    #: The rules only concatenate what grouped() returns: the noise pass may hand them
+    #: instructions it has not built yet (catcode.noise.model._Pending).
+    _pending_instructions = True
 
     def __init__(self, values: dict[str, Any], given: Mapping[str, Any], always: Sequence[str]) -> None:
         self._values = values

@@ -283,17 +283,21 @@ def grouped(gate: str, entries: Iterable[tuple[Sequence[int], Sequence[float]]],
     >>> [str(i) for i in grouped("Z_ERROR", [((2,), (0.1,)), ((0,), (0.1,)), ((1,), (0.0,))])]
     ['Z_ERROR(0.1) 0 2']
     """
+    log = GROUPED_LOG.get()
     if type(entries) is list and len(entries) == 1:  # the common case: one entry, one instruction
         targets, args = entries[0]
         args_t = tuple(map(float, args))
         if not any(args_t):
             return []
         group = tuple(targets)
-        inst = _INSTRUCTIONS.get((gate, group, args_t, tag)) or _fast_instruction(gate, group, args_t, tag)
-        log = GROUPED_LOG.get()
+        if type(log) is _PendingLog:
+            inst = _Pending(_canonical_name(gate), group, args_t, tag)
+        else:
+            inst = _INSTRUCTIONS.get((gate, group, args_t, tag)) or _fast_instruction(gate, group, args_t, tag)
         if log is not None:
             log.append((inst, len(log), [group]))
         return [inst]
+    build = _fast_instruction if type(log) is not _PendingLog else lambda g, t, a, tg: _Pending(_canonical_name(g), t, a, tg)
     by_args: dict[tuple[float, ...], list[tuple[int, ...]]] = {}
     for targets, args in entries:
         args_t = tuple(map(float, args))
@@ -306,12 +310,11 @@ def grouped(gate: str, entries: Iterable[tuple[Sequence[int], Sequence[float]]],
         if len(target_groups) > 1:
             target_groups.sort()
         flat = tuple(t for group in target_groups for t in group) if len(target_groups) > 1 else target_groups[0]
-        out.append((flat[0], _fast_instruction(gate, flat, args_t, tag), target_groups))
+        out.append((flat[0], build(gate, flat, args_t, tag), target_groups))
     if len(out) > 1:
         out.sort(key=lambda p: p[0])
         if any(a[0] == b[0] for a, b in zip(out, out[1:])):  # ties (rare): by text, as documented
             out.sort(key=lambda p: (p[0], str(p[1])))
-    log = GROUPED_LOG.get()
     if log is not None:  # the noise pass copies a representative's noise to its class (noise_labels)
         call = len(log)
         log.extend((inst, call, groups) for _, inst, groups in out)
@@ -321,6 +324,53 @@ def grouped(gate: str, entries: Iterable[tuple[Sequence[int], Sequence[float]]],
 #: While the noise pass evaluates rules on representatives, :func:`grouped` logs here what it
 #: built: ``(instruction, call number, its sorted target groups)``.
 GROUPED_LOG: contextvars.ContextVar[list | None] = contextvars.ContextVar("catcode_grouped_log", default=None)
+
+
+class _PendingLog(list):
+    """A :data:`GROUPED_LOG` under which :func:`grouped` returns :class:`_Pending` instructions
+    (the pass sets it for models whose rules only pass ``grouped``'s output on)."""
+
+
+class _Pending:
+    """A noise instruction :func:`grouped` has not built: canonical name, targets, args, tag.
+
+    The noise pass writes a copied instruction's text from these fields alone (issue 15: a new
+    argument tuple otherwise costs a parse by Stim that the copy never reads). Anything else
+    asked of it builds the ``stim.CircuitInstruction`` it stands for and answers from that.
+
+    >>> p = _Pending("Z_ERROR", (3,), (0.1,), "")
+    >>> str(p), p.num_measurements, p.gate_args_copy()
+    ('Z_ERROR(0.1) 3', 0, [0.1])
+    """
+
+    __slots__ = ("name", "targets", "args", "tag", "_inst")
+
+    def __init__(self, name: str, targets: tuple, args: tuple[float, ...], tag: str) -> None:
+        self.name, self.targets, self.args, self.tag, self._inst = name, targets, args, tag, None
+
+    def built(self) -> stim.CircuitInstruction:
+        """The ``stim.CircuitInstruction`` this stands for (built once)."""
+        if self._inst is None:
+            self._inst = _fast_instruction(self.name, self.targets, self.args, self.tag)
+        return self._inst
+
+    def gate_args_copy(self) -> list[float]:
+        return list(self.args)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.built(), attr)
+
+    def __str__(self) -> str:
+        return str(self.built())
+
+    def __repr__(self) -> str:
+        return repr(self.built())
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical_name(gate: str) -> str:
+    """Stim's canonical name of a gate (``CORRELATED_ERROR`` -> ``E``)."""
+    return stim.gate_data(gate).name
 
 
 def operation_of(name: str, targets: tuple[int, ...], tag: str) -> Operation:
