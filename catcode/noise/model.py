@@ -291,13 +291,15 @@ def grouped(gate: str, entries: Iterable[tuple[Sequence[int], Sequence[float]]],
             return []
         group = tuple(targets)
         if type(log) is _PendingLog:
-            inst = _Pending(_canonical_name(gate), group, args_t, tag)
+            inst = _pending(gate, group, args_t, tag)
         else:
-            inst = _INSTRUCTIONS.get((gate, group, args_t, tag)) or _fast_instruction(gate, group, args_t, tag)
+            inst = _INSTRUCTIONS.get((gate, group, args_t, tag))
+            if inst is None:
+                inst = _fast_instruction(gate, group, args_t, tag)
         if log is not None:
             log.append((inst, len(log), [group]))
         return [inst]
-    build = _fast_instruction if type(log) is not _PendingLog else lambda g, t, a, tg: _Pending(_canonical_name(g), t, a, tg)
+    build = _pending if type(log) is _PendingLog else _fast_instruction
     by_args: dict[tuple[float, ...], list[tuple[int, ...]]] = {}
     for targets, args in entries:
         args_t = tuple(map(float, args))
@@ -365,6 +367,10 @@ class _Pending:
 
     def __repr__(self) -> str:
         return repr(self.built())
+
+
+def _pending(gate: str, targets: tuple, args: tuple[float, ...], tag: str) -> _Pending:
+    return _Pending(_canonical_name(gate), targets, args, tag)
 
 
 @functools.lru_cache(maxsize=256)
