@@ -50,7 +50,10 @@ def derived_cache(layout: Layout, owner: str) -> dict:
     if caches is None:
         caches = _DERIVED[key] = {}
         weakref.finalize(layout, _DERIVED.pop, key, None)
-    return caches.setdefault(owner, {})
+    cache = caches.get(owner)  # not setdefault: no new dict on every call (the presets ask dozens of times per compile)
+    if cache is None:
+        cache = caches[owner] = {}
+    return cache
 
 
 #: Upper bound on a 2-D patch's distances: a rotated surface code of distance d has 2 d^2 - 1

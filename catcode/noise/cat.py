@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -487,11 +486,12 @@ class _LayoutFacts:
     first_layer: frozenset[tuple[int, int]]  # (ancilla, data) pairs of the first CX layer
     check: tuple[str | None, ...]  # per qubit index: the check basis of an ancilla, None for data
 
+    def only(self, kind: str) -> bool:
+        """Whether every qubit of the layout is a ``kind``."""
+        return self.kinds["data"] | self.kinds["ancilla"] <= {kind}
+
 
 def _facts(layout: Layout) -> _LayoutFacts:
-    last = _LAST_FACTS[0]
-    if last is not None and last[0]() is layout:  # the rules ask dozens of times per compile
-        return last[1]
     memo = derived_cache(layout, "cat presets")
     if "facts" not in memo:
         labels = _labels(layout)
@@ -503,12 +503,7 @@ def _facts(layout: Layout) -> _LayoutFacts:
         g = layout.graph
         check = tuple(g.nodes[q].get("check", "X") if g.nodes[q]["role"] == "ancilla" else None for q in layout.qubits)
         memo["facts"] = _LayoutFacts(labels, of_pair, reps, kinds, frozenset(map(tuple, layers[0] if layers else ())), check)
-    _LAST_FACTS[0] = (weakref.ref(layout), memo["facts"])
     return memo["facts"]
-
-
-#: The last layout :func:`_facts` answered for (a weak reference) and its facts.
-_LAST_FACTS: list = [None]
 
 
 def _labels(layout: Layout) -> NoiseLabels:
@@ -1117,8 +1112,8 @@ class CatCat(_PresetBase):
         return physics.cat_measure_z(cat, self._values["measure_z_ns"])
 
     def _check_cats(self, op: Operation, ctx: NoiseContext) -> None:
-        if _facts(ctx.layout).kinds["data"] | _facts(ctx.layout).kinds["ancilla"] <= {"cat"}:
-            return  # every qubit of the layout is a cat
+        if _facts(ctx.layout).only("cat"):
+            return
         kinds = {ctx.kind(q) for q in op.targets}
         if kinds != {"cat"}:
             raise CatcodeError(
@@ -1189,7 +1184,7 @@ class CatCat(_PresetBase):
     def idle(self, qubits: Sequence[int], layer: Layer, ctx: NoiseContext) -> list[stim.CircuitInstruction]:
         """Every idle cat: :func:`~catcode.physics.cat_idle_channel` over the layer's duration."""
         entries = []
-        all_cats = _facts(ctx.layout).kinds["data"] | _facts(ctx.layout).kinds["ancilla"] <= {"cat"}
+        all_cats = _facts(ctx.layout).only("cat")
         for q in qubits:
             if not all_cats and ctx.kind(q) != "cat":
                 raise CatcodeError(f"noise preset 'cat_cat' models cat qubits only; qubit {ctx.node(q)!r} is a {ctx.kind(q)}")
