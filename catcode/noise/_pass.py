@@ -31,7 +31,6 @@ from catcode.noise.model import (
     NoiseLabels,
     NoiseModel,
     Operation,
-    _heads,
     _Pending,
     _PendingLog,
     exact_head,
@@ -151,7 +150,7 @@ def _note_of(inst: stim.CircuitInstruction) -> Note:
     text = instruction_text(inst)
     if not recs:
         return Note(text)
-    head, _ = _heads(inst.name, inst.tag, tuple(inst.gate_args_copy()))
+    head = exact_head(inst.name, inst.tag, tuple(inst.gate_args_copy()))
     return Note(text, recs, head, None if len(recs) == len(targets) else inst)
 
 

@@ -414,26 +414,25 @@ def num(x: float) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
-def _heads(name: str, tag: str, args: tuple[float, ...]) -> tuple[str, int]:
-    """(exact head text, length of Stim's own head text) of an instruction ``name[tag](args)``."""
-    stim_head = str(stim.CircuitInstruction(name, [], list(args), tag=tag))
-    if not args:
-        return stim_head, len(stim_head)
-    return stim_head[: stim_head.rfind("(")] + "(" + ", ".join(map(num, args)) + ")", len(stim_head)
+def _stim_head(name: str, tag: str, args: tuple[float, ...]) -> str:
+    """Stim's own text of an instruction's head ``name[tag](args)`` (arguments at 6 digits)."""
+    return str(stim.CircuitInstruction(name, [], list(args), tag=tag))
 
 
 @functools.lru_cache(maxsize=8192)
 def exact_head(name: str, tag: str, args: tuple[float, ...]) -> str:
-    """``name[tag](args)`` as exact Stim text (:func:`num`), without asking Stim to print it.
+    """``name[tag](args)`` as exact Stim text, every argument at full precision (:func:`num`).
 
-    Equal to ``_heads(name, tag, args)[0]`` for a canonical gate name (``tests/test_noise_pass.py``);
-    a tag Stim would escape goes through Stim. ``args`` must be floats (``repr`` is :func:`num`).
+    Written without asking Stim, except for a tag Stim escapes, whose text is taken from Stim's
+    own head; equal to Stim's head with exact arguments for every noise channel Stim has
+    (``tests/test_noise_pass.py``). ``name`` is the canonical gate name; ``args`` are floats.
 
     >>> exact_head("PAULI_CHANNEL_1", "t", (0.1, 0.0, 1e-300))
     'PAULI_CHANNEL_1[t](0.1, 0.0, 1e-300)'
     """
     if any(c in tag for c in "[]\\\r\n"):
-        return _heads(name, tag, args)[0]
+        head = _stim_head(name, tag, args)
+        return head[: head.rfind("(")] + "(" + ", ".join(map(num, args)) + ")" if args else head
     return name + (f"[{tag}]" if tag else "") + (f"({', '.join(map(repr, args))})" if args else "")
 
 
@@ -443,8 +442,8 @@ def instruction_text(inst: stim.CircuitInstruction) -> str:
     >>> instruction_text(stim.CircuitInstruction("X_ERROR", [0, 2], [0.123456789]))
     'X_ERROR(0.123456789) 0 2'
     """
-    head, stim_len = _heads(inst.name, inst.tag, tuple(inst.gate_args_copy()))
-    return head + str(inst)[stim_len:]
+    args = tuple(inst.gate_args_copy())
+    return exact_head(inst.name, inst.tag, args) + str(inst)[len(_stim_head(inst.name, inst.tag, args)):]
 
 
 def _fast_instruction(gate: str, targets: tuple, args: tuple[float, ...], tag: str) -> stim.CircuitInstruction:
