@@ -13,6 +13,9 @@ strong id, which is checked), one repetition measures:
 - ``raw``: one process, ``compile_detector_sampler().sample(bit_packed=True,
   separate_observables=True)`` + ``pymatching.Matching.decode_batch`` in batches of 1024 and
   16384 shots, steady state; the faster counts. It sizes the runs: ``--seconds`` of raw work;
+- ``raw2/1``: two such processes at once (1 s, the faster batch size), over one: what the two
+  cores deliver together at that moment with no sinter or catcode involved, the reference for
+  the 2 / 1 worker figures (on a shared virtual machine it is not always 2);
 - ``sinter 1w`` / ``catcode 1w``: ``sinter collect --processes 1`` and ``catcode collect
   --workers 1`` as subprocesses, on a fresh CSV, wall clock of the whole command;
 - ``sinter 2w`` / ``catcode 2w``: the same with 2 workers and twice the shots;
@@ -71,6 +74,30 @@ def raw_rate(circuit: stim.Circuit, *, batch: int, seconds: float) -> float:
         one()
         shots += batch
     return shots / (time.perf_counter() - t0)
+
+
+def _raw_worker(circuit: stim.Circuit, batch: int, seconds: float, results) -> None:
+    results.put(raw_rate(circuit, batch=batch, seconds=seconds))
+
+
+def raw_parallel_rate(circuit: stim.Circuit, *, batch: int, seconds: float, processes: int = 2) -> float:
+    """Total shots per second of ``processes`` concurrent copies of :func:`raw_rate`.
+
+    Divided by one process's rate measured just before, it is the 2 / 1 ratio of the raw loop
+    itself, with no sinter or catcode involved: the reference for the 2 / 1 worker figures (on a
+    shared virtual machine it is not always 2, and it drifts as much as they do).
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_raw_worker, args=(circuit, batch, seconds, results)) for _ in range(processes)]
+    for proc in procs:
+        proc.start()
+    total = sum(results.get() for _ in procs)
+    for proc in procs:
+        proc.join()
+    return total
 
 
 def command(kind: str, path: str, out: str, shots: int, workers: int) -> list[str]:
@@ -141,11 +168,14 @@ def bench_distance(d: int, args: argparse.Namespace, folder: str) -> None:
 
     print(f"\nd = {d} ({circuit.num_detectors} detectors); shots/s relative to the same repetition's references")
     print(f"{'rep':>3} {'raw/s':>9} {'sinter1':>7} {'cat1':>6} {'cat/sin1':>8} {'sinter2':>7} {'cat2':>6} "
-          f"{'cat/sin2':>8} {'cat2/1':>6} {'dask2':>6} {'dask/cat2':>9} {'cpu c/s':>7} "
+          f"{'cat/sin2':>8} {'cat2/1':>6} {'raw2/1':>6} {'dask2':>6} {'dask/cat2':>9} {'cpu c/s':>7} "
           f"{'start s':>7} {'c':>5} {'dask':>5}")
     shots1 = shots2 = 0
     for rep in range(args.repeats):
-        raw = max(raw_rate(circuit, batch=1024, seconds=1.0), raw_rate(circuit, batch=16384, seconds=1.0))
+        by_batch = {b: raw_rate(circuit, batch=b, seconds=1.0) for b in (1024, 16384)}
+        best = max(by_batch, key=by_batch.__getitem__)
+        raw = by_batch[best]
+        raw2 = raw_parallel_rate(circuit, batch=best, seconds=1.0) / raw
         if rep == 0:
             shots1 = int(raw * args.seconds)
             shots2 = 2 * shots1
@@ -170,6 +200,7 @@ def bench_distance(d: int, args: argparse.Namespace, folder: str) -> None:
         note("catcode/sinter 2w", c2 / s2)
         note("catcode 2w / 1w", c2 / c1)
         note("sinter 2w / 1w", s2 / s1)
+        note("raw 2 processes / 1", raw2)
         note("catcode 1w / raw", c1)
         note("catcode 2w / raw", c2)
         note("CPU catcode / sinter", cpu)
@@ -177,7 +208,7 @@ def bench_distance(d: int, args: argparse.Namespace, folder: str) -> None:
         note("start-up catcode (s)", st_c)
         note("start-up catcode - sinter (s)", st_c - st_s)
         line = (f"{rep:>3} {raw:>9.3g} {s1:>7.2f} {c1:>6.2f} {c1 / s1:>8.3f} {s2:>7.2f} {c2:>6.2f} {c2 / s2:>8.3f} "
-                f"{c2 / c1:>6.2f}")
+                f"{c2 / c1:>6.2f} {raw2:>6.2f}")
         if args.dask:
             k2 = rate[("dask", 2)] / raw
             note("dask 2w / catcode 2w", k2 / c2)
@@ -225,7 +256,8 @@ def main() -> None:
         for d in args.distances:
             bench_distance(d, args, folder)
     print("columns: shots/s of each command / raw (1 process, in-process); cat/sin: catcode / sinter at the same "
-          "worker count; cat2/1: catcode 2 workers / 1 worker; dask/cat2: Dask LocalCluster (2 workers) / catcode "
+          "worker count; cat2/1: catcode 2 workers / 1 worker; raw2/1: two raw processes at once / one (what the cores "
+          "deliver together, no sinter or catcode); dask/cat2: Dask LocalCluster (2 workers) / catcode "
           "local 2 workers; cpu c/s: CPU seconds catcode / sinter (1w + 2w runs); start s: 1-shot run wall seconds")
     if args.memory_d:
         out = subprocess.run([sys.executable, __file__, "--memory_only", "--p", str(args.p), "--memory_d",
