@@ -221,6 +221,25 @@ def test_node_override_changes_exactly_that_cats_channels():
     assert d2_entries(everywhere) == d2_entries(one)
 
 
+def test_ocelot_channels_validated_at_construction_are_not_computed_again(monkeypatch):
+    """A compile reuses the CX, preparation and readout channels the constructor computed for a
+    component without overrides; a node with an override gets its own (issue 15)."""
+    calls = Counter()
+    for name in ("cat_transmon_cx_channel", "cat_prepare_plus", "cat_prepare_zero", "cat_measure_x"):
+        original = getattr(physics, name)
+        monkeypatch.setattr(physics, name, lambda *a, _f=original, _n=name, **k: (calls.update([_n]), _f(*a, **k))[1])
+    model = ocelot(nbar=1.7)
+    assert calls == Counter({"cat_transmon_cx_channel": 1, "cat_prepare_plus": 1, "cat_prepare_zero": 1,
+                             "cat_measure_x": 1})
+    calls.clear()
+    for basis in "XZ":
+        memory_circuit(Layout.chain(7), model, rounds=3, basis=basis)
+    assert calls == Counter()
+    memory_circuit(Layout.chain(7).with_params("D2", nbar=2.5), model, rounds=3, basis="X")
+    # D2's own CX with each neighbour ancilla (one channel: same transmons), preparation, readout
+    assert calls == Counter({"cat_transmon_cx_channel": 1, "cat_prepare_plus": 1, "cat_measure_x": 1})
+
+
 def test_node_override_of_a_transmon_changes_only_its_gates():
     base = Layout.ocelot()
     a2 = base.qubit_index["A2"]

@@ -553,17 +553,26 @@ class Ocelot(_PresetBase):
             raise _naming_inputs(exc, self._params) from None
 
     def _validate(self, values: Mapping[str, Any]) -> None:
-        """Validate the device-wide values now, so bad parameters fail at construction."""
+        """Validate the device-wide values now, so bad parameters fail at construction.
+
+        The channels computed here are those of a component without overrides, kept under the
+        keys the rules look them up by (:meth:`cat`, :meth:`transmon`, :meth:`cx`, ...): a
+        compile does not compute them again.
+        """
         self.timings()
-        cat = self._validated_cat(values)
-        tr = self._transmon_params(values)
+        cat_vals = {n: values[n] for n in self._table.names("cat")}
+        tr_vals = {n: values[n] for n in self._table.names("transmon")}
+        cat = self._cached(("cat", tuple(sorted(cat_vals.items()))), lambda: self._validated_cat(cat_vals))
+        tr = self._cached(("transmon", tuple(sorted(tr_vals.items()))), lambda: self._transmon_params(tr_vals))
         _require_factor("cx_phase_flip_factor", values["cx_phase_flip_factor"])
         _require_factor("cx_bit_flip_factor", values["cx_bit_flip_factor"])
         require_probability("cat_readout_error", values["cat_readout_error"])
-        self._cx_channel(cat, values, tr, values["cx_duration_ns"])
-        self._cat_prep(cat, "X")
-        self._cat_prep(cat, "Z")
-        self._cat_measure_flip(cat, values, "X")
+        t_ns = values["cx_duration_ns"]
+        key = ("cx", tr, tuple(sorted(cat_vals.items())), t_ns)
+        self._cached(key, lambda: self._cx_channel(cat, cat_vals, tr, t_ns))
+        self._prep_error(cat, "X")
+        self._prep_error(cat, "Z")
+        self._measure_flip(cat, cat_vals, "X")
         physics.cat_idle_channel(cat, values["cycle_ns"])
         physics.transmon_ancilla_idle_channel(tr, values["cycle_ns"])
 
