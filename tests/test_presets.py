@@ -240,6 +240,18 @@ def test_ocelot_channels_validated_at_construction_are_not_computed_again(monkey
     assert calls == Counter({"cat_transmon_cx_channel": 1, "cat_prepare_plus": 1, "cat_measure_x": 1})
 
 
+def test_cat_cat_channels_validated_at_construction_are_not_computed_again(monkeypatch):
+    calls = Counter()
+    for name in ("cat_cat_cx_channel", "cat_prepare_plus", "cat_measure_x"):
+        original = getattr(physics, name)
+        monkeypatch.setattr(physics, name, lambda *a, _f=original, _n=name, **k: (calls.update([_n]), _f(*a, **k))[1])
+    model = cat_cat(nbar=4.0, k1_over_k2=1e-3, anc_k2_factor=2.0)  # ancilla and data cats differ
+    assert calls == Counter({"cat_cat_cx_channel": 1, "cat_prepare_plus": 2, "cat_measure_x": 2})
+    calls.clear()
+    memory_circuit(Layout.chain(7, ancilla="cat"), model, rounds=3, basis="X")
+    assert calls == Counter()
+
+
 def test_node_override_of_a_transmon_changes_only_its_gates():
     base = Layout.ocelot()
     a2 = base.qubit_index["A2"]

@@ -1012,13 +1012,15 @@ class CatCat(_PresetBase):
             raise CatcodeError(f"cx_duration_ns must be > 0 (or None for the convention's time); got {values['cx_duration_ns']!r}")
         if not values["measure_z_ns"] > 0:
             raise CatcodeError(f"measure_z_ns must be > 0; got {values['measure_z_ns']!r}")
+        # Kept under the keys the rules look them up by (see :meth:`cat`, :meth:`_resolve_cx`): a
+        # compile does not compute a component's channels again when it has no overrides.
         data = self._cat_from(values, role="data")
         anc = self._cat_from(values, role="ancilla")
-        t = self.cx_duration_ns()
-        physics.cat_cat_cx_channel(anc, data, t, variant=values["variant"], bit_flip=values["cx_bit_flip"])
+        duration = values["cx_duration_ns"]
+        self._cached(("cx", anc, data, duration), lambda: self._cx(anc, data, duration))
         for cat in (anc, data):
-            physics.cat_prepare_plus(cat, self._slot_ns(cat))
-            physics.cat_measure_x(cat, self._slot_ns(cat))
+            self._prep(cat, "X")
+            self._meas(cat, "X")
 
     def _cat_from(self, vals: Mapping[str, Any], role: str) -> CatParams:
         """CatParams of a data or ancilla cat; a faster ancilla keeps k1/k2 (k1 scales with k2).
