@@ -562,14 +562,12 @@ class Ocelot(_PresetBase):
         self.timings()
         cat_vals = {n: values[n] for n in self._table.names("cat")}
         tr_vals = {n: values[n] for n in self._table.names("transmon")}
-        cat = self._cached(("cat", tuple(sorted(cat_vals.items()))), lambda: self._validated_cat(cat_vals))
-        tr = self._cached(("transmon", tuple(sorted(tr_vals.items()))), lambda: self._transmon_params(tr_vals))
+        cat = self._cat_of(cat_vals)
+        tr = self._transmon_of(tr_vals)
         _require_factor("cx_phase_flip_factor", values["cx_phase_flip_factor"])
         _require_factor("cx_bit_flip_factor", values["cx_bit_flip_factor"])
         require_probability("cat_readout_error", values["cat_readout_error"])
-        t_ns = values["cx_duration_ns"]
-        key = ("cx", tr, tuple(sorted(cat_vals.items())), t_ns)
-        self._cached(key, lambda: self._cx_channel(cat, cat_vals, tr, t_ns))
+        self._cx_cached(cat, cat_vals, tr, values["cx_duration_ns"])
         self._prep_error(cat, "X")
         self._prep_error(cat, "Z")
         self._measure_flip(cat, cat_vals, "X")
@@ -620,11 +618,11 @@ class Ocelot(_PresetBase):
 
     def cat(self, ctx: NoiseContext, qubit: int) -> CatParams:
         """The :class:`CatParams` of a cat qubit: device-wide values, then its node's overrides."""
-        def build() -> CatParams:
-            vals = self._node_values(ctx, qubit, "cat")
-            return self._cached(("cat", tuple(sorted(vals.items()))), lambda: self._validated_cat(vals))
+        return self._resolved(ctx, ("cat", qubit), lambda: self._cat_of(self._node_values(ctx, qubit, "cat")))
 
-        return self._resolved(ctx, ("cat", qubit), build)
+    def _cat_of(self, vals: Mapping[str, Any]) -> CatParams:
+        """:meth:`_validated_cat`, computed once per distinct set of cat values."""
+        return self._cached(("cat", tuple(sorted(vals.items()))), lambda: self._validated_cat(vals))
 
     def device_cat(self) -> CatParams:
         """The :class:`CatParams` of a cat without per-node overrides (the device-wide values).
@@ -682,11 +680,11 @@ class Ocelot(_PresetBase):
 
     def transmon(self, ctx: NoiseContext, qubit: int) -> TransmonParams:
         """The :class:`TransmonParams` of a transmon: device-wide values, then its node's overrides."""
-        def build() -> TransmonParams:
-            vals = self._node_values(ctx, qubit, "transmon")
-            return self._cached(("transmon", tuple(sorted(vals.items()))), lambda: self._transmon_params(vals))
+        return self._resolved(ctx, ("transmon", qubit), lambda: self._transmon_of(self._node_values(ctx, qubit, "transmon")))
 
-        return self._resolved(ctx, ("transmon", qubit), build)
+    def _transmon_of(self, vals: Mapping[str, Any]) -> TransmonParams:
+        """:meth:`_transmon_params`, computed once per distinct set of transmon values."""
+        return self._cached(("transmon", tuple(sorted(vals.items()))), lambda: self._transmon_params(vals))
 
     # -- geometry: CX layer durations ------------------------------------------------------
     def _cx_ns(self, ctx: NoiseContext, a: int, b: int) -> float:
@@ -714,6 +712,13 @@ class Ocelot(_PresetBase):
         return self._values["cycle_ns"] - self._values["ancilla_prep_ns"] - sum(durations)
 
     # -- channels ---------------------------------------------------------------------------
+    def _cx_cached(
+        self, cat: CatParams, cat_vals: Mapping[str, Any], tr: TransmonParams, t_ns: float
+    ) -> physics.CatTransmonCXChannel:
+        """:meth:`_cx_channel`, computed once per (transmon, cat values, duration)."""
+        key = ("cx", tr, tuple(sorted(cat_vals.items())), t_ns)
+        return self._cached(key, lambda: self._cx_channel(cat, cat_vals, tr, t_ns))
+
     def _cx_channel(
         self, cat: CatParams, cat_vals: Mapping[str, Any], tr: TransmonParams, t_ns: float
     ) -> physics.CatTransmonCXChannel:
@@ -835,8 +840,7 @@ class Ocelot(_PresetBase):
             cat = self.cat(ctx, t)
             cat_vals = self._cat_vals(ctx, t)
             t_ns = self._cx_ns(ctx, c, t)
-            key = ("cx", tr, tuple(sorted(cat_vals.items())), t_ns)
-            ch = self._cached(key, lambda: self._cx_channel(cat, cat_vals, tr, t_ns))
+            ch = self._cx_cached(cat, cat_vals, tr, t_ns)
             pauli_entries.append(((c, t), self._channel_args(ch.pauli)))
             if tr.erasure_flagged and ch.erasure > 0:
                 herald_entries.append(((c,), ch.heralded_pauli_channel_1_args))
