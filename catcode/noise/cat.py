@@ -1021,7 +1021,7 @@ class CatCat(_PresetBase):
         data = self._cat_from(values, role="data")
         anc = self._cat_from(values, role="ancilla")
         duration = values["cx_duration_ns"]
-        self._cached(("cx", anc, data, duration), lambda: self._cx(anc, data, duration))
+        self._cx_cached(anc, data, duration)
         for cat in (anc, data):
             self._prep(cat, "X")
             self._meas(cat, "X")
@@ -1101,7 +1101,11 @@ class CatCat(_PresetBase):
         duration = self.edge(ctx, c, t).cx_duration_ns
         if duration is not None and not duration > 0:
             raise CatcodeError(f"cx_duration_ns of {ctx.node(c)}-{ctx.node(t)} must be > 0; got {duration!r}")
-        return self._cached(("cx", control, target, duration), lambda: self._cx(control, target, duration))
+        return self._cx_cached(control, target, duration)
+
+    def _cx_cached(self, control: CatParams, target: CatParams, duration_ns: float | None) -> tuple[float, dict[str, float]]:
+        """:meth:`_cx`, computed once per (control, target, duration)."""
+        return self._cached(("cx", control, target, duration_ns), lambda: self._cx(control, target, duration_ns))
 
     def duration_ns(self, op: Operation, ctx: NoiseContext) -> float:
         if op.kind == "cx":
