@@ -430,10 +430,11 @@ def exact_head(name: str, tag: str, args: tuple[float, ...]) -> str:
     >>> exact_head("PAULI_CHANNEL_1", "t", (0.1, 0.0, 1e-300))
     'PAULI_CHANNEL_1[t](0.1, 0.0, 1e-300)'
     """
+    arg_text = f"({', '.join(map(num, args))})" if args else ""
     if any(c in tag for c in "[]\\\r\n"):
         head = _stim_head(name, tag, args)
-        return head[: head.rfind("(")] + "(" + ", ".join(map(num, args)) + ")" if args else head
-    return name + (f"[{tag}]" if tag else "") + (f"({', '.join(map(repr, args))})" if args else "")
+        return head[: head.rfind("(")] + arg_text if args else head
+    return name + (f"[{tag}]" if tag else "") + arg_text
 
 
 def instruction_text(inst: stim.CircuitInstruction) -> str:
