@@ -430,8 +430,12 @@ class _PresetBase(NoiseModel):
             memo[full] = build()
         return memo[full]
 
+    def _device_values(self, scope: str) -> dict[str, Any]:
+        """The device-wide values of the parameters in ``scope``: those of a component without overrides."""
+        return {n: self._values[n] for n in self._table.names(scope)}
+
     def _resolve_node(self, ctx: NoiseContext, qubit: int, scope: str) -> dict[str, Any]:
-        vals = {n: self._values[n] for n in self._table.names(scope)}
+        vals = self._device_values(scope)
         vals.update(self._per_layout(ctx.layout, ("node", qubit, scope), lambda: self._node_overrides(ctx, qubit, scope)))
         return vals
 
@@ -560,10 +564,9 @@ class Ocelot(_PresetBase):
         compile does not compute them again.
         """
         self.timings()
-        cat_vals = {n: values[n] for n in self._table.names("cat")}
-        tr_vals = {n: values[n] for n in self._table.names("transmon")}
+        cat_vals = self._device_values("cat")
         cat = self._cat_of(cat_vals)
-        tr = self._transmon_of(tr_vals)
+        tr = self._transmon_of(self._device_values("transmon"))
         _require_factor("cx_phase_flip_factor", values["cx_phase_flip_factor"])
         _require_factor("cx_bit_flip_factor", values["cx_bit_flip_factor"])
         require_probability("cat_readout_error", values["cat_readout_error"])
