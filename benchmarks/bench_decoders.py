@@ -13,6 +13,12 @@ each line gives min and median decode seconds, shots/s at the min, the ratio era
 mins and of the medians, that of the minimum CPU seconds of this process (``r cpu``: the figure
 that load disturbs least), and ``os.getloadavg()`` (1 min) at the end of the line: the machine is
 shared, so only ratios are meaningful. Decoder compilation (DEM -> graphs) is timed separately.
+Every repetition compiles new decoders, so the erasure decoder's syndrome memo
+(:mod:`catcode.syndrome_memo`) starts empty each time.
+
+The first block gives all the shots in one call (the issue's protocol); the second gives them in
+batches of 1,024 shots (sinter's default) and of ``catcode.sampling.default_batch_size`` (what
+``catcode collect`` uses), over 10^6 shots for the Ocelot circuit, as a sinter worker would.
 Issue 15's target: ratio <= 1.3 on both circuits.
 """
 
@@ -28,7 +34,8 @@ import sinter
 import stim
 
 from catcode import Layout, memory_circuit, noise
-from catcode.decoders import CUSTOM_DECODERS
+from catcode.decoders import CUSTOM_DECODERS, herald_detectors
+from catcode.sampling import default_batch_size
 
 
 def cases(scale: float) -> list[tuple[str, stim.Circuit, int]]:
@@ -40,6 +47,11 @@ def cases(scale: float) -> list[tuple[str, stim.Circuit, int]]:
     ]
 
 
+#: Shots of the batched runs: the Ocelot circuit repeats its syndromes, and how often grows with
+#: the number of shots a worker decodes; 10^6 is about 1.5 s of plain PyMatching.
+STREAM_SHOTS = {"ocelot d=5 nbar=1.5 r=5": 10**6}
+
+
 def timed(fn) -> tuple[float, float]:
     """(wall seconds, CPU seconds of this process): decoding is single-threaded, so on a loaded
     machine the CPU time is the steadier measure of the two."""
@@ -48,41 +60,61 @@ def timed(fn) -> tuple[float, float]:
     return time.perf_counter() - t0, time.process_time() - c0
 
 
-def compare(label: str, circuit: stim.Circuit, shots: int, reps: int) -> None:
+def compile_fresh(decoder: sinter.Decoder, dem: stim.DetectorErrorModel) -> tuple[sinter.CompiledDecoder, float]:
+    """A new compiled decoder (so that no syndrome memo carries over between repetitions) with its
+    lazily built graph made, and the seconds that took."""
+    t0 = time.perf_counter()
+    compiled = decoder.compile_decoder_for_dem(dem=dem)
+    if hasattr(compiled, "gadget_graph"):
+        compiled.gadget_graph()
+    return compiled, time.perf_counter() - t0
+
+
+def compare(label: str, circuit: stim.Circuit, shots: int, reps: int, batch: int | None) -> None:
+    """One line: both decoders on the same shots, given ``batch`` shots per call (None: all at once)."""
     dem = circuit.detector_error_model(decompose_errors=True, approximate_disjoint_errors=True)
     dets = circuit.compile_detector_sampler(seed=15).sample(shots, bit_packed=True)
     decoders = {"erasure": CUSTOM_DECODERS["pymatching_erasure"], "plain": sinter.BUILT_IN_DECODERS["pymatching"]}
-    compiled, compile_s = {}, {}
-    for name, decoder in decoders.items():
-        t0 = time.perf_counter()
-        compiled[name] = decoder.compile_decoder_for_dem(dem=dem)
-        compiled[name].decode_shots_bit_packed(bit_packed_detection_event_data=dets[:256])  # lazy graphs
-        compile_s[name] = time.perf_counter() - t0
+    step = batch or shots
     times: dict[str, list[float]] = {name: [] for name in decoders}
     cpu: dict[str, list[float]] = {name: [] for name in decoders}
+    compile_s: dict[str, list[float]] = {name: [] for name in decoders}
     for _ in range(reps):
-        for name, c in compiled.items():
-            wall, used = timed(lambda: c.decode_shots_bit_packed(bit_packed_detection_event_data=dets))
+        for name, decoder in decoders.items():
+            c, seconds = compile_fresh(decoder, dem)
+            compile_s[name].append(seconds)
+
+            def run(c: sinter.CompiledDecoder = c) -> None:
+                for start in range(0, shots, step):
+                    c.decode_shots_bit_packed(bit_packed_detection_event_data=dets[start : start + step])
+
+            wall, used = timed(run)
             times[name].append(wall)
             cpu[name].append(used)
     cpu_ratio = min(cpu["erasure"]) / min(cpu["plain"])
     mins = {k: min(v) for k, v in times.items()}
     meds = {k: statistics.median(v) for k, v in times.items()}
-    loud = herald_fraction(compiled["erasure"], dets)
+    loud = herald_fraction(dets, dem)
     print(
-        f"{label:<24} {shots:>7} {loud:>5.2f} "
+        f"{label:<24} {shots:>7} {step:>6} {loud:>5.2f} "
         f"{mins['erasure']:>7.3f} {meds['erasure']:>7.3f} {shots / mins['erasure']:>9.3g} "
         f"{mins['plain']:>7.3f} {meds['plain']:>7.3f} {shots / mins['plain']:>9.3g} "
         f"{mins['erasure'] / mins['plain']:>6.2f} {meds['erasure'] / meds['plain']:>6.2f} "
-        f"{cpu_ratio:>6.2f} {compile_s['erasure']:>6.2f} {compile_s['plain']:>6.2f}   load {os.getloadavg()[0]:.2f}",
+        f"{cpu_ratio:>6.2f} {min(compile_s['erasure']):>6.2f} {min(compile_s['plain']):>6.2f}   "
+        f"load {os.getloadavg()[0]:.2f}",
         flush=True,
     )
 
 
-def herald_fraction(compiled, dets: np.ndarray) -> float:
+def herald_fraction(dets: np.ndarray, dem: stim.DetectorErrorModel) -> float:
     """Fraction of shots with at least one fired herald (they take the gadget graph)."""
-    mask = getattr(compiled, "_herald_byte_mask", None)
-    return float((dets & mask).any(axis=1).mean()) if mask is not None else float("nan")
+    heralds = herald_detectors(dem)
+    if not heralds:
+        return 0.0
+    mask = np.zeros(dets.shape[1], dtype=np.uint8)
+    for h in heralds:
+        mask[h // 8] |= 1 << (h % 8)
+    return float((dets & mask).any(axis=1).mean())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -91,11 +123,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the shot counts")
     args = parser.parse_args(argv)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  (cores: {os.cpu_count()})")
-    print(f"{'circuit':<24} {'shots':>7} {'loud':>5} {'er min':>7} {'er med':>7} {'er shot/s':>9} "
+    print(f"{'circuit':<24} {'shots':>7} {'batch':>6} {'loud':>5} {'er min':>7} {'er med':>7} {'er shot/s':>9} "
           f"{'pm min':>7} {'pm med':>7} {'pm shot/s':>9} {'r min':>6} {'r med':>6} {'r cpu':>6} {'er cmp':>6} {'pm cmp':>6}")
     for label, circuit, shots in cases(args.scale):
-        compare(label, circuit, shots, max(3, args.reps))
-
+        compare(label, circuit, shots, max(3, args.reps), None)
+    print("the same decoders given the shots in batches, as sinter (1024 by default) and catcode collect "
+          "(default_batch_size) do; a new compiled decoder each repetition:")
+    for label, circuit, shots in cases(args.scale):
+        stream = int(STREAM_SHOTS.get(label, shots) * args.scale)
+        for batch in sorted({1024, default_batch_size(circuit)}):
+            compare(label, circuit, stream, max(3, args.reps), batch)
 
 if __name__ == "__main__":
     main()

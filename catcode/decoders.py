@@ -50,10 +50,13 @@ W = 50, 100, 200 with the same weight discretisation), so on circuits where near
 carries a herald the decoder stays ≈ 1.6× plain PyMatching. A graph with fewer events (one
 node per gadget, shared gadgets) is not equivalent in general and would change predictions; so
 would per-shot reweighted graphs (PyMatching discretises weights relative to the graph's largest
-one, and breaks ties by its flooding order). What is exact, and done: each distinct syndrome of a
-batch is decoded once (low-noise batches repeat a few syndromes: a third of the Ocelot d = 5
-shots are distinct, which brings that circuit to ≈ 1.2× plain PyMatching); batches whose rows
-are mostly distinct (the d = 15 chain) skip the sort.
+one, and breaks ties by its flooding order). What is exact, and done: each distinct syndrome is
+decoded once, within a batch and across the batches a compiled decoder is given
+(:class:`~catcode.syndrome_memo.SyndromeMemo`, keyed by the shot's detection events, heralds
+included). Low-noise circuits repeat a few syndromes: of 10⁶ Ocelot d = 5 shots (n̄ = 1.5, 5
+rounds) 2.4·10⁵ are distinct, which brings that circuit to about plain PyMatching's time in
+sinter-sized batches. Where syndromes do not repeat (the d = 15 chain) the memo switches itself
+off after 2¹⁵ shots, and a batch is only deduplicated when a sample of it shows repeats.
 
 Herald bits themselves are removed from the syndrome before matching. When the DEM has no herald
 detectors the decoder *is* PyMatching on the full DEM, so predictions agree shot by shot with
@@ -100,6 +103,7 @@ import stim
 
 from catcode.errors import CatcodeError
 from catcode.heralds import HERALD_FLAG, is_herald  # noqa: F401 (HERALD_FLAG: public here too)
+from catcode.syndrome_memo import SyndromeMemo, distinct_rows
 
 if TYPE_CHECKING:  # imported where used: `catcode collect`'s driver never needs it (0.5 s)
     import pymatching
@@ -368,56 +372,6 @@ class _GadgetTable:
         return np.repeat(rows[pair], sizes), self.byte[idx], self.value[idx]
 
 
-#: Shots sampled to decide whether deduplicating a batch pays, and the distinct fraction above
-#: which it does not (sorting costs about one PyMatching decode of a quiet shot per row).
-_DEDUP_SAMPLE = 1024
-_DEDUP_MAX_DISTINCT = 0.8
-
-
-def _repeated_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(distinct rows, inverse)`` with ``distinct[inverse] == rows``, or None when not worth it.
-
-    Low-noise batches repeat the same few syndromes many times (Ocelot d = 5: a third of the
-    shots are distinct); decoding each distinct row once is exact because PyMatching decodes every
-    shot independently of the others in its batch. Rows are compared through 64-bit words: a
-    single word is its own key; wider rows are keyed by a hash, and every row is then checked
-    against its group's representative, so a hash collision only costs a separate decode.
-
-    >>> rows = np.asarray([[1, 2], [3, 4], [1, 2], [1, 2]] * 300, dtype=np.uint8)
-    >>> distinct, inverse = _repeated_rows(rows)
-    >>> distinct.tolist(), bool((distinct[inverse] == rows).all())
-    ([[1, 2], [3, 4]], True)
-    """
-    n, width = rows.shape
-    if n < 2 * _DEDUP_SAMPLE // 8 or width == 0:
-        return None
-    words = -(-width // 8)
-    if width % 8:
-        padded = np.zeros((n, 8 * words), dtype=np.uint8)
-        padded[:, :width] = rows
-    else:
-        padded = rows
-    w64 = padded.view(np.uint64)
-    if words == 1:
-        keys = w64[:, 0]
-    else:
-        keys = w64[:, 0].copy()
-        for j in range(1, words):  # FNV-style mix of the words (wrapping uint64 arithmetic)
-            keys *= np.uint64(0x100000001B3)
-            keys ^= w64[:, j]
-    probe = keys[:_DEDUP_SAMPLE]
-    if len(np.unique(probe)) > _DEDUP_MAX_DISTINCT * len(probe):
-        return None
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    if words > 1:
-        clash = np.flatnonzero((w64 != w64[first[inverse]]).any(axis=1))
-        if clash.size:  # hash collisions: each such row becomes its own distinct entry
-            inverse[clash] = len(first) + np.arange(clash.size)
-            first = np.concatenate([first, clash])
-    return rows[first], inverse
-
-
 class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
     """Erasure-aware matching configured for one DEM (see the module docstring for the model).
 
@@ -444,6 +398,7 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
         self._herald_cols = np.flatnonzero(mask)  # detector bytes holding at least one herald
         self._herald_col_mask = mask[self._herald_cols]
         self._gadget_graph: pymatching.Matching | None = None
+        self.memo = SyndromeMemo(self._num_det_bytes, self._num_obs_bytes)  # of decode_shots_bit_packed
         self._gadget_table: _GadgetTable | None = None
         self.barrier_weight = 0.0  # W of the gadgets, set when gadget_graph() is built
 
@@ -494,8 +449,15 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
 
     # -- sinter interface -----------------------------------------------------------------
     def decode_shots_bit_packed(self, *, bit_packed_detection_event_data: np.ndarray) -> np.ndarray:
-        """Predict observable flips for bit-packed shots (sinter.CompiledDecoder interface)."""
-        return self._run(bit_packed_detection_event_data, want_weights=False)[0]
+        """Predict observable flips for bit-packed shots (sinter.CompiledDecoder interface).
+
+        Syndromes seen in earlier calls are answered from :attr:`memo` (the same predictions).
+        """
+        data = bit_packed_detection_event_data
+        if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 \
+                or data.shape[1] != self._num_det_bytes:
+            return self._run(data, want_weights=False)[0]  # rejected there with a clear message
+        return self.memo.decode(data, lambda rows: self._run(rows, want_weights=False)[0])
 
     def decode_shots_with_weights(
         self, bit_packed_detection_event_data: np.ndarray
@@ -564,7 +526,7 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
         self, matching: pymatching.Matching, dets: np.ndarray, want_weights: bool
     ) -> tuple[np.ndarray, np.ndarray | None]:
         rows = np.ascontiguousarray(dets)
-        repeated = _repeated_rows(rows)
+        repeated = distinct_rows(rows)
         if repeated is not None:  # decode each distinct syndrome once (exact: matching is per shot)
             unique, inverse = repeated
             pred, weights = self._decode_rows(matching, unique, want_weights)

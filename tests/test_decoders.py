@@ -600,7 +600,7 @@ def test_predictions_and_weights_equal_the_frozen_implementation_shot_by_shot(ma
 
 
 def test_repeated_rows_are_decoded_once_and_hash_collisions_are_kept_apart():
-    from catcode.decoders import _DEDUP_SAMPLE, _repeated_rows
+    from catcode.syndrome_memo import DEDUP_SAMPLE as _DEDUP_SAMPLE, distinct_rows as _repeated_rows
 
     rng = np.random.default_rng(7)
     pool = rng.integers(0, 256, size=(5, 19), dtype=np.uint8)  # 19 bytes: 3 words, padded
@@ -629,3 +629,18 @@ def test_deduplicated_batches_decode_like_shot_by_shot():
     singles = np.concatenate([compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[i : i + 1])
                               for i in range(0, 4000, 7)])
     np.testing.assert_array_equal(batch[::7], singles)
+
+
+def test_syndromes_seen_in_earlier_batches_are_answered_from_memory():
+    c = heralded_repetition_circuit(5, 5, p_data=0.01, p_meas=0.01, pe_data=0.02, pe_anc=0.02)
+    dem = sinter_dem(c)
+    dets, _ = sample(c, 3000, seed=5)
+    compiled = CUSTOM_DECODERS["pymatching_erasure"].compile_decoder_for_dem(dem=dem)
+    expected, _ = frozen_erasure_decode(dem, dets)
+    first = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
+    decoded = compiled.memo.decoded
+    assert 0 < decoded < len({row.tobytes() for row in dets}) + 1
+    again = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[::-1].copy())
+    np.testing.assert_array_equal(first, expected)
+    np.testing.assert_array_equal(again, expected[::-1])
+    assert compiled.memo.decoded == decoded  # nothing new to decode
