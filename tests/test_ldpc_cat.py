@@ -256,3 +256,20 @@ def test_bposd_predictions_equal_stimbposd_and_the_sparse_product():
     sparse = BpOsdCompiledDecoder(dem)
     sparse._masks = None  # the generic path (more than 64 observables)
     assert (sparse.decode(dets) == predictions).all()
+
+
+def test_bposd_through_sinter_answers_repeated_syndromes_from_memory():
+    c = memory_circuit(Layout.chain(5, ancilla="cat"), noise.cat_cat(nbar=4, k1_over_k2=1e-3), rounds=5, basis="X")
+    dem = c.detector_error_model(approximate_disjoint_errors=True)
+    dets = c.compile_detector_sampler(seed=9).sample(3000, bit_packed=True)
+    decoder = BpOsdCompiledDecoder(dem)
+    unpacked = np.unpackbits(dets, axis=1, bitorder="little", count=dem.num_detectors)
+    expected = np.packbits(BpOsdCompiledDecoder(dem).decode(unpacked), axis=1, bitorder="little")
+    first = decoder.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
+    decoded = decoder.memo.decoded
+    again = decoder.decode_shots_bit_packed(bit_packed_detection_event_data=dets[::-1].copy())
+    np.testing.assert_array_equal(first, expected)
+    np.testing.assert_array_equal(again, expected[::-1])
+    assert 0 < decoded < len(dets) and decoder.memo.decoded == decoded
+    with pytest.raises(CatcodeError, match="detection events must have shape"):
+        decoder.decode_shots_bit_packed(bit_packed_detection_event_data=dets[:, :-1])
