@@ -74,3 +74,17 @@ def test_memory_is_bounded_and_answers_stay_exact_beyond_the_budget():
         np.testing.assert_array_equal(memo.decode(rows, decoder), CountingDecoder()(rows))
     assert 0 < len(memo) <= 2048
     assert memo.enabled  # the repeats it finds still spare decodes
+
+
+def test_threads_sharing_one_memo_get_every_answer_right():
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(5)
+    pool = rng.integers(0, 256, size=(3000, 12), dtype=np.uint8)
+    batches = [pool[rng.integers(0, len(pool), size=2000)] for _ in range(40)]
+    memo, decoder = SyndromeMemo(12, 2), CountingDecoder()
+    with ThreadPoolExecutor(4) as threads:
+        results = list(threads.map(lambda rows: memo.decode(rows, decoder), batches))
+    for rows, got in zip(batches, results):
+        np.testing.assert_array_equal(got, CountingDecoder()(rows))
+    assert memo.enabled and 0 < len(memo) <= decoder.rows_seen
