@@ -50,6 +50,7 @@ import scipy.sparse
 import sinter
 import stim
 
+from catcode.decoders import bit_packed_events
 from catcode.errors import CatcodeError, require_int_at_least
 from catcode.syndrome_memo import SyndromeMemo
 
@@ -148,11 +149,7 @@ class BpOsdCompiledDecoder(sinter.CompiledDecoder):
 
         Syndromes seen in earlier calls are answered from :attr:`memo` (the same predictions).
         """
-        packed = np.asarray(bit_packed_detection_event_data, dtype=np.uint8)
-        width = -(-self.num_detectors // 8)
-        if packed.ndim != 2 or packed.shape[1] != width:
-            raise CatcodeError(f"detection events must have shape (shots, {width}) (bit-packed "
-                               f"{self.num_detectors} detectors); got {packed.shape}")
+        packed = bit_packed_events(bit_packed_detection_event_data, self.num_detectors)
         return self.memo.decode(packed, lambda rows: np.packbits(self._decode_packed(rows), axis=1, bitorder="little"))
 
     def _decode_packed(self, packed: np.ndarray) -> np.ndarray:

@@ -299,6 +299,22 @@ def erasure_model(dem: stim.DetectorErrorModel) -> ErasureModel:
     )
 
 
+def bit_packed_events(data: object, num_detectors: int) -> np.ndarray:
+    """``data`` as bit-packed detection events, a ``(shots, ceil(num_detectors / 8))`` uint8 array.
+
+    Raises CatcodeError naming the expected shape otherwise (every sinter decoder of catcode).
+
+    >>> bit_packed_events(np.zeros((2, 1), dtype=np.uint8), 3).shape
+    (2, 1)
+    """
+    dets = np.asarray(data, dtype=np.uint8)
+    width = -(-num_detectors // 8)
+    if dets.ndim != 2 or dets.shape[1] != width:
+        raise CatcodeError(f"detection events must have shape (shots, {width}) (bit-packed {num_detectors} "
+                           f"detectors); got {dets.shape}")
+    return dets
+
+
 def _xor(a: float, b: float) -> float:
     """Two independent flips compose to a(1−b) + b(1−a) (docs/physics.md §1)."""
     return a * (1.0 - b) + b * (1.0 - a)
@@ -453,11 +469,8 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
 
         Syndromes seen in earlier calls are answered from :attr:`memo` (the same predictions).
         """
-        data = bit_packed_detection_event_data
-        if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 \
-                or data.shape[1] != self._num_det_bytes:
-            return self._run(data, want_weights=False)[0]  # rejected there with a clear message
-        return self.memo.decode(data, lambda rows: self._run(rows, want_weights=False)[0])
+        dets = bit_packed_events(bit_packed_detection_event_data, self.model.num_detectors)
+        return self.memo.decode(dets, lambda rows: self._run(rows, want_weights=False)[0])
 
     def decode_shots_with_weights(
         self, bit_packed_detection_event_data: np.ndarray
@@ -472,12 +485,7 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
         return pred, weights
 
     def _run(self, data: np.ndarray, *, want_weights: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        dets = np.asarray(data, dtype=np.uint8)
-        if dets.ndim != 2 or dets.shape[1] != self._num_det_bytes:
-            raise CatcodeError(
-                f"detection events must have shape (shots, {self._num_det_bytes}) "
-                f"(bit-packed {self.model.num_detectors} detectors); got {dets.shape}"
-            )
+        dets = bit_packed_events(data, self.model.num_detectors)
         n = dets.shape[0]
         out = np.zeros((n, self._num_obs_bytes), dtype=np.uint8)
         weights = np.zeros(n, dtype=np.float64) if want_weights else None
