@@ -56,7 +56,7 @@ decoded once, within a batch and across the batches a compiled decoder is given
 included). Low-noise circuits repeat a few syndromes: of 10⁶ Ocelot d = 5 shots (n̄ = 1.5, 5
 rounds) 2.4·10⁵ are distinct, which brings that circuit to about plain PyMatching's time in
 sinter-sized batches. Where syndromes do not repeat (the d = 15 chain) the memo switches itself
-off after 2¹⁵ shots, and a batch is only deduplicated when a sample of it shows repeats.
+off after 2¹³ shots, and a batch is only deduplicated when a sample of it shows repeats.
 
 Herald bits themselves are removed from the syndrome before matching. When the DEM has no herald
 detectors the decoder *is* PyMatching on the full DEM, so predictions agree shot by shot with

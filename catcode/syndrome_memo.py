@@ -227,7 +227,7 @@ class SyndromeMemo:
     ([1, 0, 1, 1], [1, 0, 1, 1], [2])
     """
 
-    def __init__(self, width: int, out_width: int, *, budget_bytes: int = 8 << 20, trial_rows: int = 1 << 15,
+    def __init__(self, width: int, out_width: int, *, budget_bytes: int = 8 << 20, trial_rows: int = 1 << 13,
                  min_saved: float = 0.1) -> None:
         self.width = width
         self.out_width = out_width
