@@ -134,5 +134,6 @@ def main(argv: list[str] | None = None) -> None:
         for batch in sorted({1024, default_batch_size(circuit)}):
             compare(label, circuit, stream, max(3, args.reps), batch)
 
+
 if __name__ == "__main__":
     main()

@@ -590,34 +590,36 @@ def test_predictions_and_weights_equal_the_frozen_implementation_shot_by_shot(ma
     # weights too (the reported weight is a float sum, so compare to rounding)
     _, weights = compiled.decode_shots_with_weights(dets)
     np.testing.assert_allclose(weights, expected_weights, rtol=0, atol=1e-9)
-    # and in sinter-sized pieces, including a single shot and an empty batch
-    pieces = [compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[i : i + 997])
+    # and in sinter-sized pieces, including a single shot and an empty batch, by a new compiled
+    # decoder (the first one would answer them from its syndrome memo)
+    fresh = CUSTOM_DECODERS["pymatching_erasure"].compile_decoder_for_dem(dem=dem)
+    one = fresh.decode_shots_bit_packed(bit_packed_detection_event_data=dets[-1:])
+    np.testing.assert_array_equal(one, expected[-1:])
+    pieces = [fresh.decode_shots_bit_packed(bit_packed_detection_event_data=dets[i : i + 997])
               for i in range(0, min(shots, 2991), 997)]
     np.testing.assert_array_equal(np.concatenate(pieces), expected[: min(shots, 2991)])
-    one = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[-1:])
-    np.testing.assert_array_equal(one, expected[-1:])
-    assert compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[:0]).shape[0] == 0
+    assert fresh.decode_shots_bit_packed(bit_packed_detection_event_data=dets[:0]).shape[0] == 0
 
 
 def test_repeated_rows_are_decoded_once_and_hash_collisions_are_kept_apart():
-    from catcode.syndrome_memo import DEDUP_SAMPLE as _DEDUP_SAMPLE, distinct_rows as _repeated_rows
+    from catcode.syndrome_memo import DEDUP_SAMPLE, distinct_rows
 
     rng = np.random.default_rng(7)
     pool = rng.integers(0, 256, size=(5, 19), dtype=np.uint8)  # 19 bytes: 3 words, padded
-    rows = pool[rng.integers(0, 5, size=2 * _DEDUP_SAMPLE)]
-    distinct, inverse = _repeated_rows(rows)
+    rows = pool[rng.integers(0, 5, size=2 * DEDUP_SAMPLE)]
+    distinct, inverse = distinct_rows(rows)
     np.testing.assert_array_equal(distinct[inverse], rows)
     assert len(distinct) == len({r.tobytes() for r in rows}) == 5
     # two 2-word rows whose keys collide (k = w0 * P xor w1): decoded apart, never merged
     prime = 0x100000001B3
     a = np.asarray([0, 12345], dtype=np.uint64)
     b = np.asarray([1, prime ^ 12345], dtype=np.uint64)
-    rows = np.stack([a, b] * _DEDUP_SAMPLE).view(np.uint8)
-    distinct, inverse = _repeated_rows(rows)
+    rows = np.stack([a, b] * DEDUP_SAMPLE).view(np.uint8)
+    distinct, inverse = distinct_rows(rows)
     np.testing.assert_array_equal(distinct[inverse], rows)
     assert len(distinct) > 1
     # mostly distinct rows are not worth sorting: left to PyMatching as they are
-    assert _repeated_rows(rng.integers(0, 256, size=(4 * _DEDUP_SAMPLE, 9), dtype=np.uint8)) is None
+    assert distinct_rows(rng.integers(0, 256, size=(4 * DEDUP_SAMPLE, 9), dtype=np.uint8)) is None
 
 
 def test_deduplicated_batches_decode_like_shot_by_shot():
@@ -626,7 +628,9 @@ def test_deduplicated_batches_decode_like_shot_by_shot():
     dets, _ = sample(c, 4000, seed=99)
     compiled = CUSTOM_DECODERS["pymatching_erasure"].compile_decoder_for_dem(dem=dem)
     batch = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
-    singles = np.concatenate([compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[i : i + 1])
+    alone = CUSTOM_DECODERS["pymatching_erasure"].compile_decoder_for_dem(dem=dem)  # an empty memo
+    alone.memo.enabled = False  # every single shot decoded by PyMatching
+    singles = np.concatenate([alone.decode_shots_bit_packed(bit_packed_detection_event_data=dets[i : i + 1])
                               for i in range(0, 4000, 7)])
     np.testing.assert_array_equal(batch[::7], singles)
 
@@ -639,7 +643,7 @@ def test_syndromes_seen_in_earlier_batches_are_answered_from_memory():
     expected, _ = frozen_erasure_decode(dem, dets)
     first = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
     decoded = compiled.memo.decoded
-    assert 0 < decoded < len({row.tobytes() for row in dets}) + 1
+    assert 0 < decoded <= len({row.tobytes() for row in dets})
     again = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[::-1].copy())
     np.testing.assert_array_equal(first, expected)
     np.testing.assert_array_equal(again, expected[::-1])
