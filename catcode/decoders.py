@@ -599,20 +599,32 @@ class CorrelatedMatchingDecoder(sinter.Decoder):
         """Configure the decoder for ``dem`` (sinter.Decoder interface)."""
         import pymatching
 
-        return _CorrelatedMatchingCompiled(pymatching.Matching.from_detector_error_model(dem, enable_correlations=True))
+        matching = pymatching.Matching.from_detector_error_model(dem, enable_correlations=True)
+        return _CorrelatedMatchingCompiled(matching, dem.num_detectors)
 
     def __repr__(self) -> str:
         return "CorrelatedMatchingDecoder()"
 
 
 class _CorrelatedMatchingCompiled(sinter.CompiledDecoder):
-    def __init__(self, matching: pymatching.Matching) -> None:
+    """Correlated matching of one DEM; syndromes seen in earlier calls come from :attr:`memo`."""
+
+    def __init__(self, matching: pymatching.Matching, num_detectors: int) -> None:
         self.matching = matching
+        self.num_detectors = num_detectors
+        width = -(-num_detectors // 8)
+        out_width = self._decode(np.zeros((0, width), dtype=np.uint8)).shape[1]
+        self.memo = SyndromeMemo(width, out_width)
+
+    def _decode(self, rows: np.ndarray) -> np.ndarray:
+        pred = self.matching.decode_batch(rows, bit_packed_shots=True, bit_packed_predictions=True,
+                                          enable_correlations=True)
+        return np.asarray(pred, dtype=np.uint8)  # (shots, bytes) even for no shots
 
     def decode_shots_bit_packed(self, *, bit_packed_detection_event_data: np.ndarray) -> np.ndarray:
-        return self.matching.decode_batch(
-            bit_packed_detection_event_data, bit_packed_shots=True, bit_packed_predictions=True, enable_correlations=True,
-        )
+        """Predict observable flips for bit-packed shots (sinter.CompiledDecoder interface)."""
+        dets = bit_packed_events(bit_packed_detection_event_data, self.num_detectors)
+        return self.memo.decode(dets, self._decode)
 
 
 #: Custom decoders to pass to ``sinter.collect(custom_decoders=...)``.

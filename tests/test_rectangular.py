@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 import networkx as nx
+import numpy as np
 import pytest
 import stim
 
@@ -316,6 +317,26 @@ def test_correlated_matching_is_registered_and_uses_correlations():
     c = memory_circuit(Layout.rectangular_surface(5, 5), noise.depolarizing(7e-3), rounds=5, basis="X")
     a, b = _predict(corr, c, 40000, 4), _predict(plain, c, 40000, 4)
     assert b.sum() - a.sum() > 5 * max(1.0, float((a != b).sum()) ** 0.5)
+
+
+def test_correlated_matching_answers_repeated_syndromes_from_memory_with_pymatchings_predictions():
+    import pymatching
+
+    from catcode.decoders import CUSTOM_DECODERS
+
+    c = memory_circuit(Layout.rectangular_surface(3, 3), noise.depolarizing(2e-3), rounds=3, basis="X")
+    dem = c.detector_error_model(decompose_errors=True, approximate_disjoint_errors=True)
+    dets = c.compile_detector_sampler(seed=8).sample(5000, bit_packed=True)
+    expected = pymatching.Matching.from_detector_error_model(dem, enable_correlations=True).decode_batch(
+        dets, bit_packed_shots=True, bit_packed_predictions=True, enable_correlations=True)
+    compiled = CUSTOM_DECODERS["pymatching_correlated"].compile_decoder_for_dem(dem=dem)
+    pieces = [compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets[i : i + 1024])
+              for i in range(0, 5000, 1024)]
+    np.testing.assert_array_equal(np.concatenate(pieces), expected)
+    decoded = compiled.memo.decoded
+    again = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)
+    np.testing.assert_array_equal(again, expected)
+    assert 0 < decoded < 5000 and compiled.memo.decoded == decoded
 
 
 def test_params_are_set_on_every_qubit_node():
