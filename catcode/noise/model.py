@@ -419,6 +419,12 @@ def _stim_head(name: str, tag: str, args: tuple[float, ...]) -> str:
     return str(stim.CircuitInstruction(name, [], list(args), tag=tag))
 
 
+@functools.lru_cache(maxsize=256)
+def _stim_escapes(tag: str) -> bool:
+    """Whether Stim escapes ``tag`` in its text (it holds ``[``, ``]``, ``\\`` or a line break)."""
+    return any(c in tag for c in "[]\\\r\n")
+
+
 @functools.lru_cache(maxsize=8192)
 def exact_head(name: str, tag: str, args: tuple[float, ...]) -> str:
     """``name[tag](args)`` as exact Stim text, every argument at full precision (:func:`num`).
@@ -431,7 +437,7 @@ def exact_head(name: str, tag: str, args: tuple[float, ...]) -> str:
     'PAULI_CHANNEL_1[t](0.1, 0.0, 1e-300)'
     """
     arg_text = f"({', '.join(map(num, args))})" if args else ""
-    if any(c in tag for c in "[]\\\r\n"):
+    if _stim_escapes(tag):
         head = _stim_head(name, tag, args)
         return head[: head.rfind("(")] + arg_text if args else head
     return name + (f"[{tag}]" if tag else "") + arg_text
@@ -454,7 +460,7 @@ def _fast_instruction(gate: str, targets: tuple, args: tuple[float, ...], tag: s
     same instruction as text is ~50x faster and gives the identical instruction (exact doubles).
     Instructions are immutable, so identical requests share one (memoised).
     """
-    if not targets or (tag and any(c in tag for c in "[]\\\r\n")) or not all(type(t) is int for t in targets):
+    if not targets or (tag and _stim_escapes(tag)) or not all(type(t) is int for t in targets):
         return stim.CircuitInstruction(gate, list(targets), list(args), tag=tag)
     return _parsed_instruction(gate, targets, args, tag)
 
