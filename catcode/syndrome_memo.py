@@ -22,6 +22,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from catcode.errors import require_int_at_least, require_probability
+
 __all__ = ["SyndromeMemo", "distinct_rows", "row_keys"]
 
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -229,17 +231,20 @@ class SyndromeMemo:
 
     def __init__(self, width: int, out_width: int, *, budget_bytes: int = 8 << 20, trial_rows: int = 1 << 13,
                  min_saved: float = 0.1) -> None:
-        self.width = width
-        self.out_width = out_width
-        self.keep_rows = width > 8
-        entry = 1 + 8 + 4 + (width if self.keep_rows else 0) + out_width  # per slot
+        self.width = require_int_at_least("width", width, 0)
+        self.out_width = require_int_at_least("out_width", out_width, 0)
+        budget_bytes = require_int_at_least("budget_bytes", budget_bytes, 1)
+        trial_rows = require_int_at_least("trial_rows", trial_rows, 1)
+        min_saved = require_probability("min_saved", min_saved, maximum=1.0)
+        self.keep_rows = self.width > 8
+        entry = 1 + 8 + 4 + (self.width if self.keep_rows else 0) + self.out_width  # per slot
         self.max_slots = 1 << max(12, (budget_bytes // entry).bit_length() - 1)
         self.trial_rows = trial_rows
         self.min_saved = min_saved
         self.enabled = True
         self.offered = 0  # rows passed to decode() while enabled
         self.decoded = 0  # of which the decoder was given
-        self._table: _HashTable | None = _HashTable(width, out_width, self.keep_rows, self.max_slots)
+        self._table: _HashTable | None = _HashTable(self.width, self.out_width, self.keep_rows, self.max_slots)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:

@@ -88,3 +88,17 @@ def test_threads_sharing_one_memo_get_every_answer_right():
     for rows, got in zip(batches, results):
         np.testing.assert_array_equal(got, CountingDecoder()(rows))
     assert memo.enabled and 0 < len(memo) <= decoder.rows_seen
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"width": -1, "out_width": 1}, "width must be an integer >= 0; got -1"),
+    ({"width": 8, "out_width": 1.5}, "out_width must be an integer >= 0; got 1.5"),
+    ({"width": 8, "out_width": 1, "budget_bytes": 0}, "budget_bytes must be an integer >= 1; got 0"),
+    ({"width": 8, "out_width": 1, "trial_rows": 0}, "trial_rows must be an integer >= 1; got 0"),
+    ({"width": 8, "out_width": 1, "min_saved": 1.5}, r"min_saved must be a probability in \[0, 1.0\]; got 1.5"),
+])
+def test_bad_settings_are_rejected_in_one_line(kwargs, message):
+    from catcode.errors import CatcodeError
+
+    with pytest.raises(CatcodeError, match=f"^{message}$"):
+        SyndromeMemo(**kwargs)
