@@ -56,9 +56,22 @@ def check_output_path(path: str | os.PathLike, *, create_dir: bool = False, what
         raise CatcodeError(f"cannot write {what} {str(p)!r}: {str(directory)!r} is not a directory")
     if directory != p.parent and not create_dir:
         raise CatcodeError(f"{what} directory {str(p.parent)!r} does not exist")
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise CatcodeError(f"{what} directory {str(directory)!r} is not writable")
+    _probe_new_file(directory, f"{what} directory {str(directory)!r} is not writable")
     return p
+
+
+def _probe_new_file(directory: Path, message: str) -> None:
+    """Create and remove a file in ``directory``, else CatcodeError(``message`` and the reason).
+
+    ``os.access`` is not enough: it says yes to root everywhere, and knows nothing of read-only
+    or pseudo file systems (``/proc``) or a full disk.
+    """
+    try:
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".catcode-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise CatcodeError(f"{message} ({exc.strerror or exc})") from None
 
 
 def check_input_file(path: str | os.PathLike, *, what: str = "input file") -> Path:
@@ -103,7 +116,10 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     'hello'
     """
     p = check_output_path(path)
-    fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=p.suffix)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=p.suffix)
+    except OSError as exc:  # the directory changed since it was checked
+        raise CatcodeError(f"cannot write {str(p)!r}: {exc.strerror or exc}") from None
     try:
         os.fchmod(fd, 0o666 & ~UMASK)
     finally:

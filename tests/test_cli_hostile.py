@@ -191,6 +191,39 @@ def test_bad_command_line_is_one_line_and_changes_nothing(workdir, argv, capsys,
     assert _snapshot(workdir) == before
 
 
+def _proc_refuses_new_files() -> bool:
+    try:
+        with open("/proc/catcode-probe", "w"):
+            return False
+    except OSError:
+        return os.path.isdir("/proc")
+
+
+UNWRITABLE = "/proc/catcode-out"  # a directory that exists and refuses new files, even to root
+UNWRITABLE_OUTPUTS = {
+    "generate": GEN + ["--out", f"{UNWRITABLE}.stim"],
+    "layout": ["layout", "--out", f"{UNWRITABLE}.png"],
+    "collect": COLLECT + ["--out", f"{UNWRITABLE}.csv"],
+    "plot": ["plot", "--in", "bad.csv", "--x", "p", "--out", f"{UNWRITABLE}.png"],
+    "estimate": ["estimate", "--circuits", GOOD_STIM, "--out", f"{UNWRITABLE}.csv"],
+    "overhead": ["overhead", "--d", "3", "--out", f"{UNWRITABLE}.csv"],
+}
+
+
+@pytest.mark.skipif(not _proc_refuses_new_files(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("argv", list(UNWRITABLE_OUTPUTS.values()), ids=list(UNWRITABLE_OUTPUTS))
+def test_output_directory_that_refuses_files_is_named_before_any_work(workdir, argv, capsys, monkeypatch):
+    # os.access says "writable" to root in /proc; creating a file there fails. Every verb must
+    # find out by trying, before it compiles or samples anything, and say so in one line.
+    monkeypatch.delenv("CATCODE_DEBUG", raising=False)
+    before = _snapshot(workdir)
+    assert main(list(argv)) != 0
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "directory '/proc' is not writable" in err and "Traceback" not in err, err
+    assert _snapshot(workdir) == before
+
+
 def test_no_arguments_is_a_one_line_error_listing_the_commands(capsys):
     from catcode.cli import COMMANDS
 

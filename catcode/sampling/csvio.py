@@ -214,21 +214,6 @@ def check_output_path(path: str | os.PathLike[str]) -> None:
                 pass
         except OSError as exc:
             raise CatcodeError(f"output file {str(p)!r} is not writable: {exc.strerror or exc}") from None
-        return
-    ancestor = p.parent
-    while not ancestor.exists():
-        if ancestor.parent == ancestor:
-            break
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise CatcodeError(f"cannot create output file {str(p)!r}: {str(ancestor)!r} is not a directory")
-    try:
-        fd, probe = tempfile.mkstemp(dir=ancestor, prefix=".catcode-probe-")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise CatcodeError(f"cannot create output file {str(p)!r}: directory {str(ancestor)!r} is not "
-                           f"writable ({exc.strerror or exc})") from None
 
 
 def _fsync_dir(directory: pathlib.Path) -> None:
