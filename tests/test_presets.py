@@ -161,7 +161,7 @@ def test_unknown_layout_overrides_are_rejected_listing_valid_names():
 
 
 def test_presets_refuse_layouts_they_do_not_model():
-    with pytest.raises(CatcodeError, match=r"'ocelot' models ancilla qubits that are transmons; .* A1, A2 are cat\. Use Layout.ocelot"):
+    with pytest.raises(CatcodeError, match=r"'ocelot' models ancilla qubits that are transmons; .* A1, A2 are cat\. Layouts with transmon ancillas: Layout.ocelot\(\)"):
         memory_circuit(Layout.chain(3, ancilla="cat"), ocelot(), rounds=2, basis="X")
     with pytest.raises(CatcodeError, match=r"'cat_cat' models ancilla qubits that are cats"):
         memory_circuit(Layout.chain(3), cat_cat(nbar=3, k1_over_k2=1e-3), rounds=2, basis="X")
@@ -173,6 +173,49 @@ def test_presets_refuse_layouts_they_do_not_model():
     ctx = NoiseContext(Layout.chain(2, ancilla="cat"))
     with pytest.raises(CatcodeError, match=r"cx:transmon-cat"):
         ocelot().cx(Operation("CX", "cx", None, (1, 0), "cx:cat-cat"), ctx)
+
+
+_CAT_CAT = dict(nbar=3, k1_over_k2=1e-3)
+
+
+@pytest.mark.parametrize(
+    "layout, wrong, right",
+    [
+        (Layout.ldpc_cat(4, 4), ocelot(), cat_cat(**_CAT_CAT)),
+        (Layout.rectangular_surface(3, 2, ancilla="cat"), ocelot(), cat_cat(**_CAT_CAT)),
+        (Layout.rectangular_surface(3, 2), cat_cat(**_CAT_CAT), ocelot()),
+        (Layout.ocelot(), cat_cat(**_CAT_CAT), ocelot()),
+    ],
+    ids=["ldpc_cat", "rectangular_cat", "rectangular_transmon", "ocelot"],
+)
+def test_a_preset_that_does_not_model_the_ancillas_names_the_one_that_does(layout, wrong, right):
+    with pytest.raises(CatcodeError, match=rf"use noise\.{right.name}\("):
+        memory_circuit(layout, wrong, rounds=1, basis="X")
+    assert memory_circuit(layout, right, rounds=1, basis="X").num_detectors > 0
+
+
+@pytest.mark.parametrize(
+    "preset, layouts",
+    [
+        (ocelot(), {"Layout.ocelot()": Layout.ocelot(), "Layout.chain(d)": Layout.chain(3),
+                    "Layout.rectangular_surface(phase_distance, bit_distance)": Layout.rectangular_surface(3, 2)}),
+        (cat_cat(**_CAT_CAT), {"Layout.chain(d, ancilla='cat')": Layout.chain(3, ancilla="cat"),
+                               "Layout.rectangular_surface(phase_distance, bit_distance, ancilla='cat')":
+                                   Layout.rectangular_surface(3, 2, ancilla="cat"),
+                               "Layout.ldpc_cat(height, width)": Layout.ldpc_cat(4, 4)}),
+    ],
+    ids=["ocelot", "cat_cat"],
+)
+def test_the_layouts_a_preset_suggests_compile_with_it(preset, layouts):
+    other = Layout.rotated_surface(3)  # transmon data qubits: no cat preset models them
+    with pytest.raises(CatcodeError) as info:
+        memory_circuit(Layout.chain(3, ancilla="cat" if preset.name == "ocelot" else "transmon"), preset,
+                       rounds=1, basis="X")
+    for shown, layout in layouts.items():
+        assert shown in str(info.value)
+        assert memory_circuit(layout, preset, rounds=1, basis="X").num_detectors > 0
+    with pytest.raises(CatcodeError, match="models data qubits that are cats"):
+        memory_circuit(other, preset, rounds=1, basis="X")
 
 
 @pytest.mark.parametrize(

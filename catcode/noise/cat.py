@@ -545,7 +545,10 @@ class Ocelot(_PresetBase):
     name = "ocelot"
     _table = _OCELOT_TABLE
     _kinds = {"data": "cat", "ancilla": "transmon"}
-    _layout_hint = "Use Layout.ocelot() or Layout.chain(d, ancilla='transmon')."
+    _layout_hint = (
+        "Layouts with transmon ancillas: Layout.ocelot(), Layout.chain(d), "
+        "Layout.rectangular_surface(phase_distance, bit_distance); for cat ancillas use noise.cat_cat(nbar, k1_over_k2)."
+    )
 
     def __init__(self, nbar: float = OCELOT_DEFAULTS["nbar"], **overrides: Any) -> None:
         given = {"nbar": nbar, **overrides}
@@ -833,8 +836,8 @@ class Ocelot(_PresetBase):
             return _ocelot_cat_controlled_cx(self, op, ctx)
         if op.tag != "cx:transmon-cat":
             raise CatcodeError(
-                f"noise preset 'ocelot' models the transmon-controlled CX onto a cat (tag cx:transmon-cat); "
-                f"got {op.gate}[{op.tag}]. Use Layout.ocelot() or Layout.chain(d, ancilla='transmon')"
+                f"noise preset 'ocelot' models CX gates between a cat and a transmon (tags cx:transmon-cat, cx:cat-transmon); "
+                f"got {op.gate}[{op.tag}]. {self._layout_hint}"
             )
         of_pair, durations = self._layers(ctx)
         pauli_entries, herald_entries, pad_cat, pad_tr = [], [], [], []
@@ -997,7 +1000,11 @@ class CatCat(_PresetBase):
     name = "cat_cat"
     _table = _CAT_CAT_TABLE
     _kinds = {"data": "cat", "ancilla": "cat"}
-    _layout_hint = "Use Layout.chain(d, ancilla='cat')."
+    _layout_hint = (
+        "Layouts with cat ancillas: Layout.chain(d, ancilla='cat'), "
+        "Layout.rectangular_surface(phase_distance, bit_distance, ancilla='cat'), Layout.ldpc_cat(height, width); "
+        "for transmon ancillas use noise.ocelot(nbar)."
+    )
 
     def __init__(self, nbar: float, k1_over_k2: float, **overrides: Any) -> None:
         given = {"nbar": nbar, "k1_over_k2": k1_over_k2, **overrides}
