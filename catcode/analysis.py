@@ -43,7 +43,7 @@ from typing import Any, Union
 import numpy as np
 import sinter
 
-from catcode.errors import CatcodeError, require_choice, require_int_at_least
+from catcode.errors import CatcodeError, require_choice, require_int_at_least, require_seed
 
 #: Bayes factor defining every likelihood band (same default as ``sinter plot``).
 DEFAULT_MAX_LIKELIHOOD_FACTOR: float = 1e3
@@ -924,11 +924,12 @@ def fit_parameter_x_th(
     value stays the fit to the observed data.
     """
     require_choice("method", method, ("covariance", "bootstrap"))
+    require_int_at_least("num_resamples", num_resamples, 10)
+    seed = require_seed(seed)
     fit = fit_scaling(points, x_key=x_key, d_key=d_key)
     if method == "covariance":
         s = fit.x_th_err / fit.x_th
         return FitParameterEstimate(x_key, fit.x_th, fit.x_th * math.exp(-s), fit.x_th * math.exp(s), "covariance")
-    require_int_at_least("num_resamples", num_resamples, 10)
     usable, _ = _fittable(points, x_key, d_key)
     x, d, _, sigma = _fit_arrays(usable, x_key, d_key)
     rng = np.random.default_rng(seed)

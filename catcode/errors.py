@@ -56,6 +56,24 @@ def require_int_at_least(name: str, value: object, minimum: int, maximum: int | 
     return v
 
 
+def require_seed(seed: object) -> int | None:
+    """``seed`` for numpy's random generator: None (fresh entropy) or an integer >= 0.
+
+    >>> require_seed(7), require_seed(None)
+    (7, None)
+    >>> require_seed(-1)
+    Traceback (most recent call last):
+    ...
+    catcode.errors.CatcodeError: seed must be an integer >= 0 or None; got -1
+    """
+    if seed is None:
+        return None
+    try:
+        return require_int_at_least("seed", seed, 0)
+    except CatcodeError:
+        raise CatcodeError(f"seed must be an integer >= 0 or None; got {_short(seed)}") from None
+
+
 def name_list(names: Iterable[object], limit: int = 8) -> str:
     """``names`` joined by commas, at most ``limit`` of them, then how many more were left out.
 
@@ -142,11 +160,12 @@ def require_positive(name: str, value: float, *, allow_zero: bool = False) -> fl
     return v
 
 
-def value_tuple(name: str, value: object) -> tuple:
-    """``value`` as a non-empty tuple of distinct values (a scalar or string is one value), else raise.
+def value_tuple(name: str, value: object, *, distinct: bool = True, allow_empty: bool = False) -> tuple:
+    """``value`` as a tuple (a scalar or string is one value); by default non-empty and without
+    repeats, else raise.
 
-    >>> value_tuple("d", 5), value_tuple("d", [3, 5])
-    ((5,), (3, 5))
+    >>> value_tuple("d", 5), value_tuple("d", [3, 5]), value_tuple("d", [3, 3], distinct=False)
+    ((5,), (3, 5), (3, 3))
     >>> value_tuple("d", [3, 3])
     Traceback (most recent call last):
     catcode.errors.CatcodeError: d lists 3 more than once; give each value once
@@ -156,9 +175,9 @@ def value_tuple(name: str, value: object) -> tuple:
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         value = (value,)
     out = tuple(value)
-    if not out:
+    if not out and not allow_empty:
         raise CatcodeError(f"{name} must list at least one value; got an empty range")
-    for i, v in enumerate(out):
+    for i, v in enumerate(out if distinct else ()):
         if any(v == w for w in out[:i]):
             raise CatcodeError(f"{name} lists {v!r} more than once; give each value once")
     return out

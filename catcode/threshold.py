@@ -63,7 +63,7 @@ import numpy as np
 import sinter
 
 from catcode import analysis
-from catcode.errors import CatcodeError, require_int_at_least, require_positive
+from catcode.errors import CatcodeError, require_int_at_least, require_positive, require_seed
 
 __all__ = [
     "DEFAULT_MIN_ERRORS",
@@ -468,6 +468,7 @@ def crossing_threshold(
     require_positive("max_likelihood_factor", max_likelihood_factor)
     if max_likelihood_factor <= 1:
         raise CatcodeError(f"max_likelihood_factor must be > 1; got {max_likelihood_factor!r}")
+    seed = require_seed(seed)
     _check_stats(stats, x_key, group_key)
     families = _families(stats, x_key, group_key)
     if len(families) > 1:

@@ -311,3 +311,47 @@ def test_sweep_and_file_helpers_refuse_what_they_cannot_use(helper):
         _, exc = _outcome(lambda: fn(value))
         if exc is not None:
             assert re.search(name, str(exc)), f"{helper}({_short(value)}): {exc}"
+
+
+def _seeded_calls() -> dict[str, Callable[[Any], Any]]:
+    from catcode.analysis import fit_parameter_x_th
+    from catcode.overhead import OverheadOptions
+    from catcode.rare import estimate_logical_error, estimate_tasks
+    from catcode.threshold import crossing_threshold
+
+    circuit = stim.Circuit.generated("repetition_code:memory", distance=3, rounds=3, before_round_data_depolarization=0.01)
+    return {
+        "estimate_logical_error": lambda seed: estimate_logical_error(circuit, seed=seed),
+        "estimate_tasks": lambda seed: estimate_tasks([(circuit, {"d": 3})], seed=seed),
+        "crossing_threshold": lambda seed: crossing_threshold([], x_key="p", seed=seed),
+        "fit_parameter_x_th": lambda seed: fit_parameter_x_th([], x_key="p", method="bootstrap", seed=seed),
+        "OverheadOptions": lambda seed: OverheadOptions(seed=seed),
+    }
+
+
+@pytest.mark.parametrize("call", sorted(_seeded_calls()))
+@pytest.mark.parametrize("seed", [-1, 1.5, "7", True, _Opaque()], ids=repr)
+def test_every_seed_is_an_integer_at_least_zero_or_none(call, seed):
+    """Checked before any work (numpy's own errors were a ValueError or TypeError from inside)."""
+    with pytest.raises(CatcodeError, match=r"^seed must be an integer >= 0 or None; got "):
+        _seeded_calls()[call](seed)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(targets=2.0), r"^target must be a probability in \[0, 0.5\]; got 2.0$"),
+        (dict(targets=[1e-9], architectures="bogus"), r"^architecture must be one of .*; got 'bogus'$"),
+        (dict(targets=[1e-9], cat_distances=5), r"^cat_distances needs >= 2 different distances .*; got \[5\]$"),
+        (dict(targets=[1e-9], nbar_values=-1.0), r"^nbar must be a finite number > 0; got -1.0$"),
+        (dict(targets=[1e-9], surface_distances=None), r"^surface_distances must be an integer >= 2; got None$"),
+    ],
+    ids=["targets", "architectures", "cat_distances", "nbar_values", "surface_distances"],
+)
+def test_overhead_search_takes_a_single_value_for_a_list_and_names_what_is_wrong(kwargs, message):
+    """A bare number or name stands for a list of one (as in the sweep's metadata); it used to
+    raise TypeError ('float' object is not iterable) from inside the search."""
+    from catcode.overhead import qubits_for_target
+
+    with pytest.raises(CatcodeError, match=message):
+        qubits_for_target(**kwargs)

@@ -9,7 +9,6 @@ import pytest
 
 from catcode import Layout, overhead
 from catcode.cli import main as cli_main
-from catcode.errors import CatcodeError
 from catcode.overhead import (
     REGISTRY,
     Estimate,

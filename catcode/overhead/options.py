@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from catcode import analysis
-from catcode.errors import CatcodeError, require_choice, require_int_at_least, require_positive
+from catcode.errors import CatcodeError, require_choice, require_int_at_least, require_positive, require_seed
 from catcode.noise.boundary import BOUNDARIES
 
 if TYPE_CHECKING:
@@ -75,8 +75,7 @@ class OverheadOptions:
         f = self.max_likelihood_factor
         if not (isinstance(f, (int, float)) and not isinstance(f, bool) and f > 1):
             raise CatcodeError(f"max_likelihood_factor must be a number > 1; got {f!r}")
-        if self.seed is not None:
-            require_int_at_least("seed", self.seed, 0)
+        require_seed(self.seed)
         if self.rounds is not None:
             require_int_at_least("rounds", self.rounds, 1)
         require_choice("boundary", self.boundary, BOUNDARIES)

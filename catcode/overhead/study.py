@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 
 from catcode import analysis
-from catcode.errors import CatcodeError, require_choice, require_int_at_least, require_positive, require_probability
+from catcode.errors import (
+    CatcodeError, require_choice, require_int_at_least, require_positive, require_probability, value_tuple,
+)
 from catcode.overhead.architectures import DEFAULT_NBAR_VALUES, DEFAULT_SURFACE_P, _qubits
 from catcode.overhead.fits import DEFAULT_BIT_D_MAX
 from catcode.overhead.rates import Estimate, _mean_of
@@ -212,6 +214,11 @@ def qubits_for_target(
     """
     from catcode.overhead.architectures import REGISTRY, Grid
 
+    targets, architectures, nbar_values, cat_distances, bit_distances, surface_distances = (
+        value_tuple(name, value, distinct=False, allow_empty=True) for name, value in (
+            ("targets", targets), ("architectures", architectures), ("nbar_values", nbar_values),
+            ("cat_distances", cat_distances), ("bit_distances", bit_distances), ("surface_distances", surface_distances))
+    )  # a single value (or name) stands for a list of one
     archs = [REGISTRY[a] for a in dict.fromkeys(architectures)] if all(a in REGISTRY for a in architectures) else []
     grids = _grids_to_check(archs, cat_distances, bit_distances, surface_distances, bit_d_max)
     opts = OverheadOptions.of(options, settings)

@@ -67,7 +67,7 @@ from collections.abc import Callable
 import numpy as np
 import stim
 
-from catcode.errors import CatcodeError, require_int_at_least, require_positive
+from catcode.errors import CatcodeError, require_int_at_least, require_positive, require_seed
 from catcode.rare._certificate import min_failing_weight_bound
 from catcode.rare._choice import choose_method, direct_shots_needed
 from catcode.rare._counts import ConditionalFaultSampler, fault_count_log_pmf
@@ -1058,6 +1058,7 @@ def estimate_logical_error(
     num_chains = require_int_at_least("num_chains", num_chains, 2)
     chain_groups = require_int_at_least("chain_groups", chain_groups, 2)
     workers = require_int_at_least("workers", workers, 1)
+    seed = require_seed(seed)
     if chain_groups > num_chains:
         raise CatcodeError(f"chain_groups must be <= num_chains={num_chains}; got {chain_groups}")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import stim
 
-from catcode.errors import CatcodeError
+from catcode.errors import CatcodeError, require_seed
 from catcode.io import write_atomically
 from catcode.rare._estimate import RareEstimate, estimate_logical_error
 from catcode.rare._faults import circuit_sha256, task_strong_id
@@ -160,8 +160,15 @@ def estimate_tasks(
     Yields (record, estimate) per task; estimate is None for a task skipped because ``out``
     already holds a row with its strong id (sinter's: circuit, DEM, decoder, metadata) and decoder; rows
     of legacy files (no strong id) match by circuit hash and decoder, as before. ``seed`` (if given) is offset by
-    the task's position. Other keyword arguments go to :func:`estimate_logical_error`.
+    the task's position. Other keyword arguments go to :func:`estimate_logical_error`. A bad
+    ``seed`` is refused here, before the first task.
     """
+    return _estimate_each(tasks, out=out, skip_existing=skip_existing, seed=require_seed(seed), **kwargs)
+
+
+def _estimate_each(
+    tasks: Iterable[Any], *, out: str | os.PathLike | None, skip_existing: bool, seed: int | None, **kwargs: Any
+) -> Iterator[tuple[EstimateRecord, RareEstimate | None]]:
     existing: dict[tuple[str, str], EstimateRecord] = {}
     if skip_existing and out is not None and Path(out).exists():
         for r in read_estimates_csv(out):
