@@ -378,6 +378,60 @@ def test_unwritable_or_foreign_output_paths_fail_before_sampling(tmp_path: pathl
     assert not (tmp_path / "new.csv").exists()
 
 
+_COLLECT_SCRIPT = (
+    "import sinter, stim\n"
+    "from catcode.sampling import collect\n"
+    "c = stim.Circuit.generated('repetition_code:memory', distance=3, rounds=3, "
+    "before_round_data_depolarization=0.01)\n"
+    "def run():\n"
+    "    return collect([sinter.Task(circuit=c, json_metadata={{'d': 3}})], out='s.csv', max_shots=100, "
+    "processes=1, scheduler={scheduler!r})\n"
+)
+
+
+def _run_script(tmp_path: pathlib.Path, body: str, *, from_stdin: bool = False) -> subprocess.CompletedProcess:
+    script = tmp_path / "study.py"
+    script.write_text(body)
+    args, stdin = ([sys.executable, "-"], body) if from_stdin else ([sys.executable, str(script)], None)
+    return subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("scheduler", [None, "local"])
+def test_scripts_whose_workers_cannot_rerun_them_are_refused_before_any_process_starts(
+    tmp_path: pathlib.Path, scheduler
+) -> None:
+    """Workers re-run the main script. Read from stdin ('<stdin>') or calling collect() outside the
+    __main__ guard, sinter used to wait forever for workers that had died (the guard's case after a
+    misleading 'being written by another catcode collect')."""
+    body = _COLLECT_SCRIPT.format(scheduler=scheduler)
+    expected = {
+        "stdin": "catcode.errors.CatcodeError: collect() starts worker processes on this machine that re-run the "
+                 "main script, and it is '<stdin>', not a file they can read",
+        "top level": "catcode.errors.CatcodeError: collect() is called at the top level of the main script "
+                     f"'{tmp_path / 'study.py'}' (line 6), outside `if __name__ == \"__main__\":`",
+    }
+    for case, done in (("stdin", _run_script(tmp_path, body + "run()\n", from_stdin=True)),
+                       ("top level", _run_script(tmp_path, body + "run()\n"))):
+        assert done.returncode != 0, case
+        assert done.stderr.strip().splitlines()[-1].startswith(expected[case]), done.stderr[-400:]
+        assert not (tmp_path / "s.csv").exists()
+
+
+@pytest.mark.slow
+def test_a_guarded_script_and_a_package_main_still_sample(tmp_path: pathlib.Path) -> None:
+    body = _COLLECT_SCRIPT.format(scheduler=None) + "if __name__ == '__main__':\n    print(run()[0].shots)\n"
+    done = _run_script(tmp_path, body)
+    assert done.returncode == 0, done.stderr[-400:]
+    assert done.stdout.split() == ["100"]
+    stim.Circuit.generated("repetition_code:memory", distance=3, rounds=3,
+                           before_round_data_depolarization=0.01).to_file(tmp_path / "d=3,r=3.stim")
+    cli = subprocess.run([sys.executable, "-m", "catcode", "collect", "--circuits", "d=3,r=3.stim", "--out", "m.csv",
+                          "--max_shots", "100", "--processes", "1"], capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path)
+    assert cli.returncode == 0, cli.stderr[-400:]
+    assert read_stats(tmp_path / "m.csv")[0].shots == 100
+
+
 def test_dry_run_lists_tasks_and_samples_nothing(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture) -> None:
     path = tmp_path / "s.csv"
     args = ["collect", "--d", "3", "5", "--b", "X", "--noise", "depolarizing", "--param", "p=0.01,0.02",

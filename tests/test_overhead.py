@@ -514,3 +514,20 @@ def test_rare_estimates_go_only_to_the_points_each_fit_needs(monkeypatch):
     # repetition X needs 2 points (has d=3): d=5; repetition Z needs 1: d=3; surface X needs 2 (has d=3): d=5
     assert asked == [[("repetition", 3, "Z"), ("repetition", 5, "X"), ("surface", 5, "X")]]
     assert out[mems[2]].source == "rare" and out[mems[4]].source == "sampled"  # d=5 X estimated, d=7 X left alone
+
+
+def test_an_overhead_search_at_a_scripts_top_level_is_refused_before_sampling(tmp_path) -> None:
+    """Its sinter workers re-run the main script, and with it the search (they used to hang)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "search.py"
+    script.write_text("from catcode.overhead import qubits_for_target\nqubits_for_target([1e-6])\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"catcode.errors.CatcodeError: qubits_for_target() is called at the top level of the main script "
+        f"'{script}' (line 2), outside `if __name__ == \"__main__\":`; the worker processes it starts re-run that "
+        "script and would call it again: put the call under the guard"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["search.py"]

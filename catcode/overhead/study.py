@@ -20,6 +20,7 @@ from catcode.overhead.results import DistanceComparison, MemoryEstimate, Overhea
 from catcode.overhead.options import OverheadOptions
 from catcode.overhead.sampling import _check, _estimate, _Memory, _rare, _sample
 from catcode.overhead.search import find_requirement
+from catcode.sampling.main_script import require_rerunnable_main
 
 if TYPE_CHECKING:
 
@@ -224,6 +225,7 @@ def qubits_for_target(
     opts = OverheadOptions.of(options, settings)
     targets, nbars = _check_search_args(targets, nbar_values, grids, d_max=d_max, max_checks=max_checks,
                                         architectures=list(architectures), logical_qubits=logical_qubits)
+    require_rerunnable_main("qubits_for_target()")  # it samples with sinter's worker processes
     rounds, boundary = opts.rounds, opts.boundary
     noises, cat_p, ancilla = _study_noises(archs, opts, nbars)
     memory = _MemoryFactory(noises, ancilla, rounds, boundary)

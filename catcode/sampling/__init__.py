@@ -30,6 +30,7 @@ import sinter
 
 from catcode.errors import CatcodeError, require_int_at_least, require_positive
 from catcode.sampling.csvio import ResumableCsv, check_output_path, read_stats, scan_csv
+from catcode.sampling.main_script import require_rerunnable_main
 from catcode.sampling.tasks import (
     DECODER_REGISTRY,
     default_batch_size,
@@ -106,6 +107,8 @@ def collect(
                                         max_batch_size=max_batch_size, max_batch_seconds=max_batch_seconds,
                                         start_batch_size=start_batch_size, chunk_seconds=chunk_seconds,
                                         scheduler_timeout=scheduler_timeout)
+    if scheduler in (None, "local"):
+        require_rerunnable_main("collect()")
     if scheduler == "local":  # its worker processes start while the tasks are prepared here
         from catcode.forkserver import prestart_local_workers
 
