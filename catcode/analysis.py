@@ -43,7 +43,7 @@ from typing import Any, Union
 import numpy as np
 import sinter
 
-from catcode.errors import CatcodeError, require_choice, require_int_at_least, require_seed
+from catcode.errors import CatcodeError, require_choice, require_instances, require_int_at_least, require_seed
 
 #: Bayes factor defining every likelihood band (same default as ``sinter plot``).
 DEFAULT_MAX_LIKELIHOOD_FACTOR: float = 1e3
@@ -438,11 +438,23 @@ def error_rates(
     max_likelihood_factor: float = DEFAULT_MAX_LIKELIHOOD_FACTOR,
 ) -> list[ErrorRate]:
     """:func:`error_rate` of every task that has kept shots (tasks with none are skipped)."""
+    stats = require_instances("stats", stats, sinter.TaskStats, expected="sinter.TaskStats")
     return [
         error_rate(s, per_round=per_round, max_likelihood_factor=max_likelihood_factor)
         for s in stats
         if s.shots - s.discards > 0
     ]
+
+
+_FROM_STATS = "sinter statistics become rate points through analysis.error_rates(stats) or rate_points(stats, x_key=...)"
+
+
+def require_rate_points(name: str, points: Any, kinds: type | tuple[type, ...] = (ErrorRate, TotalErrorRate), *,
+                        hint: str = _FROM_STATS) -> list:
+    """``points`` as a list if every item is a rate point (by default :data:`RatePoint`), else a
+    one-line CatcodeError that says how to make them (by default: from sinter statistics)."""
+    expected = " or ".join(k.__name__ for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
+    return require_instances(name, points, kinds, expected=f"{expected} points", hint=hint)
 
 
 def freeze(value: Any) -> str:
@@ -627,7 +639,7 @@ def total_error_rates(rates: Iterable[ErrorRate]) -> list[TotalErrorRate]:
 
     Rows without a partner are ignored (call :func:`pair_memories` to see them).
     """
-    pairs, _ = pair_memories(rates)
+    pairs, _ = pair_memories(require_rate_points("rates", rates, ErrorRate))
     return [total_error_rate(x, z) for x, z in pairs]
 
 
@@ -742,6 +754,7 @@ def fit_scaling(points: Sequence[RatePoint], *, x_key: str, d_key: str = "d") ->
     """
     from scipy.optimize import curve_fit
 
+    points = require_rate_points("points", points)
     usable, excluded = _fittable(points, x_key, d_key)
     x, d, y, sigma = _fit_arrays(usable, x_key, d_key) if usable else (np.array([]),) * 4
     if len(usable) < 4 or len(set(d.tolist())) < 2 or len(set(x.tolist())) < 2:
@@ -842,7 +855,7 @@ def suppression_factors(points: Sequence[RatePoint], *, d_key: str = "d") -> lis
     [10.0]
     """
     groups: dict[tuple[str, str], list[RatePoint]] = {}
-    for p in points:
+    for p in require_rate_points("points", points):
         _number(p, d_key)
         groups.setdefault(_key_without(p, [d_key, "r"]), []).append(p)
     result: list[Suppression] = []
@@ -926,6 +939,7 @@ def fit_parameter_x_th(
     require_choice("method", method, ("covariance", "bootstrap"))
     require_int_at_least("num_resamples", num_resamples, 10)
     seed = require_seed(seed)
+    points = require_rate_points("points", points)
     fit = fit_scaling(points, x_key=x_key, d_key=d_key)
     if method == "covariance":
         s = fit.x_th_err / fit.x_th
@@ -989,6 +1003,7 @@ def format_rates_table(points: Sequence[RatePoint], *, x_key: str, group_key: st
     rate with its band (``best [low, high]``); for
     :class:`TotalErrorRate` points also the phase (X memory) and bit (Z memory) parts.
     """
+    points = require_rate_points("points", points)
     rows: list[list[str]] = []
     totals = bool(points) and isinstance(points[0], TotalErrorRate)
     varying = [

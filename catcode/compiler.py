@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import stim
 
 from catcode.errors import CatcodeError, require_choice, require_int_at_least
-from catcode.layout import Layout, Stabilizer, derived_cache
+from catcode.layout import Layout, Stabilizer, derived_cache, require_layout
 from catcode.noise.model import ROUND_START, Gate, Note, Notes, Program, Repeat, Tick, handoff, num, operation_of
 
 if TYPE_CHECKING:
@@ -76,8 +76,7 @@ def memory_circuit(
     >>> len(c.shortest_graphlike_error())
     5
     """
-    if not isinstance(layout, Layout):
-        raise CatcodeError(f"layout must be a catcode.Layout (e.g. Layout.chain(5)); got {type(layout).__name__}")
+    require_layout(layout)
     require_int_at_least("rounds", rounds, 1, MAX_ROUNDS)
     require_choice("basis", basis, BASES)
     if type(verify) is not bool:  # 0, "no", None would silently pick a branch

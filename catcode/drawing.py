@@ -34,6 +34,11 @@ def draw_layout(layout: Layout, ax: Any = None, *, labels: bool = True) -> Any:
     """
     import matplotlib.pyplot as plt  # the current backend: inline in Jupyter, Agg without a display
 
+    from catcode.layout import require_layout
+    from catcode.plotting import require_axes
+
+    require_layout(layout)
+    require_axes(ax)
     g = layout.graph
     if ax is None:
         xs = [a["coords"][0] for _, a in g.nodes(data=True)]

@@ -74,6 +74,43 @@ def require_seed(seed: object) -> int | None:
         raise CatcodeError(f"seed must be an integer >= 0 or None; got {_short(seed)}") from None
 
 
+def require_instances(name: str, values: object, kinds: type | tuple[type, ...], *, expected: str,
+                      hint: str = "") -> list:
+    """``values`` as a list when it is an iterable (not a string) of ``kinds`` instances, else raise
+    naming the first item that is not one (``hint`` says how to get the right thing).
+
+    >>> require_instances("d", (3, 5), int, expected="integers")
+    [3, 5]
+    >>> require_instances("points", [1.0, "x"], float, expected="floats", hint="parse them first")
+    Traceback (most recent call last):
+    ...
+    catcode.errors.CatcodeError: points must be a list of floats; item 1 is str 'x': parse them first
+    """
+    from collections.abc import Iterable
+
+    tail = f": {hint}" if hint else ""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise CatcodeError(f"{name} must be a list of {expected}; got {_short(values)}{tail}")
+    out = list(values)
+    for i, v in enumerate(out):
+        if not isinstance(v, kinds):
+            raise CatcodeError(f"{name} must be a list of {expected}; item {i} is {_type_and_value(v)}{tail}")
+    return out
+
+
+def _type_and_value(value: object) -> str:
+    """``int 3`` for a builtin, else the type's public dotted name (``sinter.TaskStats``)."""
+    kind = type(value)
+    if kind.__module__ == "builtins":
+        return f"{kind.__name__} {_short(value)}"
+    public = []
+    for part in kind.__module__.split("."):
+        if part.startswith("_"):
+            break
+        public.append(part)
+    return ".".join(public + [kind.__qualname__])
+
+
 def name_list(names: Iterable[object], limit: int = 8) -> str:
     """``names`` joined by commas, at most ``limit`` of them, then how many more were left out.
 

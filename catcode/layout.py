@@ -517,6 +517,13 @@ class Layout:
         return cls._owned(g, f"ldpc_cat_{height}x{width}_{boundary}", "ldpc_cat")
 
 
+def require_layout(value: object) -> Layout:
+    """``value`` if it is a :class:`Layout`, else a one-line CatcodeError naming what it is."""
+    if not isinstance(value, Layout):
+        raise CatcodeError(f"layout must be a catcode.Layout (e.g. Layout.chain(5)); got {type(value).__name__}")
+    return value
+
+
 def _add_cat_with_buffer(g: nx.Graph, name: str, role: str, xy: tuple[int, int], params: Mapping[str, Any]) -> None:
     g.add_node(name, kind="cat", role=role, coords=xy, params=dict(params))
     g.add_node(f"B{name}", kind="buffer", coords=(xy[0], xy[1] + 1))

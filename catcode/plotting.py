@@ -36,6 +36,7 @@ from catcode.analysis import (
     is_numeric,
     metadata_keys,
     numeric_keys,
+    require_rate_points,
 )
 from catcode.errors import CatcodeError, require_choice
 from catcode.io import atomic_output
@@ -194,6 +195,12 @@ def _draw(
         ax.legend(fontsize="small")
 
 
+def require_axes(ax: object) -> None:
+    """Raise a one-line CatcodeError unless ``ax`` is None or a matplotlib ``Axes``."""
+    if ax is not None and not isinstance(ax, Axes):
+        raise CatcodeError(f"ax must be a matplotlib Axes (e.g. plt.subplots()[1]) or None; got {type(ax).__name__}")
+
+
 def _setup_axes(ax: Axes, points: Sequence[Any], x_key: str, xscale: str, yscale: str) -> None:
     require_choice("xscale", xscale, ("auto", "linear", "log"))
     require_choice("yscale", yscale, ("auto", "linear", "log"))
@@ -237,9 +244,11 @@ def plot_error_rates(
     distance. ``xscale``/``yscale`` are ``"auto"`` (log x for κ₁/κ₂, p, η or spans >= 20x; log y
     when any rate is positive), ``"linear"`` or ``"log"``. Draws into ``ax`` if given.
     """
+    points = require_rate_points("points", points)
     if not points:
         raise CatcodeError("nothing to plot: no rate points were given")
     check_keys(points, x_key=x_key, group_key=group_key)
+    require_axes(ax)
     if ax is None:
         fig = _new_figure(1, width=6.0, height=4.5, sharey=False)
         ax = fig.axes[0]
@@ -272,10 +281,10 @@ def plot_total_and_parts(
     memory's rate, bit part = the Z-basis memory's rate. ``fit`` (a fit to the totals) is
     overlaid on the total panel only.
     """
+    totals = require_rate_points("totals", totals, TotalErrorRate,
+                                 hint="analysis.total_error_rates(rates) pairs the X and Z memories")
     if not totals:
         raise CatcodeError("nothing to plot: no paired X/Z memories were given")
-    if not all(isinstance(t, TotalErrorRate) for t in totals):
-        raise CatcodeError("plot_total_and_parts needs TotalErrorRate points (see analysis.total_error_rates)")
     check_keys(totals, x_key=x_key, group_key=group_key)
     fig = _new_figure(3, width=4.6, height=4.3, sharey=True)
     unit = "cycle" if per_round else "shot"

@@ -355,3 +355,57 @@ def test_overhead_search_takes_a_single_value_for_a_list_and_names_what_is_wrong
 
     with pytest.raises(CatcodeError, match=message):
         qubits_for_target(**kwargs)
+
+
+def _stats() -> list:
+    import sinter
+
+    return [sinter.TaskStats(strong_id="a", decoder="pymatching", json_metadata={"d": 3, "p": 0.01, "r": 3},
+                             shots=1000, errors=10)]
+
+
+def _rates() -> list:
+    from catcode.analysis import error_rates
+
+    return error_rates(_stats())
+
+
+def _wrong_inputs() -> dict[str, tuple[Callable[[], Any], str]]:
+    """Calls with one argument of the wrong kind, and the start of the one-line error each must give."""
+    from catcode import analysis
+    from catcode.drawing import draw_layout
+    from catcode.overhead import plot_overhead
+    from catcode.plotting import plot_error_rates, plot_total_and_parts
+
+    from_stats = "sinter statistics become rate points through analysis.error_rates(stats)"
+    return {
+        "fit_scaling(stats)": (lambda: analysis.fit_scaling(_stats(), x_key="p"),
+                               f"points must be a list of ErrorRate or TotalErrorRate points; item 0 is sinter.TaskStats: {from_stats}"),
+        "suppression_factors(stats)": (lambda: analysis.suppression_factors(_stats()), "points must be a list of"),
+        "format_rates_table(stats)": (lambda: analysis.format_rates_table(_stats(), x_key="p"), "points must be a list of"),
+        "fit_parameter_x_th(stats)": (lambda: analysis.fit_parameter_x_th(_stats(), x_key="p"), "points must be a list of"),
+        "total_error_rates(stats)": (lambda: analysis.total_error_rates(_stats()),
+                                     "rates must be a list of ErrorRate points; item 0 is sinter.TaskStats"),
+        "error_rates([3])": (lambda: analysis.error_rates([3]), "stats must be a list of sinter.TaskStats; item 0 is int 3"),
+        "error_rates(3)": (lambda: analysis.error_rates(3), "stats must be a list of sinter.TaskStats; got 3"),
+        "plot_error_rates(stats)": (lambda: plot_error_rates(_stats(), x_key="p"), "points must be a list of"),
+        "plot_error_rates(ax=3)": (lambda: plot_error_rates(_rates(), x_key="p", ax=3),
+                                   "ax must be a matplotlib Axes (e.g. plt.subplots()[1]) or None; got int"),
+        "plot_total_and_parts(rates)": (lambda: plot_total_and_parts(_rates(), x_key="p"),
+                                        "totals must be a list of TotalErrorRate points; item 0 is catcode.analysis.ErrorRate: "
+                                        "analysis.total_error_rates(rates) pairs"),
+        "draw_layout('x')": (lambda: draw_layout("x"), "layout must be a catcode.Layout (e.g. Layout.chain(5)); got str"),
+        "draw_layout(ax=3)": (lambda: draw_layout(Layout.chain(3), ax=3), "ax must be a matplotlib Axes"),
+        "plot_overhead(3)": (lambda: plot_overhead(3), "studies must be a list of (label, OverheadStudy) pairs; got 3"),
+        "plot_overhead([('a', 3)])": (lambda: plot_overhead([("a", 3)]), "studies must be (label, OverheadStudy) pairs; item 0"),
+    }
+
+
+@pytest.mark.parametrize("call", sorted(_wrong_inputs()))
+def test_analysis_and_figures_name_an_argument_of_the_wrong_kind(call):
+    """They raised AttributeError or TypeError from inside (e.g. 'TaskStats' object has no attribute 'best')."""
+    run, start = _wrong_inputs()[call]
+    with pytest.raises(CatcodeError) as info:
+        run()
+    message = str(info.value)
+    assert message.startswith(start) and "\n" not in message, message

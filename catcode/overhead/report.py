@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from catcode.errors import CatcodeError
+from catcode.errors import CatcodeError, require_instances
 from catcode.analysis import z_of_factor
 from catcode.overhead.rates import Estimate
 
@@ -204,9 +204,13 @@ def plot_overhead(
 
     from catcode.overhead.results import OverheadStudy
 
-    labelled = [("", studies)] if isinstance(studies, OverheadStudy) else list(studies)
+    labelled = [("", studies)] if isinstance(studies, OverheadStudy) else require_instances(
+        "studies", studies, tuple, expected="(label, OverheadStudy) pairs", hint="pass one OverheadStudy or a list of such pairs")
     if not labelled:
         raise CatcodeError("plot_overhead needs at least one study")
+    for i, pair in enumerate(labelled):
+        if len(pair) != 2 or not isinstance(pair[1], OverheadStudy):
+            raise CatcodeError(f"studies must be (label, OverheadStudy) pairs; item {i} is not one")
     from catcode.overhead.architectures import REGISTRY
 
     all_targets = [row.target for _, s in labelled for row in s.rows]
