@@ -97,6 +97,7 @@ def memory_circuit(
 
 def ideal_memory_circuit(layout: Layout, *, rounds: int, basis: str) -> stim.Circuit:
     """The noiseless, tagged memory circuit (see :func:`memory_circuit`)."""
+    require_layout(layout)
     require_int_at_least("rounds", rounds, 1, MAX_ROUNDS)
     require_choice("basis", basis, BASES)
     return _ideal_circuit(layout, rounds, basis)
@@ -254,8 +255,19 @@ def logical_support(layout: Layout, basis: str) -> tuple[str, ...]:
 
     Repetition code: ``X`` -> the last data qubit (any single one is equivalent); ``Z`` -> every
     data qubit. Rotated surface code: the data qubits of one boundary row (``Z``) or column (``X``)
-    along which the logical operator of that type runs.
+    along which the logical operator of that type runs. A layout with several logical qubits (an
+    LDPC-cat patch) has one support each: :func:`logical_supports`.
     """
+    require_layout(layout)
+    require_choice("basis", basis, BASES)
+    declared = layout.graph.graph.get("logicals")
+    if declared is not None and len(declared[basis]) != 1:
+        raise CatcodeError(
+            f"layout {layout.name!r} has {len(declared[basis])} logical qubits; logical_support is for codes with one: "
+            "use catcode.compiler.logical_supports"
+        )
+    if declared is not None:
+        return tuple(declared[basis][0])
     if layout.code == "repetition":
         return (layout.data_qubits[-1],) if basis == "X" else layout.data_qubits
     ys = sorted({layout.coords(q)[1] for q in layout.data_qubits})

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import stim
 
-from catcode.errors import CatcodeError
-from catcode.layout import Layout
+from catcode.errors import CatcodeError, require_choice, require_int_at_least
+from catcode.layout import Layout, require_layout
 from catcode.heralds import is_herald
 
 
@@ -70,6 +70,17 @@ def count_heralds(circuit: stim.Circuit) -> int:
     return len(herald_detectors(circuit)) if structural is None else structural
 
 
+def _require_inputs(circuit: object, layout: object, *, rounds: object, basis: object) -> None:
+    """One-line CatcodeErrors for arguments of the wrong kind or out of range."""
+    from catcode.compiler import BASES, MAX_ROUNDS
+
+    if not isinstance(circuit, stim.Circuit):
+        raise CatcodeError(f"circuit must be a stim.Circuit; got {type(circuit).__name__}")
+    require_layout(layout)
+    require_int_at_least("rounds", rounds, 1, MAX_ROUNDS)
+    require_choice("basis", basis, BASES)
+
+
 def verify_structure(circuit: stim.Circuit, layout: Layout, *, rounds: int, basis: str) -> None:
     """The cheap checks every compiled memory circuit passes (``memory_circuit`` runs them).
 
@@ -81,6 +92,7 @@ def verify_structure(circuit: stim.Circuit, layout: Layout, *, rounds: int, basi
     """
     from catcode.compiler import logical_supports
 
+    _require_inputs(circuit, layout, rounds=rounds, basis=basis)
     try:
         circuit.detector_error_model(approximate_disjoint_errors=True)
     except ValueError as exc:  # non-deterministic detectors or observables
@@ -115,12 +127,16 @@ def verify_memory_circuit(
     >>> c = memory_circuit(layout, noise.depolarizing(0.01), rounds=2, basis="X")
     >>> verify_memory_circuit(c, layout, rounds=2, basis="X", distance=3)
     """
+    if distance is not None:
+        require_int_at_least("distance", distance, 1)
     verify_structure(circuit, layout, rounds=rounds, basis=basis)
     try:
         dem = circuit.detector_error_model(decompose_errors=True, approximate_disjoint_errors=True)
     except ValueError as exc:  # no graphlike decomposition
         raise CircuitCheckError(f"circuit has no graphlike error model: {str(exc).splitlines()[0]}") from None
     if distance is not None:
+        if dem.num_errors == 0:
+            raise CircuitCheckError(f"expected graphlike distance {distance}, but the circuit has no noise to measure it with")
         found = len(dem.shortest_graphlike_error())
         if found != distance:
             raise CircuitCheckError(f"expected graphlike distance {distance}, found {found}")

@@ -409,3 +409,41 @@ def test_analysis_and_figures_name_an_argument_of_the_wrong_kind(call):
         run()
     message = str(info.value)
     assert message.startswith(start) and "\n" not in message, message
+
+
+def _circuit_checks() -> dict[str, tuple[Callable[[], Any], str]]:
+    from catcode import ideal_memory_circuit, logical_support, verify_memory_circuit
+
+    quiet = memory_circuit(Layout.chain(3), None, rounds=3, basis="X")
+    noisy = memory_circuit(Layout.chain(3), noise.si1000(1e-3), rounds=3, basis="X")
+    chain = Layout.chain(3)
+    return {
+        "ideal_memory_circuit('x')": (lambda: ideal_memory_circuit("x", rounds=3, basis="X"),
+                                      "layout must be a catcode.Layout (e.g. Layout.chain(5)); got str"),
+        "logical_support('x')": (lambda: logical_support("x", "X"), "layout must be a catcode.Layout"),
+        "logical_support(basis='Q')": (lambda: logical_support(chain, "Q"), "basis must be one of 'X', 'Z'; got 'Q'"),
+        "logical_support(ldpc_cat)": (lambda: logical_support(Layout.ldpc_cat(4, 4), "X"),
+                                      "layout 'ldpc_cat_4x4_periodic' has 8 logical qubits; logical_support is for codes "
+                                      "with one: use catcode.compiler.logical_supports"),
+        "verify(circuit='x')": (lambda: verify_memory_circuit("x", chain, rounds=3, basis="X"),
+                                "circuit must be a stim.Circuit; got str"),
+        "verify(layout='x')": (lambda: verify_memory_circuit(noisy, "x", rounds=3, basis="X"), "layout must be a catcode.Layout"),
+        "verify(rounds=0)": (lambda: verify_memory_circuit(noisy, chain, rounds=0, basis="X"), "rounds must be an integer >= 1"),
+        "verify(basis='Y')": (lambda: verify_memory_circuit(noisy, chain, rounds=3, basis="Y"), "basis must be one of 'X', 'Z'"),
+        "verify(distance=0)": (lambda: verify_memory_circuit(noisy, chain, rounds=3, basis="X", distance=0),
+                               "distance must be an integer >= 1; got 0"),
+        "verify(noiseless, distance=3)": (lambda: verify_memory_circuit(quiet, chain, rounds=3, basis="X", distance=3),
+                                          "expected graphlike distance 3, but the circuit has no noise to measure it with"),
+    }
+
+
+@pytest.mark.parametrize("call", sorted(_circuit_checks()))
+def test_circuit_helpers_refuse_bad_arguments_in_one_line(call):
+    """They raised TypeError/AttributeError from inside, a multi-line Stim ValueError (a noiseless
+    circuit's distance), or accepted basis='Q' and answered for an LDPC-cat patch's first column."""
+    run, start = _circuit_checks()[call]
+    with pytest.raises(CatcodeError) as info:
+        run()
+    message = str(info.value)
+    assert message.startswith(start) and "\n" not in message, message
+
