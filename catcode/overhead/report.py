@@ -205,7 +205,7 @@ def plot_overhead(
     from catcode.overhead.results import OverheadStudy
 
     labelled = [("", studies)] if isinstance(studies, OverheadStudy) else require_instances(
-        "studies", studies, tuple, expected="(label, OverheadStudy) pairs", hint="pass one OverheadStudy or a list of such pairs")
+        "studies", studies, (tuple, list), expected="(label, OverheadStudy) pairs", hint="pass one OverheadStudy or a list of such pairs")
     if not labelled:
         raise CatcodeError("plot_overhead needs at least one study")
     for i, pair in enumerate(labelled):
