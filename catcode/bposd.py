@@ -51,7 +51,7 @@ import sinter
 import stim
 
 from catcode.decoders import bit_packed_events
-from catcode.errors import CatcodeError, require_int_at_least
+from catcode.errors import CatcodeError, require_choice, require_int_at_least, require_positive
 from catcode.syndrome_memo import SyndromeMemo
 
 #: Authors' settings (Ruiz et al. 2025, Methods): min-sum, scaling 0.625, OSD-CS order 60.
@@ -61,6 +61,20 @@ DEFAULT_OSD_METHOD = "osd_cs"
 DEFAULT_OSD_ORDER = 60
 #: Practical default for the BP iteration cap (the authors allow up to 10^4).
 DEFAULT_MAX_ITER = 1000
+#: The spellings accepted (ldpc's own names for its belief-propagation and OSD variants).
+BP_METHODS = ("product_sum", "minimum_sum")
+OSD_METHODS = ("osd_0", "osd_e", "osd_cs")
+
+
+def _check_settings(*, max_iter: object, osd_order: object, ms_scaling_factor: object, bp_method: object,
+                    osd_method: object) -> None:
+    """One-line CatcodeErrors for BP+OSD settings out of range, before ldpc sees them."""
+    require_int_at_least("max_iter", max_iter, 1)
+    require_int_at_least("osd_order", osd_order, 0)
+    if require_positive("ms_scaling_factor", ms_scaling_factor) > 1:
+        raise CatcodeError(f"ms_scaling_factor must be in (0, 1]; got {ms_scaling_factor!r}")
+    require_choice("bp_method", bp_method, BP_METHODS)
+    require_choice("osd_method", osd_method, OSD_METHODS)
 
 
 @dataclass(frozen=True)
@@ -105,7 +119,11 @@ def _incidence(supports: list[tuple[int, ...]], num_rows: int) -> scipy.sparse.c
 
 
 class BpOsdCompiledDecoder(sinter.CompiledDecoder):
-    """BP+OSD configured for one DEM; decodes each distinct syndrome once."""
+    """BP+OSD configured for one DEM; decodes each distinct syndrome once.
+
+    ``osd_order`` is capped at the number of columns of the DEM's check matrix minus its rank: the
+    most OSD can search for this DEM (one sinter decoder serves DEMs of every size).
+    """
 
     def __init__(
         self, dem: stim.DetectorErrorModel, *, max_iter: int = DEFAULT_MAX_ITER, osd_order: int = DEFAULT_OSD_ORDER,
@@ -115,6 +133,10 @@ class BpOsdCompiledDecoder(sinter.CompiledDecoder):
         from ldpc import BpOsdDecoder
         from ldpc.mod2 import rank
 
+        if not isinstance(dem, stim.DetectorErrorModel):
+            raise CatcodeError(f"dem must be a stim.DetectorErrorModel; got {type(dem).__name__}")
+        _check_settings(max_iter=max_iter, osd_order=osd_order, ms_scaling_factor=ms_scaling_factor,
+                        bp_method=bp_method, osd_method=osd_method)
         self.num_detectors = dem.num_detectors
         self.num_observables = dem.num_observables
         self.matrices = dem_matrices(dem)
@@ -179,10 +201,8 @@ class BpOsdSinterDecoder(sinter.Decoder):
 
     def __init__(self, *, max_iter: int = DEFAULT_MAX_ITER, osd_order: int = DEFAULT_OSD_ORDER,
                  ms_scaling_factor: float = DEFAULT_MS_SCALING) -> None:
-        require_int_at_least("max_iter", max_iter, 1)
-        require_int_at_least("osd_order", osd_order, 0)
-        if not 0 < ms_scaling_factor <= 1:
-            raise CatcodeError(f"ms_scaling_factor must be in (0, 1]; got {ms_scaling_factor!r}")
+        _check_settings(max_iter=max_iter, osd_order=osd_order, ms_scaling_factor=ms_scaling_factor,
+                        bp_method=DEFAULT_BP_METHOD, osd_method=DEFAULT_OSD_METHOD)
         self.max_iter, self.osd_order, self.ms_scaling_factor = max_iter, osd_order, ms_scaling_factor
 
     def compile_decoder_for_dem(self, *, dem: stim.DetectorErrorModel) -> BpOsdCompiledDecoder:

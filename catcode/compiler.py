@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import stim
 
-from catcode.errors import CatcodeError, require_choice, require_int_at_least
+from catcode.errors import CatcodeError, require_bool, require_choice, require_int_at_least
 from catcode.layout import Layout, Stabilizer, derived_cache, require_layout
 from catcode.noise.model import ROUND_START, Gate, Note, Notes, Program, Repeat, Tick, handoff, num, operation_of
 
@@ -79,8 +79,7 @@ def memory_circuit(
     require_layout(layout)
     require_int_at_least("rounds", rounds, 1, MAX_ROUNDS)
     require_choice("basis", basis, BASES)
-    if type(verify) is not bool:  # 0, "no", None would silently pick a branch
-        raise CatcodeError(f"verify must be True or False; got {verify!r}")
+    require_bool("verify", verify)
     if noise is not None and not hasattr(noise, "apply"):
         raise CatcodeError(f"noise must be a catcode.noise model (e.g. noise.depolarizing(1e-3)) or None; got {noise!r}")
     program = ideal_program(layout, rounds=rounds, basis=basis)

@@ -101,7 +101,7 @@ import numpy as np
 import sinter
 import stim
 
-from catcode.errors import CatcodeError
+from catcode.errors import CatcodeError, require_bool
 from catcode.heralds import HERALD_FLAG, is_herald  # noqa: F401 (HERALD_FLAG: public here too)
 from catcode.syndrome_memo import SyndromeMemo, distinct_rows
 
@@ -307,7 +307,13 @@ def bit_packed_events(data: object, num_detectors: int) -> np.ndarray:
     >>> bit_packed_events(np.zeros((2, 1), dtype=np.uint8), 3).shape
     (2, 1)
     """
-    dets = np.asarray(data, dtype=np.uint8)
+    dets = np.asarray(data)
+    if dets.dtype != np.uint8:
+        if dets.dtype.kind not in "iub" or (dets.size and (dets.min() < 0 or dets.max() > 255)):
+            raise CatcodeError(f"detection events must be bit-packed bytes (uint8, as sinter passes them); got {dets.dtype} "
+                               "values outside 0..255" if dets.dtype.kind in "iu" else
+                               f"detection events must be bit-packed bytes (uint8, as sinter passes them); got {dets.dtype}")
+        dets = dets.astype(np.uint8)
     width = -(-num_detectors // 8)
     if dets.ndim != 2 or dets.shape[1] != width:
         raise CatcodeError(f"detection events must have shape (shots, {width}) (bit-packed {num_detectors} "
@@ -398,7 +404,7 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
 
     def __init__(self, dem: stim.DetectorErrorModel, *, use_heralds: bool = True) -> None:
         self.model = erasure_model(dem)
-        self.use_heralds = bool(use_heralds)
+        self.use_heralds = require_bool("use_heralds", use_heralds)
         m = self.model
         self._num_obs_bytes = -(-m.num_observables // 8)
         self._num_det_bytes = -(-m.num_detectors // 8)
@@ -572,7 +578,7 @@ class ErasureMatchingDecoder(sinter.Decoder):
     """
 
     def __init__(self, use_heralds: bool = True) -> None:
-        self.use_heralds = bool(use_heralds)
+        self.use_heralds = require_bool("use_heralds", use_heralds)
 
     def compile_decoder_for_dem(
         self, *, dem: stim.DetectorErrorModel
@@ -661,6 +667,8 @@ def default_decoder(circuit_or_dem: stim.Circuit | stim.DetectorErrorModel) -> s
     >>> default_decoder(stim.Circuit('M 0\\nDETECTOR(0, 0, 0) rec[-1]'))
     'pymatching'
     """
+    if not isinstance(circuit_or_dem, (stim.Circuit, stim.DetectorErrorModel)):
+        raise CatcodeError(f"circuit_or_dem must be a stim.Circuit or stim.DetectorErrorModel; got {type(circuit_or_dem).__name__}")
     coords = circuit_or_dem.get_detector_coordinates()  # after all SHIFT_COORDS, for both types
     return "pymatching_erasure" if any(is_herald(c) for c in coords.values()) else "pymatching"
 

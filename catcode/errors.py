@@ -56,6 +56,23 @@ def require_int_at_least(name: str, value: object, minimum: int, maximum: int | 
     return v
 
 
+def require_bool(name: str, value: object) -> bool:
+    """``value`` if it is True or False (numpy's bool too), else raise: ``"no"`` or ``0`` would
+    silently pick a branch.
+
+    >>> require_bool("verify", False)
+    False
+    >>> require_bool("verify", "no")
+    Traceback (most recent call last):
+    ...
+    catcode.errors.CatcodeError: verify must be True or False; got 'no'
+    """
+    numpy_bool = type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_")
+    if not isinstance(value, bool) and not numpy_bool:
+        raise CatcodeError(f"{name} must be True or False; got {_short(value)}")
+    return bool(value)
+
+
 def require_seed(seed: object) -> int | None:
     """``seed`` for numpy's random generator: None (fresh entropy) or an integer >= 0.
 

@@ -44,6 +44,7 @@ from typing import NamedTuple
 
 from catcode.errors import (
     CatcodeError,
+    require_bool,
     require_choice,
     require_int_at_least,
     require_positive,
@@ -148,12 +149,6 @@ def _checked(value: float, what: str, fix: str) -> float:
         raise CatcodeError(
             f"{what}: probability {value:.4g} is outside [0, 0.5] after conversion; {fix}"
         )
-    return value
-
-
-def _require_bool(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise CatcodeError(f"{name} must be True or False; got {value!r}")
     return value
 
 
@@ -345,7 +340,7 @@ class TransmonParams:
             )
         s(self, "readout_error", require_probability("readout_error", self.readout_error))
         s(self, "reset_error", require_probability("reset_error", self.reset_error))
-        _require_bool("erasure_flagged", self.erasure_flagged)
+        require_bool("erasure_flagged", self.erasure_flagged)
         s(
             self,
             "flaggable_decay_fraction",

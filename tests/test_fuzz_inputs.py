@@ -447,3 +447,58 @@ def test_circuit_helpers_refuse_bad_arguments_in_one_line(call):
     message = str(info.value)
     assert message.startswith(start) and "\n" not in message, message
 
+
+
+def _decoder_checks() -> dict[str, tuple[Callable[[], Any], str]]:
+    from catcode.bposd import BpOsdCompiledDecoder, BpOsdSinterDecoder
+    from catcode.decoders import ErasureMatchingCompiledDecoder, ErasureMatchingDecoder, default_decoder
+
+    dem = stim.Circuit.generated("repetition_code:memory", distance=3, rounds=3,
+                                 before_round_data_depolarization=0.01).detector_error_model(decompose_errors=True)
+
+    def decode(data: Any) -> Any:
+        return ErasureMatchingCompiledDecoder(dem).decode_shots_bit_packed(bit_packed_detection_event_data=data)
+
+    return {
+        "events int64 300": (lambda: decode(np.full((3, 1), 300, np.int64)),
+                             "detection events must be bit-packed bytes (uint8, as sinter passes them); got int64 values "
+                             "outside 0..255"),
+        "events float": (lambda: decode(np.zeros((3, 1))), "detection events must be bit-packed bytes (uint8, as sinter "
+                                                           "passes them); got float64"),
+        "use_heralds='no'": (lambda: ErasureMatchingDecoder(use_heralds="no"), "use_heralds must be True or False; got 'no'"),
+        "use_heralds=0": (lambda: ErasureMatchingCompiledDecoder(dem, use_heralds=0), "use_heralds must be True or False; got 0"),
+        "default_decoder('x')": (lambda: default_decoder("x"),
+                                 "circuit_or_dem must be a stim.Circuit or stim.DetectorErrorModel; got str"),
+        "bposd ms_scaling_factor='x'": (lambda: BpOsdSinterDecoder(ms_scaling_factor="x"),
+                                        "ms_scaling_factor must be a finite number > 0; got 'x'"),
+        "bposd dem='x'": (lambda: BpOsdCompiledDecoder("x"), "dem must be a stim.DetectorErrorModel; got str"),
+        "bposd bp_method": (lambda: BpOsdCompiledDecoder(dem, bp_method="bogus"),
+                            "bp_method must be one of 'product_sum', 'minimum_sum'; got 'bogus'"),
+        "bposd osd_method": (lambda: BpOsdCompiledDecoder(dem, osd_method="osd_x"),
+                             "osd_method must be one of 'osd_0', 'osd_e', 'osd_cs'; got 'osd_x'"),
+        "bposd max_iter": (lambda: BpOsdCompiledDecoder(dem, max_iter=0), "max_iter must be an integer >= 1; got 0"),
+    }
+
+
+@pytest.mark.parametrize("call", sorted(_decoder_checks()))
+def test_decoders_refuse_bad_settings_and_data_in_one_line(call):
+    """They wrapped int64 bytes modulo 256, read use_heralds='no' as True, or raised from inside
+    ldpc, numpy or stim."""
+    run, start = _decoder_checks()[call]
+    with pytest.raises(CatcodeError) as info:
+        run()
+    message = str(info.value)
+    assert message.startswith(start) and "\n" not in message, message
+
+
+def test_decoders_accept_numpy_booleans_and_small_integer_bytes():
+    from catcode.decoders import ErasureMatchingCompiledDecoder, ErasureMatchingDecoder
+
+    dem = stim.Circuit.generated("repetition_code:memory", distance=3, rounds=3,
+                                 before_round_data_depolarization=0.01).detector_error_model(decompose_errors=True)
+    assert ErasureMatchingDecoder(use_heralds=np.bool_(False)).use_heralds is False
+    rows = np.asarray([[0], [3], [6]])
+    decoder = ErasureMatchingCompiledDecoder(dem)
+    np.testing.assert_array_equal(decoder.decode_shots_bit_packed(bit_packed_detection_event_data=rows),
+                                  ErasureMatchingCompiledDecoder(dem).decode_shots_bit_packed(
+                                      bit_packed_detection_event_data=rows.astype(np.uint8)))
