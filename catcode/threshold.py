@@ -63,7 +63,7 @@ import numpy as np
 import sinter
 
 from catcode import analysis
-from catcode.errors import CatcodeError, require_int_at_least, require_positive, require_seed
+from catcode.errors import CatcodeError, require_instances, require_int_at_least, require_positive, require_seed
 
 __all__ = [
     "DEFAULT_MIN_ERRORS",
@@ -250,7 +250,10 @@ def _families(stats: Sequence[sinter.TaskStats], x_key: str, group_key: str) -> 
     return families
 
 
-def _check_stats(stats: Sequence[sinter.TaskStats], x_key: str, group_key: str) -> None:
+def _check_stats(stats: Sequence[sinter.TaskStats], x_key: str, group_key: str) -> list[sinter.TaskStats]:
+    """``stats`` as a list, once every task has numeric x, group and round-count metadata."""
+    stats = require_instances("stats", stats, sinter.TaskStats, expected="sinter.TaskStats",
+                              hint="read them with sinter.read_stats_from_csv_files or catcode.analysis.read_stats")
     if not stats:
         raise CatcodeError("crossing_threshold needs sinter statistics; got none")
     for s in stats:
@@ -263,6 +266,7 @@ def _check_stats(stats: Sequence[sinter.TaskStats], x_key: str, group_key: str) 
                     f"every task needs a number > 0 under metadata {key!r} (x, group and round count); task "
                     f"{s.strong_id[:12]} has {key}={value!r} (keys present: {present})"
                 )
+    return stats
 
 
 def _curves(
@@ -469,7 +473,7 @@ def crossing_threshold(
     if max_likelihood_factor <= 1:
         raise CatcodeError(f"max_likelihood_factor must be > 1; got {max_likelihood_factor!r}")
     seed = require_seed(seed)
-    _check_stats(stats, x_key, group_key)
+    stats = _check_stats(stats, x_key, group_key)
     families = _families(stats, x_key, group_key)
     if len(families) > 1:
         first = [analysis._metadata(f[0]) for f in families.values()]
@@ -545,7 +549,7 @@ def crossing_thresholds(
     Families are returned sorted by their metadata. A family that cannot be estimated raises
     CatcodeError naming it. ``options`` are those of :func:`crossing_threshold`.
     """
-    _check_stats(stats, x_key, group_key)
+    stats = _check_stats(stats, x_key, group_key)
     families = _families(stats, x_key, group_key)
     results = []
     for key in sorted(families):

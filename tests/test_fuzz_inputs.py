@@ -502,3 +502,31 @@ def test_decoders_accept_numpy_booleans_and_small_integer_bytes():
     np.testing.assert_array_equal(decoder.decode_shots_bit_packed(bit_packed_detection_event_data=rows),
                                   ErasureMatchingCompiledDecoder(dem).decode_shots_bit_packed(
                                       bit_packed_detection_event_data=rows.astype(np.uint8)))
+
+
+def _estimator_and_threshold_checks() -> dict[str, tuple[Callable[[], Any], str]]:
+    from catcode.rare import FaultModel, estimate_logical_error, format_table
+    from catcode.threshold import crossing_threshold, crossing_thresholds
+
+    circuit = stim.Circuit.generated("repetition_code:memory", distance=3, rounds=3, before_round_data_depolarization=0.01)
+    return {
+        "FaultModel.from_dem(circuit)": (lambda: FaultModel.from_dem(circuit),
+                                         "dem must be a stim.DetectorErrorModel (circuit.detector_error_model()); got Circuit"),
+        "format_table([3])": (lambda: format_table([3]), "records must be a list of EstimateRecord; item 0 is int 3"),
+        "crossing_threshold([3])": (lambda: crossing_threshold([3], x_key="p"),
+                                    "stats must be a list of sinter.TaskStats; item 0 is int 3"),
+        "crossing_thresholds('x')": (lambda: crossing_thresholds("x", x_key="p"),
+                                     "stats must be a list of sinter.TaskStats; got 'x'"),
+        "estimate progress='yes'": (lambda: estimate_logical_error(circuit, progress="yes"),
+                                    "progress must be True, False or a function taking a line of text; got 'yes'"),
+    }
+
+
+@pytest.mark.parametrize("call", sorted(_estimator_and_threshold_checks()))
+def test_estimator_and_threshold_refuse_arguments_of_the_wrong_kind(call):
+    """They raised AttributeError or a parse error from inside, or took progress='yes' as True."""
+    run, start = _estimator_and_threshold_checks()[call]
+    with pytest.raises(CatcodeError) as info:
+        run()
+    message = str(info.value)
+    assert message.startswith(start) and "\n" not in message, message

@@ -1059,6 +1059,8 @@ def estimate_logical_error(
     chain_groups = require_int_at_least("chain_groups", chain_groups, 2)
     workers = require_int_at_least("workers", workers, 1)
     seed = require_seed(seed)
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise CatcodeError(f"progress must be True, False or a function taking a line of text; got {progress!r}")
     if chain_groups > num_chains:
         raise CatcodeError(f"chain_groups must be <= num_chains={num_chains}; got {chain_groups}")
 

@@ -253,6 +253,8 @@ class FaultModel:
         >>> fm.num_mechanisms, fm.dropped, fm.silent_logical_p.tolist()
         (1, 1, [0.2])
         """
+        if not isinstance(dem, stim.DetectorErrorModel):
+            raise CatcodeError(f"dem must be a stim.DetectorErrorModel (circuit.detector_error_model()); got {type(dem).__name__}")
         dem = dem.flattened()
         num_det, num_obs = dem.num_detectors, dem.num_observables
         p, line_ptr, targets = _parse_error_lines(str(dem))

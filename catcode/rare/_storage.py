@@ -14,7 +14,7 @@ from typing import Any
 
 import stim
 
-from catcode.errors import CatcodeError, require_seed
+from catcode.errors import CatcodeError, require_instances, require_seed
 from catcode.io import write_atomically
 from catcode.rare._estimate import RareEstimate, estimate_logical_error
 from catcode.rare._faults import circuit_sha256, task_strong_id
@@ -218,6 +218,8 @@ def per_round(rate: float, ci_low: float, ci_high: float, rounds: int) -> tuple[
 def format_table(records: Iterable[EstimateRecord]) -> str:
     """A plain-text table of records for terminals: per-round rates (when the metadata names the
     rounds ``r``, like ``collect``/``plot``/``overhead``), then per-shot rates, each labelled."""
+    records = require_instances("records", records, EstimateRecord, expected="EstimateRecord",
+                                hint="read them with catcode.rare.read_estimates_csv")
     rows = [("metadata", "rate/round", "ci_low/round", "ci_high/round", "rate/shot", "ci_low/shot",
              "ci_high/shot", "x", "method", "decodes", "seconds")]
     for r in records:
