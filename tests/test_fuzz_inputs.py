@@ -313,6 +313,14 @@ def test_sweep_and_file_helpers_refuse_what_they_cannot_use(helper):
             assert re.search(name, str(exc)), f"{helper}({_short(value)}): {exc}"
 
 
+def _assert_one_line_error(run: Callable[[], Any], start: str) -> None:
+    """``run()`` raises a one-line CatcodeError whose message begins with ``start``."""
+    with pytest.raises(CatcodeError) as info:
+        run()
+    message = str(info.value)
+    assert message.startswith(start) and "\n" not in message, message
+
+
 def _seeded_calls() -> dict[str, Callable[[Any], Any]]:
     from catcode.analysis import fit_parameter_x_th
     from catcode.overhead import OverheadOptions
@@ -405,10 +413,7 @@ def _wrong_inputs() -> dict[str, tuple[Callable[[], Any], str]]:
 def test_analysis_and_figures_name_an_argument_of_the_wrong_kind(call):
     """They raised AttributeError or TypeError from inside (e.g. 'TaskStats' object has no attribute 'best')."""
     run, start = _wrong_inputs()[call]
-    with pytest.raises(CatcodeError) as info:
-        run()
-    message = str(info.value)
-    assert message.startswith(start) and "\n" not in message, message
+    _assert_one_line_error(run, start)
 
 
 def _circuit_checks() -> dict[str, tuple[Callable[[], Any], str]]:
@@ -442,10 +447,7 @@ def test_circuit_helpers_refuse_bad_arguments_in_one_line(call):
     """They raised TypeError/AttributeError from inside, a multi-line Stim ValueError (a noiseless
     circuit's distance), or accepted basis='Q' and answered for an LDPC-cat patch's first column."""
     run, start = _circuit_checks()[call]
-    with pytest.raises(CatcodeError) as info:
-        run()
-    message = str(info.value)
-    assert message.startswith(start) and "\n" not in message, message
+    _assert_one_line_error(run, start)
 
 
 
@@ -485,10 +487,7 @@ def test_decoders_refuse_bad_settings_and_data_in_one_line(call):
     """They wrapped int64 bytes modulo 256, read use_heralds='no' as True, or raised from inside
     ldpc, numpy or stim."""
     run, start = _decoder_checks()[call]
-    with pytest.raises(CatcodeError) as info:
-        run()
-    message = str(info.value)
-    assert message.startswith(start) and "\n" not in message, message
+    _assert_one_line_error(run, start)
 
 
 def test_decoders_accept_numpy_booleans_and_small_integer_bytes():
@@ -526,7 +525,4 @@ def _estimator_and_threshold_checks() -> dict[str, tuple[Callable[[], Any], str]
 def test_estimator_and_threshold_refuse_arguments_of_the_wrong_kind(call):
     """They raised AttributeError or a parse error from inside, or took progress='yes' as True."""
     run, start = _estimator_and_threshold_checks()[call]
-    with pytest.raises(CatcodeError) as info:
-        run()
-    message = str(info.value)
-    assert message.startswith(start) and "\n" not in message, message
+    _assert_one_line_error(run, start)
