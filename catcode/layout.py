@@ -184,7 +184,10 @@ class Layout:
             if not isinstance(values, Mapping):
                 raise CatcodeError(f"params[{_short(component)}] must be a mapping of parameter name -> value; "
                                    f"got {_short(values)}")
-            layout = layout.with_params(component, **_keyword_params(f"params[{_short(component)}]", values))
+            if values:
+                layout = layout.with_params(component, **_keyword_params(f"params[{_short(component)}]", values))
+            else:  # an empty mapping sets nothing, but must still name a component
+                layout._require_component(component)
         return layout
 
     def section(self, first: int, last: int) -> Layout:
@@ -358,12 +361,34 @@ class Layout:
 
     def coords(self, node: str) -> tuple[float, float]:
         """Planar coordinates of a node."""
-        x, y = self.graph.nodes[node]["coords"]
+        try:
+            x, y = self.graph.nodes[node]["coords"]
+        except (KeyError, TypeError):
+            raise self._no_node(node) from None
         return (x, y)
 
     def kind(self, node: str) -> str:
         """``"cat"``, ``"transmon"`` or ``"buffer"``."""
-        return self.graph.nodes[node]["kind"]
+        try:
+            return self.graph.nodes[node]["kind"]
+        except (KeyError, TypeError):
+            raise self._no_node(node) from None
+
+    def _no_node(self, node: object) -> CatcodeError:
+        return CatcodeError(f"no node {_short(node)} in layout {self.name!r}; nodes: {name_list(self.qubits)} "
+                            "and their buffers B<name>")
+
+    def _require_component(self, component: object) -> None:
+        """Raise unless ``component`` is a node name or an ``(a, b)`` coupling of this layout."""
+        if isinstance(component, tuple) and len(component) == 2:
+            if not self.graph.has_edge(*component):
+                raise self._no_coupling(*component)
+        elif not isinstance(component, str) or component not in self.graph:
+            raise self._no_node(component)
+
+    def _no_coupling(self, a: object, b: object) -> CatcodeError:
+        couplings = (f"{u}-{v}" for u, v, k in self.graph.edges(data="kind") if k == "cx")
+        return CatcodeError(f"no coupling {a}-{b} in layout {self.name!r}; cx couplings: {name_list(couplings)}")
 
     @cached_property
     def overrides(self) -> tuple[tuple[str | tuple[str, str], str, Any], ...]:
@@ -379,11 +404,17 @@ class Layout:
 
     def node_params(self, node: str) -> dict[str, Any]:
         """Per-component parameter overrides of a node (empty if none)."""
-        return dict(self.graph.nodes[node].get("params", {}))
+        try:
+            return dict(self.graph.nodes[node].get("params", {}))
+        except (KeyError, TypeError):
+            raise self._no_node(node) from None
 
     def edge_params(self, a: str, b: str) -> dict[str, Any]:
         """Per-coupling parameter overrides of an edge (e.g. one CX's duration)."""
-        return dict(self.graph.edges[a, b].get("params", {}))
+        try:
+            return dict(self.graph.edges[a, b].get("params", {}))
+        except (KeyError, TypeError):
+            raise self._no_coupling(a, b) from None
 
     def with_params(self, node: str | tuple[str, str], **params: Any) -> Layout:
         """A copy with parameter overrides set on one node or one edge ``(a, b)``.
@@ -397,13 +428,9 @@ class Layout:
                                f"got {_short(node)}")
         where = f"coupling {node[0]}-{node[1]}" if is_pair else f"node {node!r}"
         _validate_params(where, params)
-        if is_pair and not self.graph.has_edge(*node):
-            couplings = (f"{a}-{b}" for a, b, k in self.graph.edges(data="kind") if k == "cx")
-            raise CatcodeError(f"no coupling {node[0]}-{node[1]} in layout {self.name!r}; cx couplings: "
-                               f"{name_list(couplings)}")
-        if not is_pair and node not in self.graph:
-            raise CatcodeError(f"no node {node!r} in layout {self.name!r}; nodes: {name_list(self.qubits)} "
-                               "and their buffers B<name>")
+        if not params:
+            raise CatcodeError(f"with_params({node!r}) sets nothing: give parameters as keywords, e.g. kappa_1_hz=2e4")
+        self._require_component(node)
         g = nx.Graph(self.graph)
         attrs = g.edges[node] if is_pair else g.nodes[node]
         attrs["params"] = {**attrs.get("params", {}), **params}

@@ -526,3 +526,25 @@ def test_estimator_and_threshold_refuse_arguments_of_the_wrong_kind(call):
     """They raised AttributeError or a parse error from inside, or took progress='yes' as True."""
     run, start = _estimator_and_threshold_checks()[call]
     _assert_one_line_error(run, start)
+
+
+_NO_Z9 = "no node 'Z9' in layout 'ocelot'; nodes: D1, A1, D2"
+
+
+@pytest.mark.parametrize(
+    "run, start",
+    [
+        (lambda: Layout.ocelot().coords("Z9"), _NO_Z9),
+        (lambda: Layout.ocelot().kind("Z9"), _NO_Z9),
+        (lambda: Layout.ocelot().node_params("Z9"), _NO_Z9),
+        (lambda: Layout.ocelot().edge_params("D1", "D9"), "no coupling D1-D9 in layout 'ocelot'; cx couplings: D1-A1"),
+        (lambda: Layout.ocelot().with_params("D1"), "with_params('D1') sets nothing: give parameters as keywords"),
+        (lambda: Layout.ocelot(params={"Z9": {}}), _NO_Z9),
+        (lambda: Layout.ocelot(params={("A1", "D9"): {}}), "no coupling A1-D9 in layout 'ocelot'"),
+    ],
+    ids=["coords", "kind", "node_params", "edge_params", "with_params()", "params={'Z9': {}}", "params={(A1, D9): {}}"],
+)
+def test_layout_lookups_name_an_unknown_component(run, start):
+    """coords, kind, node_params and edge_params raised a bare KeyError; with_params() and an
+    empty mapping for an unknown component were silently accepted."""
+    _assert_one_line_error(run, start)
