@@ -186,6 +186,9 @@ def filter_stats(items: Sequence[Any], filters: Mapping[str, Any]) -> list[Any]:
     numbers compare with a relative tolerance of 1e-9. Raises CatcodeError for a key no item
     has, and when nothing is left, naming the values that are present.
     """
+    if not isinstance(filters, Mapping):
+        raise CatcodeError(f"filters must be a mapping of metadata key -> accepted value(s), e.g. {{'d': [3, 5]}} "
+                           f"(parse_filters turns 'd=3,5' into one); got {filters!r}")
     result = list(items)
     for key, accepted in filters.items():
         key = METADATA_ALIASES.get(key, key)

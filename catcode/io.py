@@ -27,6 +27,13 @@ def _read_umask() -> int:
 UMASK: int = _read_umask()
 
 
+def require_path(path: object, what: str = "output") -> Path:
+    """``path`` as a Path if it is a ``str`` or ``os.PathLike``, else a one-line CatcodeError."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise CatcodeError(f"{what} path must be a file path (str or os.PathLike); got {type(path).__name__}")
+    return Path(path)
+
+
 def check_output_path(path: str | os.PathLike, *, create_dir: bool = False, what: str = "output") -> Path:
     """``path`` as a Path if a file can be written there, else a one-line CatcodeError; changes nothing.
 
@@ -38,7 +45,7 @@ def check_output_path(path: str | os.PathLike, *, create_dir: bool = False, what
     Traceback (most recent call last):
     catcode.errors.CatcodeError: output path '/' is a directory, not a regular file; give a file path
     """
-    p = Path(path)
+    p = require_path(path, what)
     if str(path) == "" or p.is_dir():
         raise CatcodeError(f"{what} path {str(path)!r} is a directory, not a regular file; give a file path")
     if p.is_symlink():

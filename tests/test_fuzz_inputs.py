@@ -548,3 +548,25 @@ def test_layout_lookups_name_an_unknown_component(run, start):
     """coords, kind, node_params and edge_params raised a bare KeyError; with_params() and an
     empty mapping for an unknown component were silently accepted."""
     _assert_one_line_error(run, start)
+
+
+def _path_and_helper_checks() -> dict[str, tuple[Callable[[], Any], str]]:
+    from catcode import analysis
+    from catcode.io import check_output_path
+    from catcode.sampling import ResumableCsv, default_batch_size, read_stats
+
+    return {
+        "check_output_path(3)": (lambda: check_output_path(3), "output path must be a file path (str or os.PathLike); got int"),
+        "ResumableCsv(3)": (lambda: ResumableCsv(3), "stats CSV path must be a file path (str or os.PathLike); got int"),
+        "read_stats(3)": (lambda: read_stats(3), "stats file path must be a file path (str or os.PathLike); got int"),
+        "analysis.read_stats(None)": (lambda: analysis.read_stats(None), "stats file path must be a file path"),
+        "filter_stats(filters='d=3')": (lambda: analysis.filter_stats([], "d=3"),
+                                        "filters must be a mapping of metadata key -> accepted value(s)"),
+        "default_batch_size('x')": (lambda: default_batch_size("x"), "circuit must be a stim.Circuit; got str"),
+    }
+
+
+@pytest.mark.parametrize("call", sorted(_path_and_helper_checks()))
+def test_paths_and_helpers_refuse_arguments_of_the_wrong_kind(call):
+    """They raised TypeError or AttributeError from pathlib, a dict method or stim."""
+    _assert_one_line_error(*_path_and_helper_checks()[call])

@@ -111,7 +111,9 @@ def _parse_line(fields: list[str], line: str) -> sinter.TaskStats:
 
 def scan_csv(path: str | os.PathLike[str]) -> CsvScan:
     """Read a stats CSV without modifying it; raise CatcodeError if it is not a sinter CSV."""
-    p = pathlib.Path(path)
+    from catcode.io import require_path
+
+    p = require_path(path, "stats file")
     try:
         data = p.read_bytes()
     except OSError as exc:
@@ -177,8 +179,10 @@ def read_stats(*paths: str | os.PathLike[str], normalize: bool = False) -> list[
     if not paths:
         raise CatcodeError("read_stats needs at least one CSV path; got none")
     totals: dict[str, sinter.TaskStats] = {}
+    from catcode.io import require_path
+
     for path in paths:
-        p = pathlib.Path(path)
+        p = require_path(path, "stats file")
         if not p.is_file():
             raise CatcodeError(f"stats file not found: {str(p)!r} (expected a sinter-format CSV)")
         try:
@@ -240,7 +244,9 @@ class ResumableCsv:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, warn: Callable[[str], None] = _warn_stderr):
-        self.path = pathlib.Path(path)
+        from catcode.io import require_path
+
+        self.path = require_path(path, "stats CSV")
         self.warn = warn
         self.existing: dict[str, sinter.TaskStats] = {}
         self._fd: int | None = None

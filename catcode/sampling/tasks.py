@@ -95,6 +95,8 @@ def default_batch_size(circuit: stim.Circuit) -> int:
     >>> default_batch_size(stim.Circuit.generated("repetition_code:memory", distance=5, rounds=5))
     16384
     """
+    if not isinstance(circuit, stim.Circuit):
+        raise CatcodeError(f"circuit must be a stim.Circuit; got {type(circuit).__name__}")
     return max(1024, min(16384, 2**24 // max(1, circuit.num_measurements)))
 
 
