@@ -51,7 +51,7 @@ import sinter
 import stim
 
 from catcode.decoders import bit_packed_events
-from catcode.errors import CatcodeError, require_choice, require_int_at_least, require_positive
+from catcode.errors import CatcodeError, require_choice, require_instance, require_int_at_least, require_positive
 from catcode.syndrome_memo import SyndromeMemo
 
 #: Authors' settings (Ruiz et al. 2025, Methods): min-sum, scaling 0.625, OSD-CS order 60.
@@ -133,8 +133,7 @@ class BpOsdCompiledDecoder(sinter.CompiledDecoder):
         from ldpc import BpOsdDecoder
         from ldpc.mod2 import rank
 
-        if not isinstance(dem, stim.DetectorErrorModel):
-            raise CatcodeError(f"dem must be a stim.DetectorErrorModel; got {type(dem).__name__}")
+        require_instance("dem", dem, stim.DetectorErrorModel, expected="a stim.DetectorErrorModel")
         _check_settings(max_iter=max_iter, osd_order=osd_order, ms_scaling_factor=ms_scaling_factor,
                         bp_method=bp_method, osd_method=osd_method)
         self.num_detectors = dem.num_detectors

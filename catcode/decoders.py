@@ -101,7 +101,7 @@ import numpy as np
 import sinter
 import stim
 
-from catcode.errors import CatcodeError, require_bool
+from catcode.errors import CatcodeError, require_bool, require_instance
 from catcode.heralds import HERALD_FLAG, is_herald  # noqa: F401 (HERALD_FLAG: public here too)
 from catcode.syndrome_memo import SyndromeMemo, distinct_rows
 
@@ -239,8 +239,7 @@ def erasure_model(dem: stim.DetectorErrorModel) -> ErasureModel:
     Raises CatcodeError for a mechanism carrying two heralds or a heralded mechanism that is not
     graphlike after its heralds are dropped.
     """
-    if not isinstance(dem, stim.DetectorErrorModel):
-        raise CatcodeError(f"dem must be a stim.DetectorErrorModel; got {type(dem).__name__}")
+    require_instance("dem", dem, stim.DetectorErrorModel, expected="a stim.DetectorErrorModel")
     heralds = herald_detectors(dem)
     herald_set = set(heralds)
     flat = dem.flattened()
@@ -308,11 +307,11 @@ def bit_packed_events(data: object, num_detectors: int) -> np.ndarray:
     (2, 1)
     """
     dets = np.asarray(data)
-    if dets.dtype != np.uint8:
-        if dets.dtype.kind not in "iub" or (dets.size and (dets.min() < 0 or dets.max() > 255)):
-            raise CatcodeError(f"detection events must be bit-packed bytes (uint8, as sinter passes them); got {dets.dtype} "
-                               "values outside 0..255" if dets.dtype.kind in "iu" else
-                               f"detection events must be bit-packed bytes (uint8, as sinter passes them); got {dets.dtype}")
+    if dets.dtype != np.uint8:  # integers within 0..255 are bytes too; anything else is refused, not wrapped
+        integers = dets.dtype.kind in "iu"
+        if not (integers or dets.dtype.kind == "b") or (integers and dets.size and (dets.min() < 0 or dets.max() > 255)):
+            got = f"{dets.dtype} values outside 0..255" if integers else str(dets.dtype)
+            raise CatcodeError(f"detection events must be bit-packed bytes (uint8, as sinter passes them); got {got}")
         dets = dets.astype(np.uint8)
     width = -(-num_detectors // 8)
     if dets.ndim != 2 or dets.shape[1] != width:
@@ -667,8 +666,8 @@ def default_decoder(circuit_or_dem: stim.Circuit | stim.DetectorErrorModel) -> s
     >>> default_decoder(stim.Circuit('M 0\\nDETECTOR(0, 0, 0) rec[-1]'))
     'pymatching'
     """
-    if not isinstance(circuit_or_dem, (stim.Circuit, stim.DetectorErrorModel)):
-        raise CatcodeError(f"circuit_or_dem must be a stim.Circuit or stim.DetectorErrorModel; got {type(circuit_or_dem).__name__}")
+    require_instance("circuit_or_dem", circuit_or_dem, (stim.Circuit, stim.DetectorErrorModel),
+                     expected="a stim.Circuit or stim.DetectorErrorModel")
     coords = circuit_or_dem.get_detector_coordinates()  # after all SHIFT_COORDS, for both types
     return "pymatching_erasure" if any(is_herald(c) for c in coords.values()) else "pymatching"
 

@@ -8,6 +8,7 @@ failed condition, the value received, and the valid range or choices.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 class CatcodeError(ValueError):
@@ -89,6 +90,19 @@ def require_seed(seed: object) -> int | None:
         return require_int_at_least("seed", seed, 0)
     except CatcodeError:
         raise CatcodeError(f"seed must be an integer >= 0 or None; got {_short(seed)}") from None
+
+
+def require_instance(name: str, value: object, kinds: type | tuple[type, ...], *, expected: str) -> Any:
+    """``value`` if it is an instance of ``kinds``, else a one-line CatcodeError naming its type.
+
+    >>> require_instance("dem", "x", int, expected="an integer")
+    Traceback (most recent call last):
+    ...
+    catcode.errors.CatcodeError: dem must be an integer; got str
+    """
+    if not isinstance(value, kinds):
+        raise CatcodeError(f"{name} must be {expected}; got {type(value).__name__}")
+    return value
 
 
 def require_instances(name: str, values: object, kinds: type | tuple[type, ...], *, expected: str,

@@ -29,7 +29,7 @@ from typing import Any
 
 import networkx as nx
 
-from catcode.errors import CatcodeError, _real, _short, name_list, require_choice, require_int_at_least
+from catcode.errors import CatcodeError, _real, _short, name_list, require_choice, require_instance, require_int_at_least
 
 _DERIVED: dict[int, dict[str, dict]] = {}  # id(layout) -> {owner: cache}; see derived_cache
 
@@ -546,9 +546,7 @@ class Layout:
 
 def require_layout(value: object) -> Layout:
     """``value`` if it is a :class:`Layout`, else a one-line CatcodeError naming what it is."""
-    if not isinstance(value, Layout):
-        raise CatcodeError(f"layout must be a catcode.Layout (e.g. Layout.chain(5)); got {type(value).__name__}")
-    return value
+    return require_instance("layout", value, Layout, expected="a catcode.Layout (e.g. Layout.chain(5))")
 
 
 def _add_cat_with_buffer(g: nx.Graph, name: str, role: str, xy: tuple[int, int], params: Mapping[str, Any]) -> None:

@@ -38,7 +38,7 @@ from catcode.analysis import (
     numeric_keys,
     require_rate_points,
 )
-from catcode.errors import CatcodeError, require_choice
+from catcode.errors import CatcodeError, require_choice, require_instance
 from catcode.io import atomic_output
 
 #: File extensions :func:`save_figure` can write.
@@ -197,8 +197,7 @@ def _draw(
 
 def require_axes(ax: object) -> None:
     """Raise a one-line CatcodeError unless ``ax`` is None or a matplotlib ``Axes``."""
-    if ax is not None and not isinstance(ax, Axes):
-        raise CatcodeError(f"ax must be a matplotlib Axes (e.g. plt.subplots()[1]) or None; got {type(ax).__name__}")
+    require_instance("ax", ax, (Axes, type(None)), expected="a matplotlib Axes (e.g. plt.subplots()[1]) or None")
 
 
 def _setup_axes(ax: Axes, points: Sequence[Any], x_key: str, xscale: str, yscale: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import stim
 
-from catcode.errors import CatcodeError, require_choice, require_int_at_least
+from catcode.errors import CatcodeError, require_choice, require_instance, require_int_at_least
 from catcode.layout import Layout, require_layout
 from catcode.heralds import is_herald
 
@@ -74,8 +74,7 @@ def _require_inputs(circuit: object, layout: object, *, rounds: object, basis: o
     """One-line CatcodeErrors for arguments of the wrong kind or out of range."""
     from catcode.compiler import BASES, MAX_ROUNDS
 
-    if not isinstance(circuit, stim.Circuit):
-        raise CatcodeError(f"circuit must be a stim.Circuit; got {type(circuit).__name__}")
+    require_instance("circuit", circuit, stim.Circuit, expected="a stim.Circuit")
     require_layout(layout)
     require_int_at_least("rounds", rounds, 1, MAX_ROUNDS)
     require_choice("basis", basis, BASES)

@@ -19,7 +19,7 @@ import re
 import numpy as np
 import stim
 
-from catcode.errors import CatcodeError, require_positive
+from catcode.errors import CatcodeError, require_instance, require_positive
 
 
 def detector_error_model_of(circuit_or_dem: stim.Circuit | stim.DetectorErrorModel) -> stim.DetectorErrorModel:
@@ -253,8 +253,8 @@ class FaultModel:
         >>> fm.num_mechanisms, fm.dropped, fm.silent_logical_p.tolist()
         (1, 1, [0.2])
         """
-        if not isinstance(dem, stim.DetectorErrorModel):
-            raise CatcodeError(f"dem must be a stim.DetectorErrorModel (circuit.detector_error_model()); got {type(dem).__name__}")
+        require_instance("dem", dem, stim.DetectorErrorModel,
+                         expected="a stim.DetectorErrorModel (circuit.detector_error_model())")
         dem = dem.flattened()
         num_det, num_obs = dem.num_detectors, dem.num_observables
         p, line_ptr, targets = _parse_error_lines(str(dem))

@@ -44,6 +44,8 @@ from collections.abc import Callable
 import sinter
 
 from catcode.errors import CatcodeError
+from catcode.io import UMASK, require_path
+from catcode.io import check_output_path as _check_path
 
 __all__ = ["CsvScan", "ResumableCsv", "check_output_path", "read_stats", "scan_csv"]
 
@@ -111,8 +113,6 @@ def _parse_line(fields: list[str], line: str) -> sinter.TaskStats:
 
 def scan_csv(path: str | os.PathLike[str]) -> CsvScan:
     """Read a stats CSV without modifying it; raise CatcodeError if it is not a sinter CSV."""
-    from catcode.io import require_path
-
     p = require_path(path, "stats file")
     try:
         data = p.read_bytes()
@@ -179,8 +179,6 @@ def read_stats(*paths: str | os.PathLike[str], normalize: bool = False) -> list[
     if not paths:
         raise CatcodeError("read_stats needs at least one CSV path; got none")
     totals: dict[str, sinter.TaskStats] = {}
-    from catcode.io import require_path
-
     for path in paths:
         p = require_path(path, "stats file")
         if not p.is_file():
@@ -208,9 +206,7 @@ def check_output_path(path: str | os.PathLike[str]) -> None:
     An existing file must be a sinter stats CSV opened for appending; a new file's directory
     (or nearest existing ancestor, since missing folders are created) must accept new files.
     """
-    from catcode.io import check_output_path as check_path
-
-    p = check_path(path, create_dir=True)  # not a directory nor a symlink (never followed silently)
+    p = _check_path(path, create_dir=True)  # not a directory nor a symlink (never followed silently)
     if p.exists():
         scan_csv(p)
         try:
@@ -244,8 +240,6 @@ class ResumableCsv:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, warn: Callable[[str], None] = _warn_stderr):
-        from catcode.io import require_path
-
         self.path = require_path(path, "stats CSV")
         self.warn = warn
         self.existing: dict[str, sinter.TaskStats] = {}
@@ -296,8 +290,6 @@ class ResumableCsv:
             os.fsync(fd)
             os.close(fd)
             fd = -1
-            from catcode.io import UMASK
-
             os.chmod(tmp, 0o666 & ~UMASK)
             if p.exists():  # someone else created it meanwhile: keep theirs
                 os.unlink(tmp)

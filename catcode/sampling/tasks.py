@@ -15,7 +15,7 @@ from typing import Any
 import sinter
 import stim
 
-from catcode.errors import CatcodeError
+from catcode.errors import CatcodeError, require_instance
 
 __all__ = [
     "DECODER_REGISTRY",
@@ -95,8 +95,7 @@ def default_batch_size(circuit: stim.Circuit) -> int:
     >>> default_batch_size(stim.Circuit.generated("repetition_code:memory", distance=5, rounds=5))
     16384
     """
-    if not isinstance(circuit, stim.Circuit):
-        raise CatcodeError(f"circuit must be a stim.Circuit; got {type(circuit).__name__}")
+    require_instance("circuit", circuit, stim.Circuit, expected="a stim.Circuit")
     return max(1024, min(16384, 2**24 // max(1, circuit.num_measurements)))
 
 
