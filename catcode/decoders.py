@@ -47,9 +47,13 @@ from precomputed (herald → gadget byte, bit mask) tables, a few per cent of th
 remains is PyMatching's own work on the two extra events per fired herald: on loud shots the
 gadget graph decodes in ≈ 1.6–2× the time of plain PyMatching, independent of W (measured for
 W = 50, 100, 200 with the same weight discretisation), so on circuits where nearly every shot
-carries a herald the decoder stays ≈ 1.6× plain PyMatching. A graph with fewer events (one
-node per gadget, shared gadgets) is not equivalent in general and would change predictions; so
-would per-shot reweighted graphs (PyMatching discretises weights relative to the graph's largest
+carries a herald the decoder stays ≈ 1.6× plain PyMatching. For an erasure (w = 0) a fired
+gadget's regions reach the ordinary regions at u and v no later than they meet each other, and
+the alternating trees PyMatching grows there take about a quarter of the gadget graph's time;
+sides long enough to avoid them make the erased edge dearer than an ordinary one, which discards
+the erasure information (``benchmarks/bench_gadget.py``, docs/speed_sampling.md). A graph with
+fewer events (one node per gadget, shared gadgets) is not equivalent in general and would change
+predictions; so would per-shot reweighted graphs (PyMatching discretises weights relative to the graph's largest
 one, and breaks ties by its flooding order). What is exact, and done: each distinct syndrome is
 decoded once, within a batch and across the batches a compiled decoder is given
 (:class:`~catcode.syndrome_memo.SyndromeMemo`, keyed by the shot's detection events, heralds
@@ -512,14 +516,54 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
         if not loud.any():
             return out, weights
         graph = self.gadget_graph()
+        events, fired_rows, values = self._gadget_events(dets[loud], herald_bytes[loud])
+        pred, w = self._decode(graph, events, want_weights)
+        out[loud] = pred
+        if weights is not None:
+            # every fired gadget pays the barrier W once (a–b, or u–a and b–v with W + w)
+            nodes = np.bincount(fired_rows, weights=_POPCOUNT[values], minlength=events.shape[0])
+            weights[loud] = w - self.barrier_weight * nodes / 2
+        return out, weights
+
+    def gadget_events(self, bit_packed_detection_event_data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(loud, events)``: the shots with a fired herald, and their events on :meth:`gadget_graph`.
+
+        ``events`` has a bit-packed row per loud shot: its ordinary detection events (herald bits
+        cleared) followed by the bytes of the gadget nodes, with both nodes of every gadget of each
+        fired herald set. Decoding them with :meth:`gadget_graph` gives this decoder's predictions
+        for those shots (``benchmarks/bench_gadget.py`` times it that way).
+
+        >>> dem = stim.DetectorErrorModel('''
+        ...     error(0.01) D0 D1
+        ...     error(0.05) D2 ^ D0 D1 L0
+        ...     detector(0, 0, 0) D0
+        ...     detector(1, 0, 0) D1
+        ...     detector(0, 0, 0, 1) D2
+        ... ''')
+        >>> shots = np.array([[0b100], [0b011]], dtype=np.uint8)  # herald D2 fired; D0 and D1 fired
+        >>> loud, events = ErasureMatchingCompiledDecoder(dem).gadget_events(shots)
+        >>> loud.tolist(), events.tolist()  # herald bit cleared; both nodes of the one gadget set
+        ([True, False], [[0, 3]])
+        """
+        dets = bit_packed_events(bit_packed_detection_event_data, self.model.num_detectors)
+        if not self.model.heralds:
+            return np.zeros(dets.shape[0], dtype=bool), np.zeros((0, dets.shape[1]), dtype=np.uint8)
+        self.gadget_graph()
+        herald_bytes = dets[:, self._herald_cols] & self._herald_col_mask
+        loud = herald_bytes.any(axis=1)
+        return loud, self._gadget_events(dets[loud], herald_bytes[loud])[0]
+
+    def _gadget_events(
+        self, loud_dets: np.ndarray, loud_bytes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Gadget-graph events of loud shots (``loud_bytes``: their herald bytes), and the row and
+        value of every gadget byte set."""
         table = self._gadget_table
-        assert table is not None
-        loud_bytes = herald_bytes[loud]
+        assert table is not None  # built by gadget_graph()
         rows, cols = np.nonzero(loud_bytes)  # (loud shot, herald byte) holding a fired herald
-        n_loud = loud_bytes.shape[0]
-        events = np.zeros((n_loud, self._num_det_bytes + table.num_bytes), dtype=np.uint8)
-        events[:, : self._num_det_bytes] = dets[loud]
-        events[:, : self._num_det_bytes] &= keep
+        events = np.zeros((loud_dets.shape[0], self._num_det_bytes + table.num_bytes), dtype=np.uint8)
+        events[:, : self._num_det_bytes] = loud_dets
+        events[:, : self._num_det_bytes] &= ~self._herald_byte_mask
         fired_rows, fired_gadget_bytes, values = table.expand(
             rows, self._herald_cols[cols], loud_bytes[rows, cols]
         )
@@ -527,13 +571,7 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
         np.bitwise_or.at(
             flat, fired_rows * events.shape[1] + self._num_det_bytes + fired_gadget_bytes, values
         )
-        pred, w = self._decode(graph, events, want_weights)
-        out[loud] = pred
-        if weights is not None:
-            # every fired gadget pays the barrier W once (a–b, or u–a and b–v with W + w)
-            nodes = np.bincount(fired_rows, weights=_POPCOUNT[values], minlength=n_loud)
-            weights[loud] = w - self.barrier_weight * nodes / 2
-        return out, weights
+        return events, fired_rows, values
 
     def _decode(
         self, matching: pymatching.Matching, dets: np.ndarray, want_weights: bool

@@ -601,6 +601,35 @@ def test_predictions_and_weights_equal_the_frozen_implementation_shot_by_shot(ma
     assert fresh.decode_shots_bit_packed(bit_packed_detection_event_data=dets[:0]).shape[0] == 0
 
 
+def test_gadget_events_decoded_on_the_gadget_graph_give_the_decoders_predictions():
+    dem = multi_edge_herald_dem()  # heralds with 1 to 5 gadgets each, boundary edges among them
+    dets = dem.compile_sampler(seed=77).sample(3000, bit_packed=True)[0]
+    compiled = CUSTOM_DECODERS["pymatching_erasure"].compile_decoder_for_dem(dem=dem)
+    loud, events = compiled.gadget_events(dets)
+    np.testing.assert_array_equal(loud, herald_counts(dem, dets) > 0)
+    assert 0 < loud.sum() < len(loud) and events.shape[0] == loud.sum()
+    # both nodes of every gadget of every fired herald, and nothing else, beyond the detector bytes
+    model = compiled.model
+    width = -(-model.num_detectors // 8)
+    fired = np.unpackbits(dets[loud], axis=1, bitorder="little")[:, list(model.heralds)]
+    gadgets_per_herald = np.array([len(model.herald_edges[h]) for h in model.heralds])
+    set_bits = np.unpackbits(events[:, width:], axis=1).sum(axis=1)
+    np.testing.assert_array_equal(set_bits, 2 * (fired @ gadgets_per_herald))
+    # the ordinary detection events are kept and the herald bits cleared
+    ordinary = np.unpackbits(events[:, :width], axis=1, bitorder="little")[:, : model.num_detectors]
+    expected = np.unpackbits(dets[loud], axis=1, bitorder="little")[:, : model.num_detectors]
+    expected[:, list(model.heralds)] = 0
+    np.testing.assert_array_equal(ordinary, expected)
+    got = compiled.gadget_graph().decode_batch(events, bit_packed_shots=True, bit_packed_predictions=True)
+    want = compiled.decode_shots_bit_packed(bit_packed_detection_event_data=dets)[loud]
+    np.testing.assert_array_equal(np.asarray(got, dtype=np.uint8).reshape(want.shape), want)
+    # without heralds no shot is loud
+    plain = stim.DetectorErrorModel("error(0.1) D0 D1\ndetector(0, 0, 0) D0\ndetector(1, 0, 0) D1")
+    loud, events = CUSTOM_DECODERS["pymatching_erasure"].compile_decoder_for_dem(dem=plain).gadget_events(
+        np.ones((4, 1), dtype=np.uint8))
+    assert not loud.any() and events.shape == (0, 1)
+
+
 def test_repeated_rows_are_decoded_once_and_hash_collisions_are_kept_apart():
     from catcode.syndrome_memo import DEDUP_SAMPLE, distinct_rows
 
