@@ -53,8 +53,8 @@ the alternating trees PyMatching grows there take about a quarter of the gadget 
 sides long enough to avoid them make the erased edge dearer than an ordinary one, which discards
 the erasure information (``benchmarks/bench_gadget.py``, docs/speed_sampling.md). A graph with
 fewer events (one node per gadget, shared gadgets) is not equivalent in general and would change
-predictions; so would per-shot reweighted graphs (PyMatching discretises weights relative to the graph's largest
-one, and breaks ties by its flooding order). What is exact, and done: each distinct syndrome is
+predictions; so would per-shot reweighted graphs (PyMatching discretises weights relative to the
+graph's largest one, and breaks ties by its flooding order). What is exact, and done: each distinct syndrome is
 decoded once, within a batch and across the batches a compiled decoder is given
 (:class:`~catcode.syndrome_memo.SyndromeMemo`, keyed by the shot's detection events, heralds
 included). Low-noise circuits repeat a few syndromes: of 10⁶ Ocelot d = 5 shots (n̄ = 1.5, 5
@@ -419,7 +419,7 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
         mask = np.zeros(self._num_det_bytes, dtype=np.uint8)
         for h in m.heralds:
             mask[h // 8] |= np.uint8(1 << (h % 8))
-        self._herald_byte_mask = mask
+        self._ordinary_byte_mask = ~mask  # herald bits are removed before matching
         self._herald_cols = np.flatnonzero(mask)  # detector bytes holding at least one herald
         self._herald_col_mask = mask[self._herald_cols]
         self._gadget_graph: pymatching.Matching | None = None
@@ -502,11 +502,10 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
             return out, weights
         if not self.model.heralds:
             return self._decode(self._base, dets, want_weights)
-        keep = ~self._herald_byte_mask  # herald bits are removed before matching
+        keep = self._ordinary_byte_mask
         if not self.use_heralds:
             return self._decode(self._base, dets & keep, want_weights)
-        herald_bytes = dets[:, self._herald_cols] & self._herald_col_mask
-        loud = herald_bytes.any(axis=1)
+        herald_bytes, loud = self._fired_heralds(dets)
         if not loud.all():
             quiet = ~loud
             pred, w = self._decode(self._base, dets[quiet] & keep, want_weights)
@@ -549,9 +548,13 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
         if not self.model.heralds:
             return np.zeros(dets.shape[0], dtype=bool), np.zeros((0, dets.shape[1]), dtype=np.uint8)
         self.gadget_graph()
-        herald_bytes = dets[:, self._herald_cols] & self._herald_col_mask
-        loud = herald_bytes.any(axis=1)
+        herald_bytes, loud = self._fired_heralds(dets)
         return loud, self._gadget_events(dets[loud], herald_bytes[loud])[0]
+
+    def _fired_heralds(self, dets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each shot's bytes holding herald bits (other bits cleared), and whether any is set."""
+        herald_bytes = dets[:, self._herald_cols] & self._herald_col_mask
+        return herald_bytes, herald_bytes.any(axis=1)
 
     def _gadget_events(
         self, loud_dets: np.ndarray, loud_bytes: np.ndarray
@@ -563,7 +566,7 @@ class ErasureMatchingCompiledDecoder(sinter.CompiledDecoder):
         rows, cols = np.nonzero(loud_bytes)  # (loud shot, herald byte) holding a fired herald
         events = np.zeros((loud_dets.shape[0], self._num_det_bytes + table.num_bytes), dtype=np.uint8)
         events[:, : self._num_det_bytes] = loud_dets
-        events[:, : self._num_det_bytes] &= ~self._herald_byte_mask
+        events[:, : self._num_det_bytes] &= self._ordinary_byte_mask
         fired_rows, fired_gadget_bytes, values = table.expand(
             rows, self._herald_cols[cols], loud_bytes[rows, cols]
         )

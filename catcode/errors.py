@@ -117,8 +117,6 @@ def require_instances(name: str, values: object, kinds: type | tuple[type, ...],
     ...
     catcode.errors.CatcodeError: points must be a list of floats; item 1 is str 'x': parse them first
     """
-    from collections.abc import Iterable
-
     tail = f": {hint}" if hint else ""
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         raise CatcodeError(f"{name} must be a list of {expected}; got {_short(values)}{tail}")
