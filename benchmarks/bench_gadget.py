@@ -39,10 +39,15 @@ from catcode.decoders import CUSTOM_DECODERS, ErasureMatchingCompiledDecoder
 CHAIN = "chain d=15 ocelot r=15"
 
 
+def first_gadget_node(compiled: ErasureMatchingCompiledDecoder) -> int:
+    """Gadget nodes are numbered from the first multiple of 8 at or above the detector count."""
+    return 8 * -(-compiled.model.num_detectors // 8)
+
+
 def stretched(compiled: ErasureMatchingCompiledDecoder, stretch: float) -> pymatching.Matching:
     """The gadget graph with each side edge (one gadget node, the other ordinary or the boundary)
     lengthened by ``stretch``; the barrier a–b and the base graph unchanged."""
-    first = 8 * -(-compiled.model.num_detectors // 8)  # gadget nodes are numbered from here
+    first = first_gadget_node(compiled)
     out = pymatching.Matching()
     for u, v, data in compiled.gadget_graph().edges():
         gadget_nodes = (u >= first) + (v is not None and v >= first)
@@ -58,7 +63,7 @@ def stretched(compiled: ErasureMatchingCompiledDecoder, stretch: float) -> pymat
 
 def gadget_weights(compiled: ErasureMatchingCompiledDecoder) -> np.ndarray:
     """w of every gadget, read back from its side u–a (a = first + 2g): it weighs (W + w) / 2."""
-    first = 8 * -(-compiled.model.num_detectors // 8)
+    first = first_gadget_node(compiled)
     sides = []
     for u, v, data in compiled.gadget_graph().edges():
         ends = [n for n in (u, v) if n is not None and n >= first]
@@ -74,13 +79,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stretch", type=float, nargs="+", default=[1.0, 6.0],
                         help="added to each gadget side edge, one 'stretched' graph per value")
     args = parser.parse_args(argv)
-    circuit = dict((label, c) for label, c, _ in cases(args.scale))[CHAIN]
-    shots = dict((label, n) for label, _, n in cases(args.scale))[CHAIN]
+    circuit, shots = {label: (c, n) for label, c, n in cases(args.scale)}[CHAIN]
     dem = circuit.detector_error_model(decompose_errors=True, approximate_disjoint_errors=True)
     dets, obs = circuit.compile_detector_sampler(seed=15).sample(shots, bit_packed=True, separate_observables=True)
     compiled = CUSTOM_DECODERS["pymatching_erasure"].compile_decoder_for_dem(dem=dem)
     loud, events = compiled.gadget_events(dets)
-    width = -(-dem.num_detectors // 8)
+    width = first_gadget_node(compiled) // 8  # detector bytes
     ordinary = np.ascontiguousarray(events[:, :width])
     quiet_gadgets = events.copy()
     quiet_gadgets[:, width:] = 0
