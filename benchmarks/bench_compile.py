@@ -18,6 +18,11 @@ sweep over p or nbar does), so nothing computed from the noise parameters is reu
 repetitions. ``--quick`` drops the largest distances. ``benchmarks/bench_presets.py`` compares the
 physics presets with the generic ones directly (interleaved).
 
+A second block times whole sweeps as ``catcode collect`` builds them (``Sweep.tasks()``: for every
+point the layout, the preset, the compile, ``verify_structure`` and the text round trip), per
+point, against ``stim.Circuit.generated`` for the same points, and against the same sweep with a
+new layout object for every point (``build_layout`` hands consecutive points the same object).
+
 A last block checks that compile time does not grow with rounds (REPEAT blocks): rounds = 10 and
 rounds = 10**5 on a d = 51 chain, with and without ``verify_structure``.
 """
@@ -33,8 +38,10 @@ from collections.abc import Callable
 
 import stim
 
-from catcode import Layout, memory_circuit, noise
+from catcode import Layout, experiment, memory_circuit, noise
+from catcode.experiment import build_circuit
 from catcode.layout import MAX_DISTANCE
+from catcode.sweep import Sweep
 
 P = 1e-3
 REPS = 5
@@ -81,6 +88,42 @@ def cases(quick: bool) -> list[tuple[str, int, str, Callable[[], Layout], Callab
     return out
 
 
+#: (label, code, Sweep keyword arguments but the swept parameter, swept parameter, its 10 values).
+SWEEPS = (
+    ("chain ocelot, d 3..21, 10 nbar", "repetition", {"d": tuple(range(3, 22, 2)), "noise": ("ocelot",)},
+     "nbar", tuple(1.0 + 0.2 * i for i in range(10))),
+    ("surface si1000, d 3..11, 10 p", "surface",
+     {"d": (3, 5, 7, 9, 11), "layout": ("rotated_surface",), "noise": ("si1000",)},
+     "p", tuple(1e-3 * (1 + 0.4 * i) for i in range(10))),
+)
+
+
+def _new_layout_each_point(meta: dict) -> stim.Circuit:
+    """``build_circuit`` as before layouts were reused: a new layout object for every point."""
+    experiment._last_layout = None
+    return build_circuit(meta)
+
+
+def sweep_block(reps: int) -> None:
+    """Per-point cost of ``Sweep.tasks()`` against Stim and against a new layout per point."""
+    print(f"\nsweeps (Sweep.tasks(), both bases), ms per point, min / median of {reps}; ratios of mins")
+    print(f"{'sweep':<32} {'points':>6} {'catcode':>8} {'med':>7} {'new layout':>10} {'stim':>7} "
+          f"{'/stim':>6} {'/new layout':>11}  load")
+    for label, code, kwargs, name, values in SWEEPS:
+        ours, fresh, theirs = [], [], []
+        for _ in range(reps):
+            sweeps = [Sweep(**kwargs, params={name: tuple(v * (1 + 1e-6 * next(FRESH)) for v in values)})
+                      for _ in range(2)]  # new parameter values for each timed sweep
+            ours += times(lambda: sweeps[0].tasks(), 1)
+            fresh += times(lambda: sweeps[1].tasks(circuit_builder=_new_layout_each_point), 1)
+            points = sweeps[0].points()
+            theirs += times(lambda: [stim_reference(code, m["d"])() for m in points], 1)
+        n = len(points)
+        print(f"{label:<32} {n:>6} {1e3 * min(ours) / n:>8.2f} {1e3 * statistics.median(ours) / n:>7.2f} "
+              f"{1e3 * min(fresh) / n:>10.2f} {1e3 * min(theirs) / n:>7.3f} {min(ours) / min(theirs):>6.0f} "
+              f"{min(ours) / min(fresh):>11.2f}  {os.getloadavg()[0]:.2f}", flush=True)
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     print(f"stim {stim.__version__}; min / median of {REPS} interleaved repetitions; basis X; rounds = d")
@@ -103,6 +146,7 @@ def main() -> None:
               f"{min(theirs):>9.5f} {statistics.median(theirs):>9.5f} {min(ours) / min(theirs):>9.1f} "
               f"{statistics.median(ours) / statistics.median(theirs):>7.1f} {cold:>8.4f} {cold / min(theirs):>6.0f}  {load}",
               flush=True)
+    sweep_block(3)
     print("\nrounds independence, chain d = 51, depolarizing (min of 3):")
     layout = Layout.chain(51)
     for verify in (False, True):

@@ -40,6 +40,13 @@ STRUCTURE_KEYS = (
 )
 
 
+#: The layout :func:`build_layout` made last, with the arguments that named it. A sweep's
+#: consecutive circuits share their layout (:meth:`catcode.sweep.Sweep.points` puts the structure
+#: outermost), and handing them the same object lets the compiler and the noise pass reuse what
+#: they derived from it (issue 15). One entry only, so at most one layout is kept beyond its use.
+_last_layout: tuple[tuple, Layout] | None = None
+
+
 def build_layout(
     layout: str, distance: int | None = None, *, ancilla: str = "transmon", section: str | None = None,
     bit_distance: int | None = None, **shape: Any,
@@ -48,11 +55,44 @@ def build_layout(
 
     ``ocelot`` ignores ``distance`` unless a ``section`` like ``"1-3"`` is given, and checks it
     against the section's size when both are. ``rectangular_surface`` needs both ``distance``
-    (phase) and ``bit_distance``.
+    (phase) and ``bit_distance``. Called again with the same arguments, it returns the same
+    (immutable) layout object as the call before.
 
     >>> build_layout("rectangular_surface", 5, bit_distance=3, ancilla="cat").name
     'rectangular_surface_cat'
+    >>> build_layout("chain", 5) is build_layout("chain", 5)
+    True
     """
+    global _last_layout
+    key = _reuse_key(layout, distance, ancilla, section, bit_distance, shape)
+    last = _last_layout
+    if key is not None and last is not None and last[0] == key:
+        return last[1]
+    result = _new_layout(layout, distance, ancilla=ancilla, section=section, bit_distance=bit_distance, **shape)
+    if key is not None:
+        _last_layout = (key, result)
+    return result
+
+
+def _reuse_key(layout: Any, distance: Any, ancilla: Any, section: Any, bit_distance: Any,
+               shape: dict[str, Any]) -> tuple | None:
+    """The arguments with their exact types, or None unless every value is a str, an int or None.
+
+    Types are part of the key so that a reused layout never skips a check: ``5.0`` and ``True``
+    equal ``5`` and ``1`` but :func:`_new_layout` refuses them.
+    """
+    named = (("layout", layout), ("distance", distance), ("ancilla", ancilla), ("section", section),
+             ("bit_distance", bit_distance), *sorted(shape.items()))
+    if any(type(value) not in (str, int, type(None)) for _, value in named):
+        return None
+    return tuple((name, type(value), value) for name, value in named)
+
+
+def _new_layout(
+    layout: str, distance: int | None = None, *, ancilla: str = "transmon", section: str | None = None,
+    bit_distance: int | None = None, **shape: Any,
+) -> Layout:
+    """A new layout named by metadata (see :func:`build_layout`, which reuses the last one)."""
     require_choice("layout", layout, LAYOUTS)
     if section is not None and layout != "ocelot":
         raise CatcodeError(f"section is a key of layout 'ocelot' only; got section={_short(section)} for layout {layout!r}")

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from catcode import Layout, noise
 from catcode.compiler import memory_circuit
 from catcode.errors import CatcodeError, _short
-from catcode.experiment import build_circuit
+from catcode.experiment import build_circuit, build_layout
 
 #: Wall-clock budget of one call, generous for a loaded 2-core machine (a valid call takes < 0.2 s).
 BUDGET_S = 5.0
@@ -205,6 +205,23 @@ def _check_build_circuit(key: str, value: Any) -> None:
     _names(exc, METADATA_NAMES[key])
     if exc is None:
         _valid_circuit(result)
+
+
+def test_build_layout_reuses_the_last_layout_but_never_skips_a_check():
+    """A sweep's points get the same layout object; values equal to valid ones (5.0 == 5,
+    True == 1) but of a refused type are still refused, and a refusal forgets nothing."""
+    first = build_layout("chain", 5)
+    assert build_layout("chain", 5) is first
+    for distance in (5.0, "5", True):
+        with pytest.raises(CatcodeError, match=r"d \(code distance\) must be an integer"):
+            build_layout("chain", distance)
+    with pytest.raises(CatcodeError, match="ancilla"):
+        build_layout("chain", 5, ancilla=1.0)
+    assert build_layout("chain", 5) is first
+    other = build_layout("chain", 5, ancilla="cat")
+    assert other.graph.nodes["A1"]["kind"] == "cat" and first.graph.nodes["A1"]["kind"] == "transmon"
+    again = build_layout("chain", 5)
+    assert again is not first and sorted(again.graph.nodes) == sorted(first.graph.nodes)
 
 
 @pytest.mark.parametrize("value", [v for v in ADVERSARIAL if not isinstance(v, dict)], ids=lambda v: f"{type(v).__name__}:{_short(v)[:24]}")
