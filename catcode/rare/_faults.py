@@ -15,6 +15,7 @@ import functools
 import hashlib
 import math
 import re
+import warnings
 
 import numpy as np
 import stim
@@ -305,7 +306,7 @@ def _parse_error_lines(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for old, new in (("error(", " -5 "), ("detector(", " -4 "), ("detector", " -4 "), ("logical_observable", " -4 "),
                      (",", " "), (")", " "), ("^", " -1 "), ("L", " -2 "), ("D", " "), ("\n", " -3 ")):
         text = text.replace(old, new)
-    v = np.array(text.split(), dtype=np.float64) if text.strip() else np.zeros(0)
+    v = _numbers(text)
     if len(v) == 0 or v[-1] != _LINE_END:
         v = np.append(v, _LINE_END)
     ends = np.flatnonzero(v == _LINE_END)
@@ -326,6 +327,35 @@ def _parse_error_lines(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     error_number = np.cumsum(is_error_line) - 1
     counts = np.bincount(error_number[lines], minlength=int(is_error_line.sum()))
     return v[prob_pos], np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), vals
+
+
+def _numbers(text: str) -> np.ndarray:
+    """The whitespace-separated numbers of ``text``, parsed in one C pass (``np.fromstring``'s
+    text mode; 0.3 s against 0.4-0.5 s for ``split`` + ``np.array`` on the 11 MB surface d = 21 DEM).
+
+    numpy only warns where a token is not a number, and returns the numbers before it: that
+    warning is an error here, so a token the replacements missed never truncates the model.
+
+    >>> _numbers(" -5 0.25 3 -1 1 -3 ").tolist()
+    [-5.0, 0.25, 3.0, -1.0, 1.0, -3.0]
+    """
+    if not text.strip():
+        return np.zeros(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        try:
+            return np.fromstring(text, dtype=np.float64, sep=" ")
+        except (DeprecationWarning, ValueError):
+            bad = next((t for t in text.split() if not _is_number(t)), "")
+            raise CatcodeError(f"detector error model text has a token FaultModel cannot read: {bad[:40]!r}") from None
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 def _odd_pairs(rows: np.ndarray, cols: np.ndarray, num_rows: int, num_cols: int) -> tuple[np.ndarray, np.ndarray]:
