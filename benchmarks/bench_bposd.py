@@ -6,9 +6,12 @@ preset at n-bar = 11) and the cat repetition code of the same distance and kappa
 * compile time (``memory_circuit``) and detector-error-model time, peak Python memory
   (tracemalloc, compile + DEM + decoder set-up) and the process's peak RSS so far;
 * decoding throughput in shots/s, min and median over ``--reps`` repetitions on the same shots,
-  decoders interleaved: catcode ``bposd`` and ``stimbposd`` with the same settings (min-sum, scaling
-  0.625, max_iter 1000, OSD-CS order 60, capped at n - rank by both), Tesseract (``--tesseract``,
-  H = 4 only by default: a search decoder, not BP-OSD) and PyMatching on the repetition code;
+  decoders interleaved (who runs first alternates): catcode ``bposd`` and ``stimbposd`` with the
+  same settings (min-sum, scaling 0.625, max_iter 1000, OSD-CS order 60, capped at n - rank by
+  both), Tesseract (``--tesseract``, H = 4 only by default: a search decoder, not BP-OSD) and
+  PyMatching on the repetition code;
+* the ratio catcode / stimbposd of their decoding times (wall min and median, and the min CPU
+  time of this process, which load disturbs least); the goal is <= 1;
 * failures on the same shots (decoders that agree fail on the same shots) and the machine load
   before and after each case (2 shared cores: compare ratios, not absolute rates).
 
@@ -90,18 +93,25 @@ def bench(name: str, layout: Layout, rounds: int, k1_over_k2: float, shots: int,
     sampler = circuit.compile_detector_sampler(seed=1)
     dets, obs = sampler.sample(max(shots, matching_shots if matching else 0), separate_observables=True)
     times: dict[str, list[float]] = {k: [] for k in decoders}
+    cpu: dict[str, list[float]] = {k: [] for k in decoders}
     fails: dict[str, int] = {}
-    for _ in range(reps):
-        for key, decode in decoders.items():
+    for rep in range(reps):
+        order = list(decoders.items())
+        for key, decode in order if rep % 2 == 0 else order[::-1]:  # who runs first alternates
             n = matching_shots if key == "pymatching" else shots
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             pred = decode(dets[:n])
             times[key].append(time.perf_counter() - t)
+            cpu[key].append(time.process_time() - c)
             fails[key] = int((pred != obs[:n]).any(axis=1).sum())
     for key, ts in times.items():
         n = matching_shots if key == "pymatching" else shots
         print(f"    {key:18s} {n / min(ts):10.1f} shots/s (median {n / statistics.median(ts):10.1f})  "
               f"failures {fails[key]}/{n}", flush=True)
+    ours, theirs = "catcode bposd", "stimbposd"
+    print(f"    {ours} / {theirs} time (goal <= 1): wall min {min(times[ours]) / min(times[theirs]):.2f}, "
+          f"median {statistics.median(times[ours]) / statistics.median(times[theirs]):.2f}; "
+          f"CPU min {min(cpu[ours]) / min(cpu[theirs]):.2f}", flush=True)
     print(f"    load {load0:.2f} -> {os.getloadavg()[0]:.2f}", flush=True)
 
 
