@@ -201,6 +201,7 @@ def test_dem_text_numbers_are_all_read_or_the_token_is_named():
     from catcode.rare._faults import _numbers
 
     assert _numbers(" -5 0.25 3 -3 \n -5 1e-300 -2 0 -3 ").tolist() == [-5.0, 0.25, 3.0, -3.0, -5.0, 1e-300, -2.0, 0.0, -3.0]
+    assert _numbers("").tolist() == [] and _numbers("  \n ").tolist() == []  # numpy alone gives [-1.0]
     with pytest.raises(CatcodeError, match="token FaultModel cannot read: 'D7'"):
         _numbers(" -5 0.25 3 D7 -3 ")
 

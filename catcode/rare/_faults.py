@@ -339,7 +339,7 @@ def _numbers(text: str) -> np.ndarray:
     >>> _numbers(" -5 0.25 3 -1 1 -3 ").tolist()
     [-5.0, 0.25, 3.0, -1.0, 1.0, -3.0]
     """
-    if not text.strip():
+    if not text or text.isspace():  # numpy reads whitespace alone as [-1.0]; isspace copies nothing
         return np.zeros(0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
