@@ -42,7 +42,7 @@ from catcode.sampling.csvio import ResumableCsv
 from catcode.sampling.progress import ProgressPrinter
 from catcode.sampling.tasks import default_batch_size, describe, task_limits
 
-__all__ = ["ChunkJob", "connect", "collect_dask", "prestart_local_workers", "sample_chunk"]
+__all__ = ["ChunkJob", "LOCAL_CLUSTER_CONFIG", "connect", "collect_dask", "prestart_local_workers", "sample_chunk"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,6 +172,21 @@ def _forkserver_workers():
         yield
 
 
+#: Dask settings of the LocalCluster that ``connect("local")`` starts. By default the event loop of
+#: the scheduler, of each nanny and of each worker wakes every 20 ms to check its own health
+#: (``tick``), and each worker's wakes every 10 ms more for its statistical profiler, which then
+#: waits for the GIL that the sampling thread holds inside Stim and PyMatching. With both workers
+#: sampling on 2 cores, those wake-ups cost 0.6–0.7 of 7 CPU-seconds in a 3.5 s run; with these
+#: settings 0.25–0.3 (issue 15, ``docs/speed_sampling.md``). Profiles and the 0.5 s system monitor
+#: only feed Dask's dashboard; the memory monitor, which enforces the workers' memory limit, keeps
+#: Dask's 100 ms.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
+
+
 def connect(scheduler: str, *, processes: int | None = None, timeout: float = 5.0) -> tuple[Any, Any]:
     """A ``(client, cluster)`` pair: ``"local"`` starts a LocalCluster, else connect to an address.
 
@@ -187,9 +202,12 @@ def connect(scheduler: str, *, processes: int | None = None, timeout: float = 5.
         n = processes or os.cpu_count() or 1
         import logging
 
+        import dask
+
         # Scheduler and dashboard listen on the loopback interface only: Dask has no
-        # authentication, so nothing of it is reachable from other hosts.
-        with _forkserver_workers():
+        # authentication, so nothing of it is reachable from other hosts. The nannies pass the
+        # configuration in force here on to their workers.
+        with _forkserver_workers(), dask.config.set(LOCAL_CLUSTER_CONFIG):
             cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                                                dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
         return distributed.Client(cluster), cluster
