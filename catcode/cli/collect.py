@@ -21,7 +21,9 @@ is printed and recorded in the CSV's decoder column. Name decoders with --decode
 Trust model of --scheduler tcp://...: a Dask scheduler has no authentication and exchanges
 pickled Python objects, so anyone who can reach it can run code on it and on this machine's
 client. Use only schedulers on networks you trust (e.g. through an SSH tunnel). --scheduler local
-binds the scheduler and its dashboard to 127.0.0.1.
+binds the scheduler and its dashboard to 127.0.0.1, and runs without Dask's statistical profiler
+and with slower health ticks (catcode.sampling.cluster.LOCAL_CLUSTER_CONFIG), which on two cores
+took CPU from the sampling; the dashboard's profile page stays empty.
 
 A sweep is the product of the values given to --d, --b, --noise, --layout and every noise
 parameter (--nbar, --k1_over_k2, --param key=v1,v2,...). Each point is a sinter task whose
