@@ -23,7 +23,9 @@ pickled Python objects, so anyone who can reach it can run code on it and on thi
 client. Use only schedulers on networks you trust (e.g. through an SSH tunnel). --scheduler local
 binds the scheduler and its dashboard to 127.0.0.1, and runs without Dask's statistical profiler
 and with slower health ticks (catcode.sampling.cluster.LOCAL_CLUSTER_CONFIG), which on two cores
-took CPU from the sampling; the dashboard's profile page stays empty.
+took CPU from the sampling; the dashboard's profile page stays empty. Workers you start yourself
+(`dask worker ADDRESS`) take the same settings from the environment:
+DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=1s.
 
 A sweep is the product of the values given to --d, --b, --noise, --layout and every noise
 parameter (--nbar, --k1_over_k2, --param key=v1,v2,...). Each point is a sinter task whose
