@@ -6,8 +6,9 @@ and with Dask's defaults.
 One repetition starts, in a fresh process each, the 2-worker LocalCluster of ``--scheduler local``
 (``catcode.sampling.cluster.connect``) twice: once as catcode configures it
 (``LOCAL_CLUSTER_CONFIG``) and once with Dask's defaults (the reference), in alternating order.
-Both workers then sample and decode ``--shots`` shots twice each (``sample_chunk``, repetition
-code, rounds = d, p = 1e-3), and psutil counts the CPU seconds of every thread meanwhile:
+Both workers then sample and decode ``--shots`` shots twice each (``sample_chunk`` on
+``bench_collect.py``'s repetition code, rounds = d, p = 1e-3), and psutil counts the CPU seconds
+of every thread meanwhile:
 
 - ``driver``: the driver process (scheduler, nannies, client);
 - ``loops``: the workers' threads other than the sampling thread (event loop, profiler);
@@ -33,7 +34,7 @@ import time
 def measure(variant: str, shots: int, d: int) -> dict[str, float]:
     """One cluster of ``variant`` ("catcode" or "dask-default"), both workers sampling; CPU counts."""
     import psutil
-    import stim
+    from bench_collect import make_circuit  # the circuits bench_collect.py samples
 
     import catcode.sampling.cluster as cluster_module
     from catcode.forkserver import prestart_local_workers
@@ -43,9 +44,7 @@ def measure(variant: str, shots: int, d: int) -> dict[str, float]:
     prestart_local_workers()
     if variant == "dask-default":
         cluster_module.LOCAL_CLUSTER_CONFIG = {}
-    circuit = stim.Circuit.generated("repetition_code:memory", distance=d, rounds=d,
-                                     before_round_data_depolarization=1e-3, before_measure_flip_probability=1e-3,
-                                     after_clifford_depolarization=1e-3)
+    circuit = make_circuit(d, 1e-3)
     job = ChunkJob("bench", str(circuit), str(detector_error_model_like_sinter(circuit)), "pymatching",
                    batch_size=default_batch_size(circuit))
     client, cluster = connect("local", processes=2)
