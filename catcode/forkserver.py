@@ -21,15 +21,16 @@ WORKER_PRELOAD = ("distributed", "numpy", "stim", "sinter", "pymatching", "catco
 def prestart_local_workers() -> bool:
     """Start the LocalCluster fork server (:func:`catcode.sampling.cluster.connect`) now, without waiting for it.
 
-    It imports :data:`WORKER_PRELOAD` in its own process while this one goes on (importing Dask,
-    preparing the tasks), so that on two cores the two start-ups overlap. False where there is
-    no fork server.
+    It imports :data:`WORKER_PRELOAD` in its own process (through :mod:`catcode.forkserver_preload`,
+    which pauses the garbage collector meanwhile and freezes the result) while this one goes on
+    (importing Dask, preparing the tasks), so that on two cores the two start-ups overlap. False
+    where there is no fork server.
     """
     import multiprocessing
     import multiprocessing.forkserver
 
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return False
-    multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_PRELOAD))
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["catcode.forkserver_preload"])
     multiprocessing.forkserver.ensure_running()
     return True

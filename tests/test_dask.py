@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import pathlib
 import signal
@@ -254,6 +255,23 @@ def test_local_cluster_workers_start_with_the_sampling_modules_loaded(own_cluste
     probe = "[m for m in %r if m not in __import__('sys').modules]" % (WORKER_PRELOAD,)
     missing = client.run(eval, probe)  # eval: a builtin, so nothing of this module is pickled
     assert list(missing.values()) == [[]]  # with Dask's default (spawn) every module is missing here
+
+
+@pytest.mark.slow
+def test_local_cluster_workers_inherit_the_preloaded_objects_frozen(own_cluster) -> None:
+    """The fork server freezes what it imported; each worker's collector is on for its own garbage (issue 15)."""
+    client, _ = own_cluster
+    assert all(n > 0 for n in client.run(gc.get_freeze_count).values())  # 0 before: nothing was frozen
+    assert list(client.run(gc.isenabled).values()) == [True]
+
+
+def test_forkserver_preload_leaves_a_disabled_collector_disabled() -> None:
+    """The preload pauses the collector and restores the state it found (here: off)."""
+    probe = ("import gc, sys; gc.disable(); import catcode.forkserver_preload; "
+             "from catcode.forkserver import WORKER_PRELOAD; "
+             "print(gc.isenabled(), gc.get_freeze_count() > 0, all(m in sys.modules for m in WORKER_PRELOAD))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True", "True"]
 
 
 def _periodic_callbacks(dask_worker=None, dask_scheduler=None) -> dict[str, float]:
