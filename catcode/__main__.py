@@ -1,5 +1,3 @@
-import sys
+from catcode.cli import console_main
 
-from catcode.cli import main
-
-sys.exit(main())
+console_main()

@@ -32,7 +32,7 @@ def test_wheel_and_sdist_have_complete_metadata(tmp_path):
     assert meta["Author"] or meta["Author-email"]
     assert meta.get_all("Classifier") and meta["Requires-Python"]
     assert "catcode compiles Stim circuits" in meta.get_payload()  # the README is the long description
-    assert "catcode = catcode.cli:main" in entry_points
+    assert "catcode = catcode.cli:console_main" in entry_points
     assert any(n.startswith("catcode/cli/") for n in names) and "catcode/__init__.py" in names
     with tarfile.open(sdist) as tf:
         assert any(n.endswith("/pyproject.toml") for n in tf.getnames())

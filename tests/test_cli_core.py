@@ -7,6 +7,7 @@ import pytest
 import sinter
 import stim
 
+import catcode.cli
 from catcode.cli import main
 from catcode.experiment import build_circuit
 
@@ -74,3 +75,14 @@ def test_help_lists_commands_and_examples():
     result = run("generate", "--help")
     assert result.returncode == 0 and "examples:" in result.stdout
     assert run("frobnicate").returncode == 2
+
+
+def test_console_main_freezes_the_collector_after_main_then_exits_with_its_code(monkeypatch):
+    """The console script skips the exit-time collections over the live heap (issue 15); main() alone never freezes."""
+    calls = []
+    monkeypatch.setattr(catcode.cli, "main", lambda: calls.append("main") or 3)
+    monkeypatch.setattr(catcode.cli.gc, "freeze", lambda: calls.append("freeze"))
+    with pytest.raises(SystemExit) as exc:
+        catcode.cli.console_main()
+    assert exc.value.code == 3
+    assert calls == ["main", "freeze"]
