@@ -172,7 +172,7 @@ def console_main() -> NoReturn:
 
     Before exiting it freezes the garbage collector (:func:`gc.freeze`). At exit CPython runs
     full collections over every object still alive: ≈ 0.15 s of a ``collect --scheduler local``
-    run, whose driver holds Dask's 700 modules (issue 15, ``docs/speed_sampling.md``). Frozen
+    run, whose driver holds 735 modules with Dask's (issue 15, ``docs/speed_sampling.md``). Frozen
     objects are skipped; ``atexit`` handlers and ``weakref.finalize`` callbacks still run, and
     catcode closes every file it writes before returning. :func:`main` itself never freezes: it
     also runs inside long-lived processes (tests, notebooks).
