@@ -14,13 +14,12 @@ import dataclasses
 import functools
 import hashlib
 import math
-import re
-import warnings
 
 import numpy as np
 import stim
 
 from catcode.errors import CatcodeError, require_instance, require_positive
+from catcode.rare._dem_text import parse_error_lines
 
 
 def detector_error_model_of(circuit_or_dem: stim.Circuit | stim.DetectorErrorModel) -> stim.DetectorErrorModel:
@@ -258,7 +257,7 @@ class FaultModel:
                          expected="a stim.DetectorErrorModel (circuit.detector_error_model())")
         dem = dem.flattened()
         num_det, num_obs = dem.num_detectors, dem.num_observables
-        p, line_ptr, targets = _parse_error_lines(str(dem))
+        p, line_ptr, targets = parse_error_lines(str(dem))
         bad = ~((p >= 0.0) & (p < 1.0))
         if np.any(bad):
             raise CatcodeError(
@@ -284,78 +283,6 @@ class FaultModel:
             silent_logical_p=p[silent].astype(np.float64),
             dropped=int(dropped.sum()),
         )
-
-
-_LINE_END, _ERROR_START, _OTHER_START, _OBS_PREFIX, _SEPARATOR = -3.0, -5.0, -4.0, -2.0, -1.0
-
-
-def _parse_error_lines(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Probabilities and targets of the ``error`` lines of a flattened DEM's text.
-
-    Returns (p, line_ptr, targets) with the targets of error ``i`` in
-    ``targets[line_ptr[i]:line_ptr[i + 1]]`` encoded as in :class:`FaultModel`. Every token is
-    turned into a number by string replacements (markers for line kinds, ``L``, ``^``, line ends)
-    and parsed in one call, so the cost is a few passes over the text, not a Python loop.
-
-    >>> p, ptr, t = _parse_error_lines("error(0.25) D3 ^ D1 L2\\ndetector(1, -2) D0\\nerror(0.5) L0\\n")
-    >>> p.tolist(), ptr.tolist(), t.tolist()
-    ([0.25, 0.5], [0, 4, 5], [3, -1, 1, -4, -2])
-    """
-    if "[" in text:  # tags: error[tag](p) -> error(p)
-        text = re.sub(r"^(\w+)\[[^\]\n]*\]", r"\1", text, flags=re.M)
-    for old, new in (("error(", " -5 "), ("detector(", " -4 "), ("detector", " -4 "), ("logical_observable", " -4 "),
-                     (",", " "), (")", " "), ("^", " -1 "), ("L", " -2 "), ("D", " "), ("\n", " -3 ")):
-        text = text.replace(old, new)
-    v = _numbers(text)
-    if len(v) == 0 or v[-1] != _LINE_END:
-        v = np.append(v, _LINE_END)
-    ends = np.flatnonzero(v == _LINE_END)
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    line = np.cumsum(v == _LINE_END) - (v == _LINE_END)  # line number of each token
-    is_error_line = v[starts] == _ERROR_START
-    tok = is_error_line[line] & (v != _LINE_END)
-    tok[starts] = False  # the line-kind markers
-    prob_pos = starts[is_error_line] + 1
-    tok[prob_pos] = False
-    vals, lines = v[tok], line[tok]
-    # "L k" -> one token -2 - k
-    is_prefix = vals == _OBS_PREFIX
-    obs_next = np.concatenate([[False], is_prefix[:-1]])
-    vals = np.where(obs_next, -2.0 - vals, vals)
-    keep = ~is_prefix
-    vals, lines = vals[keep].astype(np.int64), lines[keep]
-    error_number = np.cumsum(is_error_line) - 1
-    counts = np.bincount(error_number[lines], minlength=int(is_error_line.sum()))
-    return v[prob_pos], np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), vals
-
-
-def _numbers(text: str) -> np.ndarray:
-    """The whitespace-separated numbers of ``text``, parsed in one C pass (``np.fromstring``'s
-    text mode; 0.3 s against 0.4-0.5 s for ``split`` + ``np.array`` on the 11 MB surface d = 21 DEM).
-
-    numpy only warns where a token is not a number, and returns the numbers before it: that
-    warning is an error here, so a token the replacements missed never truncates the model.
-
-    >>> _numbers(" -5 0.25 3 -1 1 -3 ").tolist()
-    [-5.0, 0.25, 3.0, -1.0, 1.0, -3.0]
-    """
-    if not text or text.isspace():  # numpy reads whitespace alone as [-1.0]; isspace copies nothing
-        return np.zeros(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DeprecationWarning)
-        try:
-            return np.fromstring(text, dtype=np.float64, sep=" ")
-        except (DeprecationWarning, ValueError):
-            bad = next((t for t in text.split() if not _is_number(t)), "")
-            raise CatcodeError(f"detector error model text has a token FaultModel cannot read: {bad[:40]!r}") from None
-
-
-def _is_number(token: str) -> bool:
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
 
 
 def _odd_pairs(rows: np.ndarray, cols: np.ndarray, num_rows: int, num_cols: int) -> tuple[np.ndarray, np.ndarray]:
