@@ -93,6 +93,8 @@ def test_empty_texts_and_indented_lines():
     ("error(0.1 D1", "error(0.1"),
     ("error(abc) D0", "abc"),
     ("error(0.1) D0\nerror(0.5x) D1", "0.5x"),
+    ("error(0.1) D0\nshift_detectors 2\nerror(0.1) D0", "shift_detectors"),
+    ("repeat 2 {\n    error(0.1) D0\n}", "repeat"),
 ])
 def test_an_unreadable_token_is_named(text, token):
     with pytest.raises(CatcodeError, match=re.escape(f"token FaultModel cannot read: {token!r}")):

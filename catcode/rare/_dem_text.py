@@ -28,8 +28,9 @@ def parse_error_lines(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     Returns ``(p, line_ptr, targets)``: error ``i`` has probability ``p[i]`` and targets
     ``targets[line_ptr[i]:line_ptr[i + 1]]``, coded ``k`` for ``Dk``, ``-2 - k`` for ``Lk`` and
-    ``-1`` for the separator ``^``. Other lines (``detector``, ``logical_observable``) are
-    skipped, and tags (``error[tag](p)``) ignored. A token it cannot read raises
+    ``-1`` for the separator ``^``. ``detector`` and ``logical_observable`` lines are skipped,
+    and tags (``error[tag](p)``) ignored. A token it cannot read, or a line of any other kind
+    (``repeat``, ``shift_detectors``: the text of a DEM not flattened), raises
     :class:`CatcodeError` naming it.
 
     >>> p, ptr, t = parse_error_lines("error(0.25) D3 ^ D1 L2\\ndetector(1, -2) D0\\nerror(0.5) L0\\n")
@@ -45,6 +46,9 @@ def parse_error_lines(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     is_head = b[start - 1] == _NEWLINE  # a line's first token
     heads = np.flatnonzero(is_head)
     head_is_error = _starts_with(b, start[heads], b"error(")
+    other = ~head_is_error & ~_starts_with(b, start[heads], b"detector") & ~_starts_with(b, start[heads], b"logical_observable")
+    if np.any(other):  # e.g. repeat blocks or shift_detectors: the text was not flattened
+        _refuse(b, start, end, heads[np.argmax(other)])
     error_heads = heads[head_is_error]
     unreadable = (b[end[error_heads] - 1] != _CLOSE) | (end[error_heads] - start[error_heads] <= len("error()"))
     if np.any(unreadable):
