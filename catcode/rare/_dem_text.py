@@ -45,8 +45,9 @@ def parse_error_lines(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     start, end = _tokens(b)
     is_head = b[start - 1] == _NEWLINE  # a line's first token
     heads = np.flatnonzero(is_head)
-    head_is_error = _starts_with(b, start[heads], b"error(")
-    other = ~head_is_error & ~_starts_with(b, start[heads], b"detector") & ~_starts_with(b, start[heads], b"logical_observable")
+    head_start = start[heads]
+    head_is_error = _starts_with(b, head_start, b"error(")
+    other = ~head_is_error & ~_starts_with(b, head_start, b"detector") & ~_starts_with(b, head_start, b"logical_observable")
     if np.any(other):  # e.g. repeat blocks or shift_detectors: the text was not flattened
         _refuse(b, start, end, heads[np.argmax(other)])
     error_heads = heads[head_is_error]
@@ -151,8 +152,7 @@ def _numbers(text: str) -> np.ndarray:
         try:
             return np.fromstring(text, dtype=np.float64, sep=" ")
         except (DeprecationWarning, ValueError):
-            bad = next((t for t in text.split() if not _is_number(t)), "")
-            raise CatcodeError(f"detector error model text has a token FaultModel cannot read: {bad[:40]!r}") from None
+            raise _unreadable(next((t for t in text.split() if not _is_number(t)), "")) from None
 
 
 def _is_number(token: str) -> bool:
@@ -163,6 +163,9 @@ def _is_number(token: str) -> bool:
     return True
 
 
+def _unreadable(token: str) -> CatcodeError:
+    return CatcodeError(f"detector error model text has a token FaultModel cannot read: {token[:40]!r}")
+
+
 def _refuse(b: np.ndarray, start: np.ndarray, end: np.ndarray, k: int) -> None:
-    token = b[start[k]:end[k]].tobytes().decode(errors="replace")
-    raise CatcodeError(f"detector error model text has a token FaultModel cannot read: {token[:40]!r}")
+    raise _unreadable(b[start[k]:end[k]].tobytes().decode(errors="replace"))
